@@ -37,7 +37,10 @@ def months(d: date, n: int) -> date:
     """
     index = d.month - 1 + n
     year, month = d.year + index // 12, index % 12 + 1
-    return date(year, month, min(d.day, _stdlib_calendar.monthrange(year, month)[1]))
+    day = d.day
+    if day > 28:
+        day = min(day, _stdlib_calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 def period_starting_with_ends(d: date, n_months: int) -> date:

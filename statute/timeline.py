@@ -6,9 +6,11 @@ Pure: no I/O and no clock. `as_of` is given, and only decides between `open` and
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from statute.advice import required_advice
 from statute.calendar import Calendar
@@ -17,10 +19,13 @@ from statute.conventions import Conventions
 from statute.events import CaseHistory, Event
 from statute.exceptions import judge
 from statute.model import Deadline, ExceptionVerdict, Timeline
-from statute.rules import days_beginning_with, months, period_starting_with_ends, weeks, within_days
+from statute.rules import days_beginning_with, months, period_starting_with_ends, within_days
 
 _DEFAULT_CONVENTIONS = Conventions()
 _TWO_WEEKS = timedelta(days=14)
+_WEEK_DELTAS = tuple(timedelta(weeks=n) for n in range(53))
+_BY_DATE = attrgetter("date")
+_ORDER = attrgetter("due", "deadline", "id")  # ids of one deadline are all text or all None
 _FOUR_WEEKS = timedelta(days=28)
 
 # Which deadlines each tribunal order or unopposed appeal sets, with their weeks (regs 44, 45).
@@ -48,25 +53,39 @@ def default_calendar() -> Calendar:
 class _Case:
     """The events of one case, grouped by name in date order, and the deadlines found so far."""
 
-    __slots__ = ("by_name", "calendar", "conventions", "deadlines")
+    __slots__ = ("by_name", "calendar", "conventions", "deadlines", "practical", "week_offset")
 
     def __init__(self, events: Iterable[Event], calendar: Calendar, conventions: Conventions) -> None:
         self.calendar = calendar
         self.conventions = conventions
         self.deadlines: list[Deadline] = []
         self.by_name: dict[str, list[Event]] = {}
-        for event in sorted(events, key=_event_date):
-            self.by_name.setdefault(event.event, []).append(event)
+        self.practical = calendar.practical_due
+        self.week_offset = -1 if conventions.week_counting == "event_day_is_day_1" else 0
+        by_name = self.by_name
+        for event in sorted(events, key=_BY_DATE):
+            group = by_name.get(event.event)
+            if group is None:
+                by_name[event.event] = [event]
+            else:
+                group.append(event)
 
     def all(self, name: str) -> list[Event]:
         return self.by_name.get(name, [])
 
-    def first(
-        self, names: tuple[str, ...] | str, on_or_after: date, test: Callable[[Event], bool] | None = None
+    def first(self, name: str, on_or_after: date) -> Event | None:
+        """The earliest event of that name dated on or after `on_or_after`."""
+        for event in self.by_name.get(name, ()):
+            if event.date >= on_or_after:
+                return event
+        return None
+
+    def first_of(
+        self, names: tuple[str, ...], on_or_after: date, test: Callable[[Event], bool] | None = None
     ) -> Event | None:
-        """The earliest event of those names dated on or after `on_or_after` that passes `test`."""
+        """The earliest event of any of those names dated on or after `on_or_after` that passes `test`."""
         found: Event | None = None
-        for name in (names,) if isinstance(names, str) else names:
+        for name in names:
             for event in self.by_name.get(name, ()):
                 if event.date >= on_or_after and (test is None or test(event)):
                     if found is None or event.date < found.date:
@@ -75,7 +94,12 @@ class _Case:
         return found
 
     def weeks(self, d: date, n: int) -> date:
-        return weeks(d, n, event_day_is_day_1=self.conventions.week_counting == "event_day_is_day_1")
+        """R1, under the week-counting convention."""
+        return (
+            d + _WEEK_DELTAS[n] + timedelta(days=self.week_offset)
+            if self.week_offset
+            else d + _WEEK_DELTAS[n]
+        )
 
     def add(
         self,
@@ -89,24 +113,21 @@ class _Case:
         rule: str | None = None,
     ) -> None:
         spec = CATALOGUE[name]
+        # Positional construction: this runs for every deadline of every case (bench/timeline.py).
         self.deadlines.append(
             Deadline(
-                deadline=name,
-                id=id,
-                due=due,
-                practical_due=self.calendar.practical_due(due),
-                rule=rule or spec.rule,
-                statutory=spec.statutory,
-                window=spec.window,
-                from_event=start.event,
-                from_date=start_date or start.date,
-                met_on=met_on,
+                name,
+                id,
+                due,
+                self.practical(due),
+                rule or spec.rule,
+                spec.statutory,
+                spec.window,
+                start.event,
+                start_date or start.date,
+                met_on,
             )
         )
-
-
-def _event_date(event: Event) -> date:
-    return event.date
 
 
 def _same(field: str, value: object) -> Callable[[Event], bool]:
@@ -129,7 +150,7 @@ def _assessment(case: _Case) -> None:
     """Request to final plan: regs 5, 8, 10, 13 and the school consultations (statute.md §1.2)."""
     starts = case.all("request_received") + case.all("brought_to_attention")
     if starts:
-        start = min(starts, key=_event_date)
+        start = min(starts, key=_BY_DATE)
         s = start.date
         case.add(
             "decision_to_assess", case.weeks(s, 6), start, met_on=_on(case.first("decision_to_assess", s))
@@ -147,7 +168,7 @@ def _assessment(case: _Case) -> None:
 
     for request in case.all("advice_requested"):
         received = request.received_by_body or request.date
-        answer = case.first("advice_received", request.date, _same("id", request.id))
+        answer = case.first_of(("advice_received",), request.date, _same("id", request.id))
         case.add(
             "advice", case.weeks(received, 6), request, met_on=_on(answer), id=request.id, start_date=received
         )
@@ -155,7 +176,7 @@ def _assessment(case: _Case) -> None:
         for event in case.all(served):
             case.add("representations_end", days_beginning_with(_served(case, event), 15), event, rule=rule)
     for consulted in case.all("school_consulted"):
-        answer = case.first("school_responded", consulted.date, _same("school", consulted.school))
+        answer = case.first_of(("school_responded",), consulted.date, _same("school", consulted.school))
         case.add(
             "school_response",
             within_days(consulted.date, 15),
@@ -167,7 +188,7 @@ def _assessment(case: _Case) -> None:
 
 def _reviews(case: _Case) -> None:
     """Annual review cycles (CFA s.44(1)), with the new LA's review after a transfer (reg 15(5))."""
-    anchors = sorted(case.all("final_issued") + case.all("plan_reviewed"), key=_event_date)
+    anchors = sorted(case.all("final_issued") + case.all("plan_reviewed"), key=_BY_DATE)
     ceased = case.all("plan_ceased")
     ceased_on = ceased[0].date if ceased else None
     transfers = list(case.all("transferred"))
@@ -176,14 +197,11 @@ def _reviews(case: _Case) -> None:
             break
         due = period_starting_with_ends(anchor.date, 12)
         following = anchors[i + 1] if i + 1 < len(anchors) else None
-        transfer = next(
-            (
-                t
-                for t in transfers
-                if t.date >= anchor.date and (following is None or t.date < following.date)
-            ),
-            None,
-        )
+        transfer = None
+        for candidate in transfers:
+            if candidate.date >= anchor.date and (following is None or candidate.date < following.date):
+                transfer = candidate
+                break
         if transfer is not None:
             transfers.remove(transfer)
             review = case.first("plan_reviewed", transfer.date)
@@ -196,15 +214,14 @@ def _reviews(case: _Case) -> None:
         review = case.first("plan_reviewed", transfer.date)
         case.add("transfer_review", months(transfer.date, 3), transfer, met_on=_on(review))
 
+    invitations = [e.date for e in case.all("review_invitations_sent")]
     previous: date | None = None
     for meeting in case.all("review_meeting"):
         m = meeting.date
-        sent = [
-            e
-            for e in case.all("review_invitations_sent")
-            if (previous is None or e.date > previous) and e.date <= m
-        ]
-        case.add("review_invitations", m - _TWO_WEEKS, meeting, met_on=sent[0].date if sent else None)
+        # The first invitation sent after the previous meeting and on or before this one.
+        i = bisect_right(invitations, previous) if previous is not None else 0
+        sent = invitations[i] if i < len(invitations) and invitations[i] <= m else None
+        case.add("review_invitations", m - _TWO_WEEKS, meeting, met_on=sent)
         case.add("review_report", m + _TWO_WEEKS, meeting, met_on=_on(case.first("review_report_sent", m)))
         decision = case.first("plan_reviewed", m)
         decided_on = _on(decision)
@@ -229,8 +246,11 @@ def _phase_transfers(case: _Case) -> None:
         seen.add((transfer.kind, transfer.year))
         year = transfer.year
         due = date(year, 2, last_day) if transfer.kind == "school" else date(year, 3, last_day + 16)
-        done = case.first(
-            ("amended_plan_issued", "plan_reviewed"), date(year - 1, 9, 1), lambda e: e.outcome != "amend"
+        transfer_day = date(year, 9, 1)
+        done = case.first_of(
+            ("amended_plan_issued", "plan_reviewed"),
+            date(year - 1, 9, 1),
+            lambda e, before=transfer_day: e.outcome != "amend" and e.date < before,  # type: ignore[misc]
         )
         case.add("phase_transfer_review", due, transfer, met_on=_on(done), id=str(year))
 
@@ -242,7 +262,7 @@ def _reassessment(case: _Case) -> None:
         case.add("reassessment_decision", within_days(request.date, 15), request, met_on=_on(decided))
     for decision in case.all("reassessment_decided"):
         if decision.outcome == "reassess":
-            plan = case.first(("amended_plan_issued", "final_issued"), decision.date)
+            plan = case.first_of(("amended_plan_issued", "final_issued"), decision.date)
             case.add("reassessment_plan", case.weeks(decision.date, 14), decision, met_on=_on(plan))
 
 
@@ -262,30 +282,26 @@ def _transfers(case: _Case) -> None:
 
 
 def _disputes(case: _Case) -> None:
-    """Mediation (regs 33-39) and the appeal deadline (HESC r.12, r.20), per decision notice."""
-    calendar, conventions = case.calendar, case.conventions
+    """Mediation (regs 33-39), and the appeal deadline of each decision notice (HESC r.12, r.20)."""
+    for contact in case.all("mediation_adviser_contacted"):
+        if contact.wants_mediation:
+            held = case.first("mediation_held", contact.date)
+            case.add("mediation", within_days(contact.date, 30), contact, met_on=_on(held))
+        else:
+            _certificate(case, contact, "reg 34")
+    for ended in case.all("mediation_held") + case.all("mediation_not_arranged"):
+        _certificate(case, ended, "reg 39")
+
     notices = case.all("decision_notice_sent")
     for i, notice in enumerate(notices):
         until = notices[i + 1].date if i + 1 < len(notices) else date.max
-
-        def attached(name: str, notice: Event = notice, until: date = until) -> list[Event]:
-            return [e for e in case.all(name) if notice.date <= e.date < until]
-
-        for contact in attached("mediation_adviser_contacted"):
-            if contact.wants_mediation:
-                held = case.first("mediation_held", contact.date)
-                case.add("mediation", within_days(contact.date, 30), contact, met_on=_on(held))
-            else:
-                _certificate(case, contact, "reg 34")
-        for ended in attached("mediation_held") + attached("mediation_not_arranged"):
-            _certificate(case, ended, "reg 39")
         due = months(notice.date, 2)
-        certificates = attached("mediation_certificate_issued")
+        certificates = [e for e in case.all("mediation_certificate_issued") if notice.date <= e.date < until]
         if certificates:
             due = max(due, months(certificates[-1].date, 1))
-        due = calendar.tribunal_deadline(due, holiday_moves=conventions.tribunal_moves)
-        lodged = attached("appeal_lodged")
-        case.add("appeal", due, notice, met_on=lodged[0].date if lodged else None, id=notice.decision)
+        due = case.calendar.tribunal_deadline(due, holiday_moves=case.conventions.tribunal_moves)
+        lodged = next((e for e in case.all("appeal_lodged") if notice.date <= e.date < until), None)
+        case.add("appeal", due, notice, met_on=_on(lodged), id=notice.decision)
 
 
 def _certificate(case: _Case, start: Event, rule: str) -> None:
@@ -314,7 +330,7 @@ def _tribunal(case: _Case) -> None:
                 met: date | None
                 if deadline == "tribunal_notify_assess":
                     met = _on(
-                        case.first(
+                        case.first_of(
                             ("decision_to_assess", "reassessment_decided"),
                             o,
                             lambda e: e.outcome in ("assess", "reassess"),
@@ -327,7 +343,7 @@ def _tribunal(case: _Case) -> None:
                 elif deadline == "tribunal_final_plan":
                     if outcome == "not_issue":
                         continue
-                    met = _on(case.first(("final_issued", "amended_plan_issued"), o))
+                    met = _on(case.first_of(("final_issued", "amended_plan_issued"), o))
                 elif deadline == "tribunal_draft":
                     met = _on(case.first("draft_served", o))
                 elif deadline == "tribunal_final":
@@ -365,7 +381,7 @@ def compute_timeline(
             d.status = "excepted"
         else:
             d.status = "overdue" if as_of > d.due else "open"
-    deadlines.sort(key=lambda d: (d.due, d.deadline, d.id or ""))
+    deadlines.sort(key=_ORDER)
 
     assessed = bool(
         case.all("request_received") or case.all("brought_to_attention") or case.all("advice_requested")
@@ -385,9 +401,12 @@ def _judge_exceptions(case: _Case, history: CaseHistory, as_of: date) -> list[Ex
     for claim in claims:
         target: Deadline | None = None
         for d in case.deadlines:
-            if d.deadline != claim.deadline or (claim.deadline == "advice" and d.id != claim.advice_id):
+            if d.deadline != claim.deadline:
                 continue
-            if d.from_date <= claim.date and (target is None or d.from_date >= target.from_date):
+            if claim.deadline == "advice":  # one advice deadline per id, whenever its clock started
+                if d.id == claim.advice_id:
+                    target = d
+            elif d.from_date <= claim.date and (target is None or d.from_date >= target.from_date):
                 target = d
         verdict = judge(
             claim,
