@@ -41,5 +41,5 @@ def render_table(timeline: Timeline) -> str:
             lines.append(f"  {name}, {a.rule}; {asked}")
             lines.extend(f"      - {condition}" for condition in a.conditions)
             if a.reuse:
-                lines.append(f"      - reuse: {a.reuse['reason']}")
+                lines.append(f"      - reuse: {a.reuse.reason}")
     return "\n".join(lines)

@@ -27,13 +27,13 @@ class Calendar:
     `holidays` package the first time a date in that year is asked about.
     """
 
-    __slots__ = ("_bank", "_fixed", "_practical", "_years")
+    __slots__ = ("_bank", "_fixed", "_years", "practical_cache")
 
     def __init__(self, bank_holidays: Iterable[date] | None = None) -> None:
         self._fixed = bank_holidays is not None
         self._bank: set[date] = set(bank_holidays or ())
         self._years: set[int] = set()
-        self._practical: dict[date, date] = {}
+        self.practical_cache: dict[date, date] = {}
 
     def _load(self, year: int) -> None:
         # Load neighbouring years too: counting forward from late December crosses into January.
@@ -79,12 +79,12 @@ class Calendar:
 
     def practical_due(self, due: date) -> date:
         """R8: a due date is never moved; the practical deadline is the last working day on or before it."""
-        found = self._practical.get(due)
+        found = self.practical_cache.get(due)
         if found is None:
             found = due
             while not self.is_working_day(found):
                 found -= ONE_DAY
-            self._practical[due] = found
+            self.practical_cache[due] = found
         return found
 
     def next_working_day(self, d: date) -> date:

@@ -7,7 +7,7 @@ Pure: no I/O and no clock. `as_of` is given, and only decides between `open` and
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from operator import attrgetter
@@ -24,6 +24,7 @@ from statute.rules import days_beginning_with, months, period_starting_with_ends
 _DEFAULT_CONVENTIONS = Conventions()
 _TWO_WEEKS = timedelta(days=14)
 _WEEK_DELTAS = tuple(timedelta(weeks=n) for n in range(53))
+_NO_EVENTS: tuple[Event, ...] = ()
 _BY_DATE = attrgetter("date")
 _ORDER = attrgetter("due", "deadline", "id")  # ids of one deadline are all text or all None
 _FOUR_WEEKS = timedelta(days=28)
@@ -53,14 +54,17 @@ def default_calendar() -> Calendar:
 class _Case:
     """The events of one case, grouped by name in date order, and the deadlines found so far."""
 
-    __slots__ = ("by_name", "calendar", "conventions", "deadlines", "practical", "week_offset")
+    __slots__ = ("as_of", "by_name", "calendar", "conventions", "deadlines", "practical", "week_offset")
 
-    def __init__(self, events: Iterable[Event], calendar: Calendar, conventions: Conventions) -> None:
+    def __init__(
+        self, events: Iterable[Event], calendar: Calendar, conventions: Conventions, as_of: date
+    ) -> None:
+        self.as_of = as_of
         self.calendar = calendar
         self.conventions = conventions
         self.deadlines: list[Deadline] = []
         self.by_name: dict[str, list[Event]] = {}
-        self.practical = calendar.practical_due
+        self.practical = calendar.practical_cache
         self.week_offset = -1 if conventions.week_counting == "event_day_is_day_1" else 0
         by_name = self.by_name
         for event in sorted(events, key=_BY_DATE):
@@ -70,8 +74,8 @@ class _Case:
             else:
                 group.append(event)
 
-    def all(self, name: str) -> list[Event]:
-        return self.by_name.get(name, [])
+    def all(self, name: str) -> Sequence[Event]:
+        return self.by_name.get(name, _NO_EVENTS)
 
     def first(self, name: str, on_or_after: date) -> Event | None:
         """The earliest event of that name dated on or after `on_or_after`."""
@@ -113,25 +117,27 @@ class _Case:
         rule: str | None = None,
     ) -> None:
         spec = CATALOGUE[name]
+        met = met_on is not None and met_on <= due
+        if spec.window:
+            status = "met" if met else "closed" if self.as_of > due else "open"
+        else:
+            status = "met" if met else "overdue" if self.as_of > due else "open"
         # Positional construction: this runs for every deadline of every case (bench/timeline.py).
         self.deadlines.append(
             Deadline(
                 name,
                 id,
                 due,
-                self.practical(due),
+                self.practical.get(due) or self.calendar.practical_due(due),
                 rule or spec.rule,
                 spec.statutory,
                 spec.window,
                 start.event,
                 start_date or start.date,
                 met_on,
+                status,
             )
         )
-
-
-def _same(field: str, value: object) -> Callable[[Event], bool]:
-    return lambda event: getattr(event, field) == value
 
 
 def _on(event: Event | None) -> date | None:
@@ -148,7 +154,7 @@ def _served(case: _Case, event: Event) -> date:
 
 def _assessment(case: _Case) -> None:
     """Request to final plan: regs 5, 8, 10, 13 and the school consultations (statute.md §1.2)."""
-    starts = case.all("request_received") + case.all("brought_to_attention")
+    starts = [*case.all("request_received"), *case.all("brought_to_attention")]
     if starts:
         start = min(starts, key=_BY_DATE)
         s = start.date
@@ -168,7 +174,9 @@ def _assessment(case: _Case) -> None:
 
     for request in case.all("advice_requested"):
         received = request.received_by_body or request.date
-        answer = case.first_of(("advice_received",), request.date, _same("id", request.id))
+        answer = next(
+            (e for e in case.all("advice_received") if e.id == request.id and e.date >= request.date), None
+        )
         case.add(
             "advice", case.weeks(received, 6), request, met_on=_on(answer), id=request.id, start_date=received
         )
@@ -176,7 +184,14 @@ def _assessment(case: _Case) -> None:
         for event in case.all(served):
             case.add("representations_end", days_beginning_with(_served(case, event), 15), event, rule=rule)
     for consulted in case.all("school_consulted"):
-        answer = case.first_of(("school_responded",), consulted.date, _same("school", consulted.school))
+        answer = next(
+            (
+                e
+                for e in case.all("school_responded")
+                if e.school == consulted.school and e.date >= consulted.date
+            ),
+            None,
+        )
         case.add(
             "school_response",
             within_days(consulted.date, 15),
@@ -188,7 +203,7 @@ def _assessment(case: _Case) -> None:
 
 def _reviews(case: _Case) -> None:
     """Annual review cycles (CFA s.44(1)), with the new LA's review after a transfer (reg 15(5))."""
-    anchors = sorted(case.all("final_issued") + case.all("plan_reviewed"), key=_BY_DATE)
+    anchors = sorted([*case.all("final_issued"), *case.all("plan_reviewed")], key=_BY_DATE)
     ceased = case.all("plan_ceased")
     ceased_on = ceased[0].date if ceased else None
     transfers = list(case.all("transferred"))
@@ -289,7 +304,7 @@ def _disputes(case: _Case) -> None:
             case.add("mediation", within_days(contact.date, 30), contact, met_on=_on(held))
         else:
             _certificate(case, contact, "reg 34")
-    for ended in case.all("mediation_held") + case.all("mediation_not_arranged"):
+    for ended in [*case.all("mediation_held"), *case.all("mediation_not_arranged")]:
         _certificate(case, ended, "reg 39")
 
     notices = case.all("decision_notice_sent")
@@ -365,22 +380,12 @@ def compute_timeline(
 ) -> Timeline:
     """Every deadline of the case, judged exceptions, statuses as of `as_of`, and the reg 6 advice set."""
     conventions = conventions or _DEFAULT_CONVENTIONS
-    case = _Case(history.events, calendar or default_calendar(), conventions)
+    case = _Case(history.events, calendar or default_calendar(), conventions, as_of)
     for pathway in _PATHWAYS:
         pathway(case)
     deadlines = case.deadlines
     verdicts = _judge_exceptions(case, history, as_of)
 
-    for d in deadlines:
-        met = d.met_on is not None and d.met_on <= d.due
-        if d.window:
-            d.status = "met" if met else "closed" if as_of > d.due else "open"
-        elif met:
-            d.status = "met"
-        elif d.exception is not None and d.exception.accepted:
-            d.status = "excepted"
-        else:
-            d.status = "overdue" if as_of > d.due else "open"
     deadlines.sort(key=_ORDER)
 
     assessed = bool(
@@ -419,4 +424,6 @@ def _judge_exceptions(case: _Case, history: CaseHistory, as_of: date) -> list[Ex
         verdicts.append(verdict)
         if target is not None and (target.exception is None or not target.exception.accepted):
             target.exception = verdict
+            if verdict.accepted and target.status != "met" and not target.window:
+                target.status = "excepted"
     return verdicts
