@@ -176,3 +176,15 @@ def test_describe_explains_the_choices(name: str, words: list[str]) -> None:
     meaning = str(next(entry["meaning"] for entry in describe() if entry["name"] == name))
     for word in words:
         assert word in meaning
+
+
+def test_every_setting_is_documented_for_operators_with_its_default() -> None:
+    from pathlib import Path
+
+    from statute.conventions import describe
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "conventions.md").read_text(encoding="utf-8")
+    for entry in describe():
+        default = entry["default"]
+        shown = str(default).lower() if isinstance(default, bool) else str(default)
+        assert f"| `{entry['name']}` | `{shown}` |" in doc, entry["name"]
