@@ -23,14 +23,14 @@ from statute.rules import days_beginning_with, months, period_starting_with_ends
 
 _DEFAULT_CONVENTIONS = Conventions()
 _TWO_WEEKS = timedelta(days=14)
+_FOUR_WEEKS = timedelta(days=28)
 _WEEK_DELTAS = tuple(timedelta(weeks=n) for n in range(53))
 _NO_EVENTS: tuple[Event, ...] = ()
 _BY_DATE = attrgetter("date")
 _ORDER = attrgetter("due", "deadline", "id")  # ids of one deadline are all text or all None
-_FOUR_WEEKS = timedelta(days=28)
 
 # Which deadlines each tribunal order or unopposed appeal sets, with their weeks (regs 44, 45).
-# `None` weeks take the convention named in `_CONVENTION_WEEKS`.
+# `None` weeks come from a convention: tribunal_amend_weeks, or tribunal_school_only_weeks.
 _ASSESS = (("tribunal_notify_assess", 2), ("tribunal_no_plan", 10), ("tribunal_final_plan", 14))
 _MAKE = (("tribunal_draft", 5), ("tribunal_final", 11))
 _ORDERS: dict[tuple[str, str], tuple[tuple[str, int | None], ...]] = {
@@ -65,7 +65,7 @@ class _Case:
         self.deadlines: list[Deadline] = []
         self.by_name: dict[str, list[Event]] = {}
         self.practical = calendar.practical_cache
-        self.week_offset = -1 if conventions.week_counting == "event_day_is_day_1" else 0
+        self.week_offset = timedelta(days=-1 if conventions.week_counting == "event_day_is_day_1" else 0)
         by_name = self.by_name
         for event in sorted(events, key=_BY_DATE):
             group = by_name.get(event.event)
@@ -99,11 +99,7 @@ class _Case:
 
     def weeks(self, d: date, n: int) -> date:
         """R1, under the week-counting convention."""
-        return (
-            d + _WEEK_DELTAS[n] + timedelta(days=self.week_offset)
-            if self.week_offset
-            else d + _WEEK_DELTAS[n]
-        )
+        return d + _WEEK_DELTAS[n] + self.week_offset
 
     def add(
         self,
@@ -262,11 +258,11 @@ def _phase_transfers(case: _Case) -> None:
         year = transfer.year
         due = date(year, 2, last_day) if transfer.kind == "school" else date(year, 3, last_day + 16)
         transfer_day = date(year, 9, 1)
-        done = case.first_of(
-            ("amended_plan_issued", "plan_reviewed"),
-            date(year - 1, 9, 1),
-            lambda e, before=transfer_day: e.outcome != "amend" and e.date < before,  # type: ignore[misc]
-        )
+
+        def settles(event: Event, transfer_day: date = transfer_day) -> bool:
+            return event.outcome != "amend" and event.date < transfer_day
+
+        done = case.first_of(("amended_plan_issued", "plan_reviewed"), date(year - 1, 9, 1), settles)
         case.add("phase_transfer_review", due, transfer, met_on=_on(done), id=str(year))
 
 
@@ -325,6 +321,20 @@ def _certificate(case: _Case, start: Event, rule: str) -> None:
     case.add("mediation_certificate", due, start, met_on=_on(issued), rule=rule)
 
 
+# What meets each tribunal deadline: the events, and a test they must pass (dated on or after the order).
+_TRIBUNAL_MET_BY: dict[str, tuple[tuple[str, ...], Callable[[Event], bool] | None]] = {
+    "tribunal_notify_assess": (
+        ("decision_to_assess", "reassessment_decided"),
+        lambda e: e.outcome in ("assess", "reassess"),
+    ),
+    "tribunal_no_plan": (("decision_to_issue",), lambda e: e.outcome == "not_issue"),
+    "tribunal_final_plan": (("final_issued", "amended_plan_issued"), None),
+    "tribunal_draft": (("draft_served",), None),
+    "tribunal_final": (("final_issued",), None),
+    "tribunal_amended_plan": (("amended_plan_issued",), None),
+}
+
+
 def _tribunal(case: _Case) -> None:
     """What a tribunal order (reg 44) or an unopposed appeal (reg 45) requires, and by when."""
     conventions = case.conventions
@@ -335,36 +345,17 @@ def _tribunal(case: _Case) -> None:
             decided = case.first("decision_to_issue", o)
             outcome = decided.outcome if decided else None
             for deadline, weeks_given in _ORDERS[(name, what or "")]:
+                if (deadline, outcome) in (
+                    ("tribunal_no_plan", "issue"),
+                    ("tribunal_final_plan", "not_issue"),
+                ):
+                    continue  # the LA's decision whether to issue settles which of the two applies
                 n = weeks_given
                 if n is None:
-                    n = (
-                        conventions.tribunal_amend_weeks
-                        if what == "amend"
-                        else conventions.tribunal_school_only_weeks
-                    )
-                met: date | None
-                if deadline == "tribunal_notify_assess":
-                    met = _on(
-                        case.first_of(
-                            ("decision_to_assess", "reassessment_decided"),
-                            o,
-                            lambda e: e.outcome in ("assess", "reassess"),
-                        )
-                    )
-                elif deadline == "tribunal_no_plan":
-                    if outcome == "issue":
-                        continue
-                    met = _on(decided) if outcome == "not_issue" else None
-                elif deadline == "tribunal_final_plan":
-                    if outcome == "not_issue":
-                        continue
-                    met = _on(case.first_of(("final_issued", "amended_plan_issued"), o))
-                elif deadline == "tribunal_draft":
-                    met = _on(case.first("draft_served", o))
-                elif deadline == "tribunal_final":
-                    met = _on(case.first("final_issued", o))
-                else:
-                    met = _on(case.first("amended_plan_issued", o))
+                    amend = what == "amend"
+                    n = conventions.tribunal_amend_weeks if amend else conventions.tribunal_school_only_weeks
+                names, test = _TRIBUNAL_MET_BY[deadline]
+                met = _on(case.first_of(names, o, test))
                 case.add(deadline, case.weeks(o, n), order, met_on=met, rule=rule)
 
 
