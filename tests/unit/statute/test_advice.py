@@ -11,6 +11,8 @@ import pytest
 from statute.history import parse_history
 from statute.timeline import compute_timeline
 
+from .cases import ev
+
 BASE = ("parent", "educational", "medical", "psychological", "social_care")
 RULES = {
     "parent": "reg 6(1)(a)",
@@ -21,10 +23,6 @@ RULES = {
     "preparing_for_adulthood": "reg 6(1)(g)",
     "requested_by_parent": "reg 6(1)(h)",
 }
-
-
-def ev(event: str, day: str, **fields: Any) -> dict[str, Any]:
-    return {"event": event, "date": day, **fields}
 
 
 def required(child: dict[str, Any], events: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:

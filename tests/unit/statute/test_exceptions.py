@@ -23,20 +23,7 @@ from statute.conventions import Conventions
 from statute.history import parse_history
 from statute.timeline import compute_timeline
 
-
-def ev(event: str, day: str, **fields: Any) -> dict[str, Any]:
-    return {"event": event, "date": day, **fields}
-
-
-def deadlines(result: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [d for d in result["deadlines"] if d["deadline"] == name]
-
-
-def one(result: dict[str, Any], name: str) -> dict[str, Any]:
-    found = deadlines(result, name)
-    assert len(found) == 1, f"{name}: {found}"
-    return found[0]
-
+from .cases import deadlines, ev, one
 
 OAK_SUMMER = {"school": "Oak", "first_closed": "2025-07-23", "reopens": "2025-09-03"}
 CLAIMED = "2025-08-29"

@@ -6,7 +6,6 @@ Every expected date is worked out by hand from statute.md and the England and Wa
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -14,27 +13,8 @@ import pytest
 from statute.conventions import Conventions
 from statute.errors import InvalidHistory
 from statute.history import parse_history
-from statute.timeline import compute_timeline
 
-
-def ev(event: str, day: str, **fields: Any) -> dict[str, Any]:
-    return {"event": event, "date": day, **fields}
-
-
-def run(events: list[dict[str, Any]], as_of: str, conventions: Conventions | None = None) -> dict[str, Any]:
-    history = parse_history({"events": events})
-    return compute_timeline(history, as_of=date.fromisoformat(as_of), conventions=conventions).as_dict()
-
-
-def deadlines(result: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [d for d in result["deadlines"] if d["deadline"] == name]
-
-
-def one(result: dict[str, Any], name: str) -> dict[str, Any]:
-    found = deadlines(result, name)
-    assert len(found) == 1, f"{name}: {found}"
-    return found[0]
-
+from .cases import deadlines, ev, one, run
 
 REQUEST = ev("request_received", "2025-01-06", source="parent")  # Monday 6 January 2025
 

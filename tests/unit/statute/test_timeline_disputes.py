@@ -7,38 +7,13 @@ Bank holidays used (England and Wales): 2022: 19 Sep (one-off), 26-27 Dec; 2023:
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 
 from statute.conventions import Conventions
-from statute.history import parse_history
-from statute.timeline import compute_timeline
 
-
-def ev(event: str, day: str, **fields: Any) -> dict[str, Any]:
-    return {"event": event, "date": day, **fields}
-
-
-def run(events: list[dict[str, Any]], as_of: str, conventions: Conventions | None = None) -> dict[str, Any]:
-    history = parse_history({"events": events})
-    return compute_timeline(history, as_of=date.fromisoformat(as_of), conventions=conventions).as_dict()
-
-
-def deadlines(result: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [d for d in result["deadlines"] if d["deadline"] == name]
-
-
-def one(result: dict[str, Any], name: str) -> dict[str, Any]:
-    found = deadlines(result, name)
-    assert len(found) == 1, f"{name}: {found}"
-    return found[0]
-
-
-def summary(d: dict[str, Any]) -> tuple[Any, ...]:
-    return d["due"], d["status"], d["met_on"]
-
+from .cases import deadlines, ev, one, run, summary
 
 TRIBUNAL = (
     "tribunal_notify_assess",
