@@ -1,0 +1,262 @@
+"""The service's settings: every knob an authority turns, read from `EHCP_*` variables or a `.env` file.
+
+Validation happens once, at start-up, and every error names the environment variable to fix, so a
+misconfigured worker or API refuses to start rather than running with a half-understood setting. Secrets
+(the payload key ring, Notify key, SMTP password, webhook secret) never appear in errors or reprs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "EHCP_"
+KEY_BYTES = 32
+GENERATE_KEY = 'python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"'
+
+# A fixed, public key: it protects nothing and exists only so `make run` works with no set-up.
+DEV_KEY_ID = "dev-not-secret"
+_DEV_KEY = b"EHCP development key: NOT SECRET"
+
+_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_SECRET_FIELDS = frozenset({"codec_keys", "notify_api_key", "smtp_password", "webhook_secret"})
+
+Notifier = Literal["outbox", "govuk_notify", "smtp", "webhook"]
+LogFormat = Literal["console", "json"]
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets `field`."""
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def dev_codec_keys() -> str:
+    """The development key ring, in the `EHCP_CODEC_KEYS` text form.
+
+    The key is fixed and published in this source file: payloads encrypted with it are readable by
+    anyone. It is used only when `EHCP_CODEC_KEYS` is unset and `EHCP_ALLOW_DEV_KEYS` is true.
+    """
+    return f"{DEV_KEY_ID}:{base64.b64encode(_DEV_KEY).decode()}"
+
+
+def parse_key_ring(text: str) -> dict[str, bytes]:
+    """Parse `id:base64,id:base64` into a key ring; each key must be 32 bytes (AES-256)."""
+    ring: dict[str, bytes] = {}
+    for number, item in enumerate(text.split(","), start=1):
+        entry = item.strip()
+        if not entry:
+            continue
+        key_id, sep, encoded = entry.partition(":")
+        key_id = key_id.strip()
+        if not sep or not key_id:
+            raise ValueError(f"entry {number} is not KEY_ID:BASE64_KEY")
+        if not _KEY_ID.fullmatch(key_id):
+            raise ValueError(f"key id {key_id!r} may hold only letters, digits, '.', '_' and '-' (1-64)")
+        if key_id in ring:
+            raise ValueError(f"key id {key_id!r} appears twice")
+        try:
+            key = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                f"key {key_id!r} is not valid base64; generate one with: {GENERATE_KEY}"
+            ) from None
+        if len(key) != KEY_BYTES:
+            raise ValueError(
+                f"key {key_id!r} decodes to {len(key)} bytes, not {KEY_BYTES}; "
+                f"generate one with: {GENERATE_KEY}"
+            )
+        ring[key_id] = key
+    return ring
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Set each with its `EHCP_` variable, e.g. `EHCP_LA_CODE=202`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
+        validate_default=True,
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///var/ehcp.db",
+        description="SQLAlchemy URL of the case database: SQLite (aiosqlite) embedded, PostgreSQL (psycopg).",
+    )
+    temporal_address: str = Field(default="127.0.0.1:7233", description="host:port of the Temporal frontend.")
+    temporal_namespace: str = Field(default="default", description="Temporal namespace the workflows run in.")
+    task_queue: str = Field(default="ehcp", description="Temporal task queue of the worker.")
+    la_code: str = Field(
+        default="000", description="The authority's three-digit DfE local authority code, e.g. 202 (Camden)."
+    )
+    codec_keys: Annotated[dict[str, bytes], NoDecode] = Field(
+        default_factory=dict,
+        repr=False,
+        description=(
+            "Payload encryption key ring as `id:base64,id:base64`, each key 32 random bytes. Keep retired "
+            "keys in the ring so old histories stay readable."
+        ),
+    )
+    codec_active_key: str = Field(
+        default="",
+        description="Id of the key that encrypts new payloads; may be left empty when the ring has one key.",
+    )
+    allow_dev_keys: bool = Field(
+        default=True,
+        description=(
+            "Use the public development key ring when EHCP_CODEC_KEYS is unset. Set false in production."
+        ),
+    )
+    notifier: Notifier = Field(
+        default="outbox",
+        description="Notification channel: outbox (nothing leaves the machine), govuk_notify, smtp, webhook.",
+    )
+    outbox_dir: Path = Field(default=Path("var/outbox"), description="Where the outbox writes its messages.")
+    notify_api_key: SecretStr | None = Field(default=None, description="GOV.UK Notify API key.")
+    notify_email_template_id: str | None = Field(default=None, description="GOV.UK Notify email template id.")
+    smtp_host: str | None = Field(default=None, description="SMTP server host name.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_sender: str | None = Field(default=None, description="From address of emails sent over SMTP.")
+    smtp_username: str | None = Field(default=None, description="SMTP login name, if the server needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret that signs webhooks sent to agency systems."
+    )
+    remind_before_days: int = Field(
+        default=7, ge=1, description="Days before an advice due date that the agency is reminded."
+    )
+    escalate_after_days: int = Field(
+        default=7, ge=1, description="Days after a missed advice due date that the request is escalated."
+    )
+    api_host: str = Field(default="127.0.0.1", description="Interface the HTTP API listens on.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP API listens on.")
+    log_format: LogFormat = Field(default="console", description="console for people, json for collectors.")
+    log_level: LogLevel = Field(default="info", description="Lowest level logged: debug ... critical.")
+    statute_conventions: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description='Overrides of the statute conventions as a JSON object, e.g. {"name": "value"}.',
+    )
+    upload_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest document upload accepted, in bytes."
+    )
+
+    @field_validator("la_code")
+    @classmethod
+    def _three_digits(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{3}", value):
+            raise ValueError(f"must be the three-digit DfE local authority code (e.g. 202), not {value!r}")
+        return value
+
+    @field_validator("codec_keys", mode="before")
+    @classmethod
+    def _parse_ring(cls, value: Any) -> Any:
+        return parse_key_ring(value) if isinstance(value, str) else value
+
+    @field_validator("codec_keys")
+    @classmethod
+    def _aes_256_keys(cls, ring: dict[str, bytes]) -> dict[str, bytes]:
+        for key_id, key in ring.items():
+            if len(key) != KEY_BYTES:
+                raise ValueError(f"key {key_id!r} is {len(key)} bytes, not {KEY_BYTES}")
+        return ring
+
+    @field_validator("statute_conventions", mode="before")
+    @classmethod
+    def _parse_conventions(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError as error:
+            raise ValueError(f'must be a JSON object such as {{"name": "value"}}: {error.msg}') from None
+
+    @field_validator("log_level", "log_format", "notifier", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _keys_and_channels(self) -> Self:
+        if not self.codec_keys:
+            if not self.allow_dev_keys:
+                raise ValueError(
+                    f"{env_name('codec_keys')} is not set and {env_name('allow_dev_keys')} is false; "
+                    f"set {env_name('codec_keys')}=k1:KEY with a key generated by: {GENERATE_KEY}"
+                )
+            self.codec_keys = parse_key_ring(dev_codec_keys())
+            self.codec_active_key = self.codec_active_key or DEV_KEY_ID
+        if not self.codec_active_key and len(self.codec_keys) == 1:
+            self.codec_active_key = next(iter(self.codec_keys))
+        if self.codec_active_key not in self.codec_keys:
+            known = ", ".join(sorted(self.codec_keys))
+            problem = f"{self.codec_active_key!r} is not" if self.codec_active_key else "must name"
+            raise ValueError(f"{env_name('codec_active_key')} {problem} a key id in the ring ({known})")
+        self._require_channel_settings()
+        return self
+
+    def _require_channel_settings(self) -> None:
+        needed = {
+            "outbox": (),
+            "govuk_notify": ("notify_api_key", "notify_email_template_id"),
+            "smtp": ("smtp_host", "smtp_sender"),
+            "webhook": ("webhook_secret",),
+        }[self.notifier]
+        missing = [env_name(field) for field in needed if getattr(self, field) in (None, "")]
+        if missing:
+            raise ValueError(f"{env_name('notifier')}={self.notifier} needs {' and '.join(missing)}")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_the_variable(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # Pydantic names fields; the person fixing a deployment needs the variable, so every error is
+        # re-issued with it. Inputs of secret fields are dropped so no key can reach a log.
+        try:
+            return handler(data)
+        except ValidationError as error:
+            raise ValidationError.from_exception_data(
+                error.title, [_named(detail) for detail in error.errors()], hide_input=True
+            ) from None
+
+    @property
+    def uses_dev_keys(self) -> bool:
+        """True when payloads are encrypted with the public development key."""
+        return self.codec_keys.get(self.codec_active_key) == _DEV_KEY
+
+
+def _named(detail: Any) -> Any:
+    loc = detail["loc"]
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    field = str(loc[0]) if loc else ""
+    if field:
+        message = f"{env_name(field)}: {message}"
+    return {
+        "type": PydanticCustomError("invalid_setting", "{message}", {"message": message}),
+        "loc": loc,
+        "input": None if not field or field in _SECRET_FIELDS else detail["input"],
+    }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment and `.env`."""
+    return Settings()

@@ -1,0 +1,183 @@
+"""The workflow lane: workflows on the time-skipping test server, with the real statute local activity and
+fakes of every side-effecting activity, registered by name (architecture.md, testing lane 2)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.statute import compute_case_timeline
+from ehcp.temporal import register_search_attributes
+from workflows.advice import AdviceRequestWorkflow
+from workflows.assessment import AssessmentWorkflow
+from workflows.messages import (
+    ActivityName,
+    Actor,
+    AdviceReceivedRecord,
+    AdviceRequestRecord,
+    AdviceSpec,
+    AdviceState,
+    AssessmentStart,
+    AssessmentState,
+    CaseProjection,
+    CaseRecord,
+    ChildRecord,
+    DecisionRecord,
+    Notice,
+)
+from workflows.plan import PlanWorkflow
+
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+CASEWORKER = Actor(actor_id=uuid.UUID(int=1), role="caseworker")
+MANAGER = Actor(actor_id=uuid.UUID(int=2), role="manager")
+AGENCIES = {
+    kind: uuid.UUID(int=100 + i) for i, kind in enumerate(("school", "health", "ep", "social", "parent"))
+}
+
+
+@dataclass
+class Fakes:
+    """Fake side effects: what the workflows asked to record and send, in order."""
+
+    cases: list[CaseRecord] = field(default_factory=list)
+    projections: list[CaseProjection] = field(default_factory=list)
+    decisions: list[DecisionRecord] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    advice_requests: list[AdviceRequestRecord] = field(default_factory=list)
+    advice_received: list[AdviceReceivedRecord] = field(default_factory=list)
+
+    def activities(self) -> list[Any]:
+        @activity.defn(name=ActivityName.RECORD_CASE)
+        async def record_case(record: CaseRecord) -> None:
+            self.cases.append(record)
+
+        @activity.defn(name=ActivityName.PROJECT_CASE)
+        async def project_case(projection: CaseProjection) -> None:
+            self.projections.append(projection)
+
+        @activity.defn(name=ActivityName.RECORD_DECISION)
+        async def record_decision(decision: DecisionRecord) -> None:
+            self.decisions.append(decision)
+
+        @activity.defn(name=ActivityName.SEND_NOTICE)
+        async def send_notice(notice: Notice) -> None:
+            self.notices.append(notice)
+
+        @activity.defn(name=ActivityName.RECORD_ADVICE_REQUEST)
+        async def record_advice_request(record: AdviceRequestRecord) -> None:
+            self.advice_requests.append(record)
+
+        @activity.defn(name=ActivityName.RECORD_ADVICE_RECEIVED)
+        async def record_advice_received(record: AdviceReceivedRecord) -> None:
+            self.advice_received.append(record)
+
+        return [
+            record_case,
+            project_case,
+            record_decision,
+            send_notice,
+            record_advice_request,
+            record_advice_received,
+        ]
+
+    def templates(self, workflow_id_prefix: str = "") -> list[str]:
+        return [n.template for n in self.notices if n.idempotency_key.startswith(workflow_id_prefix)]
+
+
+@dataclass
+class Harness:
+    env: WorkflowEnvironment
+    client: Client
+    fakes: Fakes
+    task_queue: str
+
+    async def today(self) -> date:
+        return (await self.env.get_current_time()).date()
+
+    async def open_case(
+        self, start: AssessmentStart, *, request_id: str = "req-1"
+    ) -> tuple[WorkflowHandle[Any, Any], AssessmentState]:
+        """Create a request as the API does: update-with-start, USE_EXISTING."""
+        operation = WithStartWorkflowOperation(
+            AssessmentWorkflow.run,
+            start,
+            id=f"assessment-{start.case_id}",
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_queue=self.task_queue,
+        )
+        state = await self.client.execute_update_with_start_workflow(
+            AssessmentWorkflow.acknowledge_request, start_workflow_operation=operation, id=request_id
+        )
+        return await operation.workflow_handle(), state
+
+    def advice_handle(self, case_id: uuid.UUID, advice_id: str) -> WorkflowHandle[Any, AdviceState]:
+        return self.client.get_workflow_handle_for(AdviceRequestWorkflow.run, f"advice-{case_id}-{advice_id}")
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[Harness]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+    )
+    async with env:
+        await register_search_attributes(env.client)
+        fakes = Fakes()
+        task_queue = f"tq-{uuid.uuid4()}"
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
+            async with Worker(
+                env.client,
+                task_queue=task_queue,
+                workflows=[AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow],
+                activities=[*fakes.activities(), compute_case_timeline],
+                activity_executor=executor,
+            ):
+                yield Harness(env=env, client=env.client, fakes=fakes, task_queue=task_queue)
+
+
+def new_start(received_on: date, **changes: Any) -> AssessmentStart:
+    values: dict[str, Any] = {
+        "case_id": uuid.uuid4(),
+        "la_code": "999",
+        "received_on": received_on,
+        "source": "parent",
+        "child": ChildRecord(
+            given_name="Ada", family_name="Example", date_of_birth=date(2015, 3, 1), year_group=5
+        ),
+        "caseworker_id": CASEWORKER.actor_id,
+    }
+    values.update(changes)
+    return AssessmentStart(**values)
+
+
+def advice_set() -> list[AdviceSpec]:
+    """The five reg 6(1)(a)-(e) requests a year-5 child needs."""
+    return [
+        AdviceSpec(advice_id="parent", advice="parent", agency_id=AGENCIES["parent"]),
+        AdviceSpec(
+            advice_id="school", advice="educational", agency_id=AGENCIES["school"], school="Riverside"
+        ),
+        AdviceSpec(advice_id="health", advice="medical", agency_id=AGENCIES["health"]),
+        AdviceSpec(advice_id="ep", advice="psychological", agency_id=AGENCIES["ep"]),
+        AdviceSpec(advice_id="social", advice="social_care", agency_id=AGENCIES["social"]),
+    ]
+
+
+def agency(kind: str) -> Actor:
+    return Actor(actor_id=uuid.UUID(int=500), role="agency", agency_id=AGENCIES[kind])
+
+
+DAY = timedelta(days=1)

@@ -1,0 +1,189 @@
+"""`AdviceRequestWorkflow`: one reg 6 advice request, from sending to the agency's answer (reg 8).
+
+Sends the request, reminds the agency before the 6-week due date, chases on the day it becomes overdue,
+escalates to the caseworker's manager a configurable time later, takes the agency's advice, and tells the
+assessment. A reg 8(2) exception (judged and approved on the assessment) stops the chasing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import date, datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.common import run_activity, start_of, today
+    from workflows.messages import (
+        ActivityName,
+        AdviceArrived,
+        AdviceExcepted,
+        AdviceReceivedRecord,
+        AdviceRequestRecord,
+        AdviceRequestStart,
+        AdviceState,
+        AdviceStatus,
+        Notice,
+        Recipient,
+        SubmitAdvice,
+    )
+
+
+@workflow.defn
+class AdviceRequestWorkflow:
+    def __init__(self) -> None:
+        self._state: AdviceState | None = None
+        self._start: AdviceRequestStart | None = None
+        self._submitted: SubmitAdvice | None = None
+        self._excepted = False
+
+    @workflow.run
+    async def run(self, start: AdviceRequestStart) -> AdviceState:
+        self._start = start
+        advice = start.advice
+        self._state = AdviceState(
+            case_id=start.case_id,
+            advice_id=advice.advice_id,
+            advice=advice.advice,
+            agency_id=advice.agency_id,
+            due=start.due,
+            practical_due=start.practical_due,
+            status="requested",
+        )
+        await run_activity(
+            ActivityName.RECORD_ADVICE_REQUEST,
+            AdviceRequestRecord(
+                case_id=start.case_id, advice=advice, requested_on=start.requested_on, due=start.due
+            ),
+        )
+        await self._notice("advice_request", "agency", "advice requested", start.requested_on)
+        try:
+            await self._chase_until_answered(start)
+            received = self._submitted
+            assert received is not None
+            await run_activity(
+                ActivityName.RECORD_ADVICE_RECEIVED,
+                AdviceReceivedRecord(
+                    case_id=start.case_id,
+                    advice_id=advice.advice_id,
+                    received_on=received.received_on,
+                    document_ids=received.document_ids,
+                ),
+            )
+            parent = workflow.info().parent
+            if parent is not None:
+                await workflow.get_external_workflow_handle(parent.workflow_id).signal(
+                    "advice_arrived",
+                    AdviceArrived(
+                        advice_id=advice.advice_id,
+                        received_on=received.received_on,
+                        document_ids=received.document_ids,
+                    ),
+                )
+        except asyncio.CancelledError:
+            # The assessment was withdrawn or decided without this advice: nothing more to chase.
+            self._set(status="withdrawn")
+        assert self._state is not None
+        return self._state
+
+    async def _chase_until_answered(self, start: AdviceRequestStart) -> None:
+        due = start.due
+        steps: list[tuple[datetime, AdviceStatus, str, Recipient]] = [
+            (
+                start_of(due - timedelta(days=start.remind_before_days)),
+                "reminded",
+                "advice_reminder",
+                "agency",
+            ),
+            (start_of(due + timedelta(days=1)), "chased", "advice_overdue", "agency"),
+            (
+                start_of(due + timedelta(days=1 + start.escalate_after_days)),
+                "escalated",
+                "advice_escalated",
+                "manager",
+            ),
+        ]
+        for at, status, template, to in steps:
+            wait = at - workflow.now()
+            if wait > timedelta(0):
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(self._answered, timeout=wait)
+            if self._answered():
+                break
+            self._set(status=status)
+            await self._notice(template, to, status, due)
+        # Excepted or escalated, the advice is still wanted: wait for it however long it takes.
+        await workflow.wait_condition(lambda: self._submitted is not None)
+
+    def _answered(self) -> bool:
+        return self._submitted is not None or self._excepted
+
+    def _set(self, **changes: object) -> None:
+        assert self._state is not None
+        self._state = self._state.model_copy(update=changes)
+
+    async def _notice(self, template: str, to: Recipient, step: str, on: date) -> None:
+        start, state = self._start, self._state
+        assert start is not None
+        assert state is not None
+        await run_activity(
+            ActivityName.SEND_NOTICE,
+            Notice(
+                idempotency_key=f"{workflow.info().workflow_id}:{template}",
+                case_id=start.case_id,
+                workflow_id=workflow.info().workflow_id,
+                template=template,
+                to=to,
+                agency_id=state.agency_id,
+                step=f"{state.advice} advice ({state.advice_id}): {step}",
+                on=on,
+                facts={"due": state.due.isoformat(), "practical_due": state.practical_due.isoformat()},
+            ),
+        )
+
+    @workflow.update
+    async def submit_advice(self, submission: SubmitAdvice) -> AdviceState:
+        """The agency's advice (reg 8(1)). Accepted once; the assessment is told."""
+        self._submitted = submission
+        self._set(status="received", received_on=submission.received_on)
+        await workflow.wait_condition(lambda: True)
+        assert self._state is not None
+        return self._state
+
+    @submit_advice.validator
+    def _check_submission(self, submission: SubmitAdvice) -> None:
+        state, start = self._state, self._start
+        if state is None or start is None:
+            raise ApplicationError(
+                "the advice request is still being sent; try again in a moment", type="NotReady"
+            )
+        if self._submitted is not None:
+            raise ApplicationError(
+                f"advice '{state.advice_id}' was already received on {state.received_on}", type="IllegalStep"
+            )
+        if submission.actor.role == "agency" and submission.actor.agency_id != state.agency_id:
+            raise ApplicationError("this advice request was not sent to your agency", type="NotFound")
+        if submission.received_on < start.requested_on:
+            raise ApplicationError(
+                f"received_on {submission.received_on} is before the request was sent ({start.requested_on})",
+                type="InvalidInput",
+            )
+        if submission.received_on > today():
+            raise ApplicationError(
+                f"received_on {submission.received_on} is in the future", type="InvalidInput"
+            )
+
+    @workflow.signal
+    def excepted(self, exception: AdviceExcepted) -> None:
+        """A reg 8(2) exception was approved on the assessment: stop chasing, still take the advice."""
+        self._excepted = True
+        if self._submitted is None:
+            self._set(status="excepted")
+
+    @workflow.query
+    def state(self) -> AdviceState:
+        if self._state is None:
+            raise ApplicationError("not started yet", type="NotReady")
+        return self._state

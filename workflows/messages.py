@@ -1,0 +1,451 @@
+"""The typed messages of the workflows: start inputs, updates, signals, queries and activity payloads.
+
+One input and one output model for every workflow, update, signal, query and activity. New fields get
+defaults; fields are never renamed or removed, because running workflows depend on them. Names follow
+vocabulary.md. Personal data travels only in payloads (which the AES-GCM codec encrypts), never in
+workflow ids, search attributes or log lines.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AdviceKind = Literal[
+    "parent",
+    "educational",
+    "medical",
+    "psychological",
+    "social_care",
+    "other",
+    "preparing_for_adulthood",
+    "requested_by_parent",
+]
+ExceptionKind = Literal[
+    "school_closure", "early_years_closure", "personal_circumstances", "absence", "missed_appointment"
+]
+RequestSource = Literal["parent", "young_person", "school", "other"]
+ServiceMethod = Literal["post", "email", "portal", "hand"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ActivityName(StrEnum):
+    """Activities by name: the worker registers these; workflow tests register fakes of the same names."""
+
+    COMPUTE_TIMELINE = "compute_timeline"  # local activity: statute, recorded in history
+    RECORD_CASE = "record_case"
+    PROJECT_CASE = "project_case"
+    RECORD_DECISION = "record_decision"
+    SEND_NOTICE = "send_notice"
+    RECORD_ADVICE_REQUEST = "record_advice_request"
+    RECORD_ADVICE_RECEIVED = "record_advice_received"
+
+
+class Stage(StrEnum):
+    """Where an assessment stands."""
+
+    AWAITING_DECISION_TO_ASSESS = "awaiting_decision_to_assess"
+    GATHERING_ADVICE = "gathering_advice"
+    DECIDING_WHETHER_TO_ISSUE = "deciding_whether_to_issue"
+    DRAFTING = "drafting"
+    DRAFT_SERVED = "draft_served"
+    FINAL_ISSUED = "final_issued"
+    REFUSED_TO_ASSESS = "refused_to_assess"
+    NOT_ISSUED = "not_issued"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+    PLAN_MAINTAINED = "plan_maintained"
+    PLAN_CEASED = "plan_ceased"
+
+
+# ---- Facts carried by the workflow ----
+
+
+class ChildRecord(Model):
+    """The child: personal data, written to SQL by an activity and never logged."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    upn: str | None = None
+    postcode: str | None = None
+    year_group: int | None = Field(default=None, ge=-2, le=14)
+    visual_impairment: bool = False
+    hearing_impairment: bool = False
+
+
+class ContactRecord(Model):
+    name: str
+    relationship: str
+    email: str | None = None
+    phone: str | None = None
+    parental_responsibility: bool = False
+
+
+class SchoolClosure(Model):
+    school: str
+    first_closed: date
+    reopens: date
+
+
+class StatuteEvent(Model):
+    """One vocabulary.md event, as `statute.history.parse_history` reads it."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    event: str
+    date: date
+
+
+# ---- AssessmentWorkflow ----
+
+
+class AssessmentStart(Model):
+    """Starts `AssessmentWorkflow` (id `assessment-<case_id>`): a request reached the LA (reg 5(1))."""
+
+    case_id: UUID
+    la_code: str
+    received_on: date
+    source: RequestSource | None = None
+    brought_to_attention: bool = False  # CFA s.24: no formal request
+    child: ChildRecord
+    contacts: list[ContactRecord] = []
+    parent_requested: list[str] = []
+    school_closures: list[SchoolClosure] = []
+    caseworker_id: UUID | None = None
+    actor_id: UUID | None = None
+    remind_before_days: int = Field(default=7, ge=0, le=42)
+    escalate_after_days: int = Field(default=7, ge=0, le=365)
+
+
+class Actor(Model):
+    """Who does a command: every decision is recorded with its actor."""
+
+    actor_id: UUID
+    role: Literal["caseworker", "manager", "agency", "admin"]
+    agency_id: UUID | None = None  # set for role "agency": the one agency this user answers for
+
+
+class AdviceSpec(Model):
+    """One reg 6 advice request to send: to which agency, for which advice."""
+
+    advice_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    advice: AdviceKind
+    agency_id: UUID
+    school: str | None = None
+    received_by_body: date | None = None
+
+
+class DecideAssessment(Model):
+    """Update `decide_assessment`: the LA's decision whether to assess (reg 5)."""
+
+    actor: Actor
+    outcome: Literal["assess", "refuse"]
+    decided_on: date
+    reasons: str = ""
+    advice: list[AdviceSpec] = []
+
+
+class DecideIssue(Model):
+    """Update `decide_issue`: whether to issue a plan (reg 10)."""
+
+    actor: Actor
+    outcome: Literal["issue", "not_issue"]
+    decided_on: date
+    reasons: str = ""
+
+
+class ServeDraft(Model):
+    """Update `serve_draft`: the draft plan was served on the parent or young person (reg 13)."""
+
+    actor: Actor
+    served_on: date
+    method: ServiceMethod = "email"
+
+
+class ConsultSchool(Model):
+    """Update `consult_school`: a school or college was consulted on being named (CFA s.39, s.40)."""
+
+    actor: Actor
+    school: str
+    consulted_on: date
+
+
+class RecordSchoolResponse(Model):
+    actor: Actor
+    school: str
+    responded_on: date
+
+
+class IssueFinalPlan(Model):
+    """Update `issue_final_plan`: the final plan, after the representations window (reg 13(2))."""
+
+    actor: Actor
+    issued_on: date
+    school_named: str | None = None
+
+
+class ClaimException(Model):
+    """Update `claim_exception`: an exception against one deadline, with evidence."""
+
+    actor: Actor
+    deadline: str
+    kind: ExceptionKind
+    advice_id: str | None = None
+    school: str | None = None
+    start: date | None = None
+    end: date | None = None
+    evidence: str
+    claimed_on: date
+
+
+class ApproveException(Model):
+    """Update `approve_exception`: a manager approves a claim the statute accepted."""
+
+    actor: Actor
+    claim_id: str
+    approved_on: date
+
+
+class Withdraw(Model):
+    actor: Actor
+    withdrawn_on: date
+    reasons: str = ""
+
+
+class AdviceArrived(Model):
+    """Signal from an `AdviceRequestWorkflow` to its assessment: the agency's advice came in."""
+
+    advice_id: str
+    received_on: date
+    document_ids: list[UUID] = []
+
+
+# ---- AdviceRequestWorkflow ----
+
+
+class AdviceRequestStart(Model):
+    """Starts `AdviceRequestWorkflow` (id `advice-<case_id>-<advice_id>`), a child of the assessment."""
+
+    case_id: UUID
+    la_code: str
+    advice: AdviceSpec
+    requested_on: date
+    due: date
+    practical_due: date
+    remind_before_days: int = 7
+    escalate_after_days: int = 7
+    caseworker_id: UUID | None = None
+
+
+class SubmitAdvice(Model):
+    """Update `submit_advice`: the agency's answer (reg 8), with its uploaded documents."""
+
+    actor: Actor
+    received_on: date
+    document_ids: list[UUID] = []
+    summary: str = ""
+
+
+class AdviceExcepted(Model):
+    """Signal: a reg 8(2) exception to this advice deadline was accepted and approved."""
+
+    kind: ExceptionKind
+    approved_by: UUID
+
+
+class AdviceState(Model):
+    case_id: UUID
+    advice_id: str
+    advice: AdviceKind
+    agency_id: UUID
+    due: date
+    practical_due: date
+    status: AdviceStatus
+    received_on: date | None = None
+
+
+# ---- Timelines and state ----
+
+
+class DeadlineView(Model):
+    """A deadline as the workflow holds it: the statute engine's answer, with the workflow's handling."""
+
+    deadline: str
+    id: str | None = None
+    due: date
+    practical_due: date
+    rule: str
+    statutory: bool
+    status: str
+    met_on: date | None = None
+    from_event: str
+    from_date: date
+    exception_kind: str | None = None
+    exception_accepted: bool | None = None
+
+
+class ExceptionClaim(Model):
+    claim_id: str
+    deadline: str
+    kind: ExceptionKind
+    advice_id: str | None = None
+    accepted: bool
+    reason: str
+    claimed_by: UUID
+    claimed_on: date
+    approved_by: UUID | None = None
+    approved_on: date | None = None
+
+
+class TimelineRequest(Model):
+    """Input of the `compute_timeline` local activity."""
+
+    events: list[StatuteEvent]
+    school_closures: list[SchoolClosure] = []
+    year_group: int | None = None
+    visual_impairment: bool = False
+    hearing_impairment: bool = False
+    parent_requested: list[str] = []
+    now: datetime
+    conventions: dict[str, str] = {}
+
+
+class TimelineVerdict(Model):
+    deadline: str
+    advice_id: str | None = None
+    kind: str
+    accepted: bool
+    reason: str
+
+
+class TimelineResult(Model):
+    as_of: date
+    deadlines: list[DeadlineView]
+    exceptions: list[TimelineVerdict] = []
+    required_advice: list[AdviceKind] = []
+
+
+class AssessmentState(Model):
+    """Query `state` and the result of every update: where the case stands, and its statutory timeline."""
+
+    case_id: UUID
+    workflow_id: str
+    stage: Stage
+    state_version: int
+    as_of: date
+    deadlines: list[DeadlineView]
+    claims: list[ExceptionClaim] = []
+    advice: list[AdviceSpec] = []
+    advice_received: dict[str, date] = {}
+    schools_consulted: list[str] = []
+    plan_workflow_id: str | None = None
+
+
+# ---- PlanWorkflow ----
+
+
+class PlanStart(Model):
+    """Starts `PlanWorkflow` (id `plan-<case_id>`) when the final plan is issued, and again at every
+    continue-as-new, carrying the case's whole history so its timers re-arm from absolute dates."""
+
+    case_id: UUID
+    assessment_workflow_id: str
+    la_code: str
+    made_on: date
+    events: list[StatuteEvent]
+    school_closures: list[SchoolClosure] = []
+    caseworker_id: UUID | None = None
+    state_version: int = 0
+    escalate_after_days: int = 7
+    breached: list[str] = []
+    escalated: list[str] = []
+
+
+class PlanState(Model):
+    case_id: UUID
+    workflow_id: str
+    stage: Stage
+    state_version: int
+    as_of: date
+    made_on: date
+    review_due: date | None
+    deadlines: list[DeadlineView]
+
+
+# ---- Activity payloads ----
+
+
+class CaseRecord(Model):
+    """Input of `record_case`: the case and the child as first recorded (idempotent by case id)."""
+
+    case_id: UUID
+    workflow_id: str
+    start: AssessmentStart
+
+
+class CaseProjection(Model):
+    """Input of `project_case`: the read model, written idempotently by (case id, state version)."""
+
+    case_id: UUID
+    workflow_id: str
+    la_code: str
+    stage: Stage
+    state_version: int
+    deadlines: list[DeadlineView]
+    agency_by_advice_id: dict[str, UUID] = {}
+    caseworker_id: UUID | None = None
+    final_issued_on: date | None = None
+    closed_on: date | None = None
+    week20_exception: bool = False
+
+
+class DecisionRecord(Model):
+    """Input of `record_decision`: a decision with its actor, idempotent by the update id."""
+
+    case_id: UUID
+    update_id: str
+    kind: str
+    outcome: str
+    decided_on: date
+    actor_id: UUID
+    reasons: str = ""
+    detail: dict[str, str] = {}
+
+
+Recipient = Literal["parent", "caseworker", "manager", "agency", "school", "health", "social_care"]
+AdviceStatus = Literal["requested", "reminded", "chased", "escalated", "received", "excepted", "withdrawn"]
+
+
+class Notice(Model):
+    """Input of `send_notice`: who is told what, in plain words; idempotent by `idempotency_key`."""
+
+    idempotency_key: str
+    case_id: UUID
+    workflow_id: str
+    template: str
+    to: Recipient
+    agency_id: UUID | None = None
+    step: str
+    on: date
+    facts: dict[str, str] = {}
+
+
+class AdviceRequestRecord(Model):
+    case_id: UUID
+    advice: AdviceSpec
+    requested_on: date
+    due: date
+
+
+class AdviceReceivedRecord(Model):
+    case_id: UUID
+    advice_id: str
+    received_on: date
+    document_ids: list[UUID] = []
