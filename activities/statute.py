@@ -24,9 +24,20 @@ from workflows.messages import (
 ENGLAND = ZoneInfo("Europe/London")
 
 
-@activity.defn(name=ActivityName.COMPUTE_TIMELINE)
-def compute_case_timeline(request: TimelineRequest) -> TimelineResult:
-    """Every deadline of the case as of today in England, judged by `statute`."""
+class StatuteActivities:
+    """The engine under the council's conventions (settings), which a request may override."""
+
+    def __init__(self, conventions: Conventions | None = None) -> None:
+        self._conventions = conventions or Conventions()
+
+    @activity.defn(name=ActivityName.COMPUTE_TIMELINE)
+    def compute_timeline(self, request: TimelineRequest) -> TimelineResult:
+        """Every deadline of the case as of today in England, judged by `statute`."""
+        return timeline_for(request, self._conventions.with_overrides(request.conventions))
+
+
+def timeline_for(request: TimelineRequest, conventions: Conventions) -> TimelineResult:
+    """The statute engine's answer for a workflow's request."""
     as_of = request.now.astimezone(ENGLAND).date()
     history = parse_history(
         {

@@ -159,6 +159,27 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest document upload accepted, in bytes."
     )
+    la_name: str = Field(default="Example Council (demo)", description="The authority's name, as notices sign.")
+    team_email: str = Field(
+        default="send-team@example.invalid",
+        description="The SEND team's mailbox: caseworkers' and managers' notices go here, named to the person.",
+    )
+    mediation_adviser: str = Field(
+        default="Example Mediation Service (demo), 0300 000 0000, mediation@example.invalid",
+        description="reg 32(c): the mediation adviser's contact details, printed on every appealable decision.",
+    )
+    mediation_contact: str = Field(
+        default="SEND mediation officer (demo), send-team@example.invalid",
+        description="reg 32(f): whom at the LA to contact about mediation.",
+    )
+    information_advice_service: str = Field(
+        default="Example SENDIASS (demo), 0300 000 0001, sendiass@example.invalid",
+        description="The information, advice and support service (SENDIASS) named on decisions.",
+    )
+    disagreement_resolution: str = Field(
+        default="Example Disagreement Resolution Service (demo), 0300 000 0002",
+        description="The disagreement resolution service named on decisions.",
+    )
 
     @field_validator("la_code")
     @classmethod

@@ -392,6 +392,7 @@ class AssessmentWorkflow:
                     caseworker_id=self._start.caseworker_id,
                     state_version=self._version,
                     escalate_after_days=self._start.escalate_after_days,
+                    agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
                 ),
                 id=self._plan_id,
                 parent_close_policy=ParentClosePolicy.ABANDON,

@@ -364,6 +364,7 @@ class PlanStart(Model):
     caseworker_id: UUID | None = None
     state_version: int = 0
     escalate_after_days: int = 7
+    agency_by_advice_id: dict[str, UUID] = {}
     breached: list[str] = []
     escalated: list[str] = []
 

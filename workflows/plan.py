@@ -98,6 +98,7 @@ class PlanWorkflow:
                 stage=self._stage,
                 state_version=self._version,
                 deadlines=self._timeline.deadlines,
+                agency_by_advice_id=start.agency_by_advice_id,
                 caseworker_id=start.caseworker_id,
                 final_issued_on=start.made_on,
                 week20_exception=any(

@@ -20,7 +20,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.statute import compute_case_timeline
+from activities.statute import StatuteActivities
 from ehcp.temporal import register_search_attributes
 from workflows.advice import AdviceRequestWorkflow
 from workflows.assessment import AssessmentWorkflow
@@ -142,7 +142,7 @@ async def harness() -> AsyncIterator[Harness]:
                 env.client,
                 task_queue=task_queue,
                 workflows=[AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow],
-                activities=[*fakes.activities(), compute_case_timeline],
+                activities=[*fakes.activities(), StatuteActivities().compute_timeline],
                 activity_executor=executor,
             ):
                 yield Harness(env=env, client=env.client, fakes=fakes, task_queue=task_queue)

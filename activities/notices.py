@@ -1,0 +1,216 @@
+"""The `send_notice` activity: every notice in plain words, through the outbox, then the notifier.
+
+Each notice names the case, the step and the date ("Decision whether to assess due 17 February 2025"),
+never "you have new information". It is written to the outbox first (idempotent by key), then sent; a
+retried activity finds the outbox row and the notifier's own idempotency, so nobody is told twice.
+Decisions that can be appealed carry the reg 32 mediation information and the appeal deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+import db.cases
+from db.agencies import get_agency
+from db.children import list_contacts
+from db.outbox import add_to_outbox, mark_outbox
+from ehcp.settings import Settings
+from notify.base import Message, Notifier, NotifyPermanentError, Recipient
+from workflows.messages import ActivityName, Notice
+
+# template -> (subject, opening paragraph). {step} and {on} are always given; other names from `facts`.
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "request_received": (
+        "New EHC needs assessment request, case {case}",
+        "A request for an EHC needs assessment was received on {on}. The decision whether to assess is due "
+        "within 6 weeks (reg 5(1)).",
+    ),
+    "advice_request": (
+        "Advice requested for an EHC needs assessment, case {case}, due {due}",
+        "The local authority asks for your advice under regulation 6 of the SEND Regulations 2014 "
+        "({step}), requested on {on}. Please send it by {due} (6 weeks, reg 8(1)); the last working day "
+        "before then is {practical_due}.",
+    ),
+    "advice_reminder": (
+        "Reminder: advice for case {case} is due {due}",
+        "This is a reminder that your advice ({step}) is due by {due}.",
+    ),
+    "advice_overdue": (
+        "Overdue: advice for case {case} was due {due}",
+        "Your advice ({step}) was due by {due} and has not arrived. Please send it now, or tell the SEND "
+        "team of any exceptional circumstances (reg 8(2)).",
+    ),
+    "advice_escalated": (
+        "Escalation: advice for case {case} is overdue since {due}",
+        "Advice ({step}) was due by {due} and is still outstanding after reminders. Please take it up "
+        "with the agency.",
+    ),
+    "deadline_breached": (
+        "Deadline missed on case {case}: {step}, due {on}",
+        "The statutory deadline {step} fell due on {on} and has not been met.",
+    ),
+    "deadline_escalated": (
+        "Escalation on case {case}: {step}, overdue since {on}",
+        "The statutory deadline {step} fell due on {on} and is still not met.",
+    ),
+    "draft_served": (
+        "Draft EHC plan for case {case}: representations by {representations_end}",
+        "The draft EHC plan was served on {on}. You have 15 days, to {representations_end}, to make "
+        "representations, ask for a particular school or college to be named, and ask to meet an officer "
+        "(reg 13(1)). You can also ask for a personal budget.",
+    ),
+    "school_consulted": (
+        "Consultation on naming your school, case {case}",
+        "The local authority consulted you on {on} about naming your school or college in an EHC plan "
+        "({step}). Please respond within 15 days.",
+    ),
+    "final_issued": (
+        "Final EHC plan issued, case {case}",
+        "The final EHC plan was issued on {on}. You can appeal its sections B, F and I to the First-tier "
+        "Tribunal (SEND).",
+    ),
+    "exception_applied": (
+        "Timescale exception on case {case}: {step}",
+        "On {on} the local authority applied an exception to a statutory time limit ({step}): {reason}. "
+        "The duty becomes to act as soon as practicable (SEND Code of Practice 9.43 asks that you are told).",
+    ),
+    "decision_refuse_assess": (
+        "Decision not to carry out an EHC needs assessment, case {case}",
+        "On {on} the local authority decided not to carry out an EHC needs assessment (reg 5).",
+    ),
+    "decision_not_issue": (
+        "Decision not to issue an EHC plan, case {case}",
+        "On {on} the local authority decided not to issue an EHC plan after the assessment (reg 10).",
+    ),
+}
+
+APPEAL_RIGHTS = (
+    "You have the right to appeal this decision to the First-tier Tribunal (Special Educational Needs and "
+    "Disability). The last day to appeal is {appeal_due}: 2 months from this notice, or 1 month from a "
+    "mediation certificate if that is later.\n"
+    "Before appealing you must contact the mediation adviser, and get a mediation certificate, unless "
+    "your appeal is only about the school or college named (CFA s.55). You may ask for mediation "
+    "(CFA s.53-54); tell us whether you will, and the issues.\n"
+    "Mediation adviser: {mediation_adviser}\n"
+    "Contact at the local authority about mediation: {mediation_contact}\n"
+    "Disagreement resolution: {disagreement_resolution}\n"
+    "Information, advice and support: {information_advice_service}"
+)
+
+
+def long_date(day: str | date) -> str:
+    """A date as GOV.UK writes it: 17 February 2025."""
+    value = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{value.day} {value:%B %Y}"
+
+
+class _Facts(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return f"({key} not recorded)"
+
+
+def render(notice: Notice, settings: Settings) -> tuple[str, str]:
+    """The subject and body of a notice, in plain words."""
+    facts = _Facts(
+        {key: long_date(value) if _is_date(value) else value for key, value in notice.facts.items()},
+        case=notice.workflow_id,
+        step=notice.step,
+        on=long_date(notice.on),
+        mediation_adviser=settings.mediation_adviser,
+        mediation_contact=settings.mediation_contact,
+        disagreement_resolution=settings.disagreement_resolution,
+        information_advice_service=settings.information_advice_service,
+    )
+    subject, opening = TEMPLATES.get(notice.template, ("{step} on case {case}", "{step}: {on}."))
+    body = [opening.format_map(facts)]
+    if notice.template.startswith("decision_"):
+        body.append(APPEAL_RIGHTS.format_map(facts))
+    body.append(f"Case reference: {notice.workflow_id}\n{settings.la_name}")
+    return subject.format_map(facts), "\n\n".join(body)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+class NoticeActivities:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], notifier: Notifier, settings: Settings
+    ) -> None:
+        self._sessions = sessions
+        self._notifier = notifier
+        self._settings = settings
+
+    @activity.defn(name=ActivityName.SEND_NOTICE)
+    async def send_notice(self, notice: Notice) -> str:
+        """Queue the notice in the outbox, send it, and record how it went. Returns the delivery status."""
+        subject, body = render(notice, self._settings)
+        async with self._sessions.begin() as session:
+            recipient = await self._recipient(session, notice)
+            await add_to_outbox(
+                session=session,
+                idempotency_key=notice.idempotency_key,
+                case_id=notice.case_id,
+                recipient_kind=notice.to,
+                recipient_address=recipient.address,
+                recipient_name=recipient.name,
+                template=notice.template,
+                subject=subject,
+                body=body,
+            )
+        message = Message(
+            idempotency_key=notice.idempotency_key,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            case_ref=notice.workflow_id,
+            template=notice.template,
+        )
+        try:
+            delivery = await self._notifier.send(message)
+        except NotifyPermanentError as error:
+            # Retrying cannot help: the outbox shows it failed, for the team to send another way.
+            async with self._sessions.begin() as session:
+                await mark_outbox(
+                    session=session, idempotency_key=notice.idempotency_key, status="failed", error=str(error)
+                )
+            activity.logger.warning(
+                "notice.failed", extra={"template": notice.template, "case": notice.workflow_id}
+            )
+            return "failed"
+        async with self._sessions.begin() as session:
+            await mark_outbox(
+                session=session,
+                idempotency_key=notice.idempotency_key,
+                status=delivery.status,
+                provider_ref=delivery.provider_ref,
+            )
+        return delivery.status
+
+    async def _recipient(self, session: AsyncSession, notice: Notice) -> Recipient:
+        team = self._settings.team_email
+        if notice.to == "agency" and notice.agency_id is not None:
+            agency = await get_agency(session=session, agency_id=notice.agency_id)
+            if agency is not None:
+                return Recipient(kind="email", address=agency.email, name=agency.name)
+        if notice.to == "parent":
+            case = await db.cases.get_case(session=session, case_id=notice.case_id)
+            if case is not None:
+                contacts = await list_contacts(session=session, child_id=case.child_id)
+                with_email = [c for c in contacts if c.email and c.parental_responsibility]
+                if with_email:
+                    return Recipient(kind="email", address=with_email[0].email or "", name="parent or carer")
+            return Recipient(
+                kind="email", address=team, name="SEND team: no parent email on file, send by post"
+            )
+        names = {"caseworker": "the case's caseworker", "manager": "SEND team manager"}
+        return Recipient(
+            kind="email", address=team, name=names.get(notice.to, f"SEND team, to pass to the {notice.to}")
+        )

@@ -1,0 +1,121 @@
+"""Reg 6 advice requests and what the agencies send back.
+
+An agency sees only the requests sent to it: the `..._for_agency` functions filter by agency first, and
+answer None (the API's 404) for anything else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db._sql import after_key, decode_cursor, dialect_insert, encode_cursor
+from db.base import new_id
+from db.errors import InvalidCursor, NotFound
+from db.models import AdviceRequest
+
+
+@dataclass(frozen=True, slots=True)
+class AdvicePage:
+    requests: tuple[AdviceRequest, ...]
+    next_after: str | None
+
+
+async def _find(session: AsyncSession, case_id: uuid.UUID, advice_id: str) -> AdviceRequest | None:
+    stmt = (
+        select(AdviceRequest)
+        .where(AdviceRequest.case_id == case_id, AdviceRequest.advice_id == advice_id)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def record_advice_request(
+    *,
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    advice_id: str,
+    kind: str,
+    agency_id: uuid.UUID,
+    requested_on: date,
+    received_by_body_on: date,
+    due_on: date,
+) -> AdviceRequest:
+    """Record that advice `advice_id` was requested; once per (case, advice id), a repeat is a no-op."""
+    stmt = (
+        dialect_insert(session, AdviceRequest)
+        .values(
+            id=new_id(),
+            case_id=case_id,
+            advice_id=advice_id,
+            kind=kind,
+            agency_id=agency_id,
+            requested_on=requested_on,
+            received_by_body_on=received_by_body_on,
+            due_on=due_on,
+            status="requested",
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
+    request = await _find(session, case_id, advice_id)
+    assert request is not None  # inserted above, or already there
+    return request
+
+
+async def record_advice_received(
+    *, session: AsyncSession, case_id: uuid.UUID, advice_id: str, received_on: date
+) -> AdviceRequest:
+    """Mark the advice received (reg 8(1)); the first receipt's date stands."""
+    request = await _find(session, case_id, advice_id)
+    if request is None:
+        raise NotFound(f"no advice request {advice_id!r} on case {case_id}")
+    if request.status != "received":
+        request.status = "received"
+        request.received_on = received_on
+        await session.flush()
+    return request
+
+
+async def list_advice_requests_for_agency(
+    *, session: AsyncSession, agency_id: uuid.UUID, after: str | None = None, limit: int = 50
+) -> AdvicePage:
+    """The agency's inbox: the requests sent to it, soonest due first, a page at a time."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    stmt = (
+        select(AdviceRequest)
+        .where(AdviceRequest.agency_id == agency_id)
+        .order_by(AdviceRequest.due_on, AdviceRequest.id)
+        .limit(limit + 1)
+    )
+    if after is not None:
+        due_on, request_id = decode_cursor(after, 2)
+        try:
+            key = (date.fromisoformat(due_on), uuid.UUID(request_id))
+        except ValueError as exc:
+            raise InvalidCursor(f"not a cursor: {after!r}") from exc
+        stmt = stmt.where(after_key((AdviceRequest.due_on, AdviceRequest.id), key))
+    rows = list((await session.execute(stmt)).scalars())
+    page = tuple(rows[:limit])
+    more = len(rows) > limit
+    return AdvicePage(
+        requests=page,
+        next_after=encode_cursor([page[-1].due_on.isoformat(), page[-1].id.hex]) if more else None,
+    )
+
+
+async def get_advice_request_for_agency(
+    *, session: AsyncSession, agency_id: uuid.UUID, case_id: uuid.UUID, advice_id: str
+) -> AdviceRequest | None:
+    """The request if it was sent to this agency; None for anything else, existing or not."""
+    stmt = select(AdviceRequest).where(
+        AdviceRequest.agency_id == agency_id,
+        AdviceRequest.case_id == case_id,
+        AdviceRequest.advice_id == advice_id,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

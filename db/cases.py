@@ -1,0 +1,114 @@
+"""The case record and its deadlines as a workflow last projected them (the read model).
+
+An activity calls `project_case` after every state change of an assessment workflow. It writes only when
+the state version is newer than the stored one, so a retried or late activity never goes back in time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db._sql import dialect_insert
+from db.base import utcnow
+from db.models import Case, CaseDeadline
+from statute.model import Deadline
+
+
+@dataclass(frozen=True, slots=True)
+class CaseProjection:
+    """The fields of `cases` a workflow owns (the state version comes separately)."""
+
+    id: uuid.UUID
+    workflow_id: str
+    la_code: str
+    child_id: uuid.UUID
+    received_on: date
+    request_source: str
+    stage: str
+    caseworker_id: uuid.UUID | None = None
+    closed_on: date | None = None
+    final_issued_on: date | None = None
+    week20_exception: bool = False
+
+
+def _deadline_row(
+    case: CaseProjection, deadline: Deadline, agency_by_advice_id: Mapping[str, uuid.UUID], state_version: int
+) -> dict[str, Any]:
+    exception = deadline.exception
+    is_advice = deadline.deadline == "advice" and deadline.id is not None
+    agency_id = agency_by_advice_id.get(deadline.id or "") if is_advice else None
+    return {
+        "case_id": case.id,
+        "deadline": deadline.deadline,
+        "key": deadline.id or "",
+        "from_event": deadline.from_event,
+        "from_date": deadline.from_date,
+        "due": deadline.due,
+        "practical_due": deadline.practical_due,
+        "rule": deadline.rule,
+        "statutory": deadline.statutory,
+        "family_window": deadline.window,
+        "status": deadline.status,
+        "met_on": deadline.met_on,
+        "exception_kind": exception.kind if exception else None,
+        "exception_accepted": exception.accepted if exception else None,
+        "agency_id": agency_id,
+        "caseworker_id": case.caseworker_id,
+        "state_version": state_version,
+    }
+
+
+async def project_case(
+    *,
+    session: AsyncSession,
+    case: CaseProjection,
+    deadlines: Sequence[Deadline],
+    agency_by_advice_id: Mapping[str, uuid.UUID],
+    state_version: int,
+) -> bool:
+    """Write the case row and replace its deadlines, unless a projection as new or newer is stored.
+
+    Returns True when it wrote, False when the stored state version is >= `state_version`. The upsert's
+    WHERE decides atomically (the row is locked on PostgreSQL), so two racing projections cannot both
+    win. Runs in the caller's transaction.
+    """
+    values = {**asdict(case), "state_version": state_version, "updated_at": utcnow()}
+    insert_case = dialect_insert(session, Case).values(**values)
+    upsert = insert_case.on_conflict_do_update(
+        index_elements=[Case.id],
+        set_={name: insert_case.excluded[name] for name in values if name != "id"},
+        where=Case.state_version < insert_case.excluded.state_version,
+    ).returning(Case.id)
+    if (await session.execute(upsert)).first() is None:
+        return False
+    await session.execute(delete(CaseDeadline).where(CaseDeadline.case_id == case.id))
+    rows = [_deadline_row(case, d, agency_by_advice_id, state_version) for d in deadlines]
+    if rows:
+        await session.execute(insert(CaseDeadline), rows)
+    return True
+
+
+async def get_case(*, session: AsyncSession, case_id: uuid.UUID) -> Case | None:
+    return (
+        await session.execute(
+            select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def list_case_deadlines(*, session: AsyncSession, case_id: uuid.UUID) -> list[CaseDeadline]:
+    """A case's statutory timeline as last projected, in due order."""
+    stmt = (
+        select(CaseDeadline)
+        .where(CaseDeadline.case_id == case_id)
+        .order_by(CaseDeadline.due, CaseDeadline.deadline, CaseDeadline.key, CaseDeadline.from_date)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(stmt)).scalars())

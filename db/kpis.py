@@ -1,0 +1,111 @@
+"""Manager KPIs over the requests received in a period, mirroring DfE SEN2 (statute.md §3).
+
+Each measure counts the deadlines of that name that were met (the step happened) and how many of those
+were met on or before `due`; undecided or unissued cases are not in a denominator yet, as in SEN2.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Agency, Case, CaseDeadline
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """`within` of `total` on time; `percent` to one decimal place, None when `total` is 0."""
+
+    within: int
+    total: int
+    percent: float | None
+
+    @classmethod
+    def of(cls, within: int, total: int) -> Measure:
+        return cls(within=within, total=total, percent=round(100 * within / total, 1) if total else None)
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyAdvice:
+    """Advice returned within 6 weeks by one agency (reg 8(1)), and how much is still outstanding."""
+
+    agency_id: uuid.UUID | None
+    agency_name: str | None
+    returned: Measure
+    outstanding: int
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    la_code: str
+    received_from: date
+    received_to: date
+    requests: int
+    decided_within_6_weeks: Measure  # request_outcome_six_weeks_pc
+    issued_within_20_weeks_excluding_exceptions: Measure  # pc_plans_issued_20_weeks_ex
+    issued_within_20_weeks_including_exceptions: Measure  # pc_plans_issued_within_20_weeks
+    not_to_issue_within_16_weeks: Measure
+    advice_by_agency: tuple[AgencyAdvice, ...]
+
+
+_D = CaseDeadline
+_ON_TIME = func.coalesce(func.sum(case((_D.met_on <= _D.due, 1), else_=0)), 0)
+
+
+def _measure(cohort: ColumnElement[bool], deadline: str) -> Select[int, int]:
+    return (
+        select(_ON_TIME, func.count())
+        .select_from(_D)
+        .join(Case, Case.id == _D.case_id)
+        .where(cohort, _D.deadline == deadline, _D.met_on.is_not(None))
+    )
+
+
+async def _run(session: AsyncSession, stmt: Select[int, int]) -> Measure:
+    within, total = (await session.execute(stmt)).one()
+    return Measure.of(int(within), int(total))
+
+
+async def kpis(*, session: AsyncSession, la_code: str, received_from: date, received_to: date) -> Kpis:
+    """The measures for requests received from `received_from` to `received_to` (both included)."""
+    cohort = and_(Case.la_code == la_code, Case.received_on.between(received_from, received_to))
+    requests = (await session.execute(select(func.count()).select_from(Case).where(cohort))).scalar_one()
+    final_plan = _measure(cohort, "final_plan")
+    no_accepted_exception = or_(_D.exception_accepted.is_(None), _D.exception_accepted.is_(False))
+
+    returned = func.count(_D.met_on)
+    advice_stmt = (
+        select(_D.agency_id, Agency.name, _ON_TIME, returned, func.count() - returned)
+        .select_from(_D)
+        .join(Case, Case.id == _D.case_id)
+        .outerjoin(Agency, Agency.id == _D.agency_id)
+        .where(cohort, _D.deadline == "advice")
+        .group_by(_D.agency_id, Agency.name)
+        .order_by(Agency.name, _D.agency_id)
+    )
+    advice = tuple(
+        AgencyAdvice(
+            agency_id=agency_id,
+            agency_name=name,
+            returned=Measure.of(int(within), int(total)),
+            outstanding=int(outstanding),
+        )
+        for agency_id, name, within, total, outstanding in (await session.execute(advice_stmt)).all()
+    )
+    return Kpis(
+        la_code=la_code,
+        received_from=received_from,
+        received_to=received_to,
+        requests=requests,
+        decided_within_6_weeks=await _run(session, _measure(cohort, "decision_to_assess")),
+        issued_within_20_weeks_excluding_exceptions=await _run(
+            session, final_plan.where(no_accepted_exception)
+        ),
+        issued_within_20_weeks_including_exceptions=await _run(session, final_plan),
+        not_to_issue_within_16_weeks=await _run(session, _measure(cohort, "decision_not_to_issue")),
+        advice_by_agency=advice,
+    )

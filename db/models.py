@@ -1,0 +1,285 @@
+"""The tables: case records, people, agencies, the deadlines read model, decisions, audit log, outbox.
+
+Personal data about a child lives in `children` and `contacts` only; every other table refers to a child
+or a case by its UUID. SEN2 (statute.md §2.3) is the backbone of `cases`; the workflow data it does not
+hold (advice requests, documents, decisions with their actor, the audit log) sits beside it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, new_id, one_of, utcnow
+from statute.events import ADVICE_KINDS
+
+AgencyKind = Literal["school", "early_years", "health", "educational_psychology", "social_care", "other"]
+Role = Literal["caseworker", "manager", "agency", "admin"]
+AdviceStatus = Literal["requested", "received", "withdrawn"]
+OutboxStatus = Literal["pending", "sent", "delivered", "failed"]
+DeadlineStatus = Literal["open", "met", "overdue", "excepted", "closed"]
+
+AGENCY_KINDS: Final = ("school", "early_years", "health", "educational_psychology", "social_care", "other")
+ROLES: Final = ("caseworker", "manager", "agency", "admin")
+ADVICE_STATUSES: Final = ("requested", "received", "withdrawn")
+OUTBOX_STATUSES: Final = ("pending", "sent", "delivered", "failed")
+DEADLINE_STATUSES: Final = ("open", "met", "overdue", "excepted", "closed")
+
+# SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
+_BIGINT_ID = BigInteger().with_variant(Integer(), "sqlite")
+_JSON = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Agency(Base):
+    """A body the LA asks for advice or consults: a school, health, educational psychology, social care."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (one_of("kind", AGENCY_KINDS),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[AgencyKind] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(320))
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A staff member or an agency's account. Only the SHA-256 of its API token is kept."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", ROLES),
+        # An agency account belongs to exactly one agency; staff accounts to none.
+        CheckConstraint(
+            "(role = 'agency' AND agency_id IS NOT NULL) OR (role <> 'agency' AND agency_id IS NULL)",
+            name="agency_role",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(String(16))
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agencies.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class Child(Base):
+    """The child or young person: the one table (with `contacts`) that holds personal data."""
+
+    __tablename__ = "children"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date]
+    upn: Mapped[str | None] = mapped_column(String(13))
+    year_group: Mapped[int | None]
+    visual_impairment: Mapped[bool] = mapped_column(default=False, server_default=false())
+    hearing_impairment: Mapped[bool] = mapped_column(default=False, server_default=false())
+    postcode: Mapped[str | None] = mapped_column(String(10))
+
+
+class Contact(Base):
+    """A parent, carer or other person to contact about a child."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    parental_responsibility: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class Case(Base):
+    """One EHC needs assessment request (SEN2 modules 2-3), as its workflow last projected it."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_la_code_received_on", "la_code", "received_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    la_code: Mapped[str] = mapped_column(String(10))
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id"), index=True)
+    caseworker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    received_on: Mapped[date]
+    request_source: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(50))
+    state_version: Mapped[int]
+    closed_on: Mapped[date | None]
+    final_issued_on: Mapped[date | None]
+    week20_exception: Mapped[bool] = mapped_column(default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AdviceRequest(Base):
+    """A reg 6 advice request sent to an agency, and what came of it."""
+
+    __tablename__ = "advice_requests"
+    __table_args__ = (
+        UniqueConstraint("case_id", "advice_id"),
+        one_of("kind", ADVICE_KINDS),
+        one_of("status", ADVICE_STATUSES),
+        Index("ix_advice_requests_agency_id_due_on", "agency_id", "due_on", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    advice_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    requested_on: Mapped[date]
+    received_by_body_on: Mapped[date]
+    due_on: Mapped[date]
+    received_on: Mapped[date | None]
+    status: Mapped[AdviceStatus] = mapped_column(String(16), default="requested")
+
+
+class Document(Base):
+    """An uploaded file (advice, draft or final plan), kept with its SHA-256."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    advice_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("advice_requests.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseDeadline(Base):
+    """The read model: one occurrence of a statutory deadline (statute.model.Deadline) of one case.
+
+    `key` is the deadline's id (the advice id, the school, the year...) or '' so it can sit in the key.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        one_of("status", DEADLINE_STATUSES),
+        Index(
+            "ix_deadlines_due_unmet",
+            "due",
+            postgresql_where=text("met_on IS NULL"),
+            sqlite_where=text("met_on IS NULL"),
+        ),
+        Index("ix_deadlines_agency_id_due", "agency_id", "due"),
+        Index("ix_deadlines_caseworker_id_due", "caseworker_id", "due"),
+    )
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    deadline: Mapped[str] = mapped_column(String(50), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True, default="", server_default="")
+    from_date: Mapped[date] = mapped_column(primary_key=True)
+    from_event: Mapped[str] = mapped_column(String(50))
+    due: Mapped[date]
+    practical_due: Mapped[date]
+    rule: Mapped[str] = mapped_column(String(100))
+    statutory: Mapped[bool]
+    # A family's window (representations_end, appeal) closes; it is never overdue.
+    family_window: Mapped[bool] = mapped_column(default=False, server_default=false())
+    status: Mapped[DeadlineStatus] = mapped_column(String(16))
+    met_on: Mapped[date | None]
+    exception_kind: Mapped[str | None] = mapped_column(String(32))
+    exception_accepted: Mapped[bool | None]
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agencies.id"))
+    caseworker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    state_version: Mapped[int]
+
+
+class Decision(Base):
+    """A decision with its maker (panel minutes): to assess, to issue, to approve an exception..."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    outcome: Mapped[str] = mapped_column(String(50))
+    decided_on: Mapped[date]
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    # The Temporal update id: a retried activity finds its decision already written.
+    update_id: Mapped[str] = mapped_column(String(200), unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One line of the append-only audit log (triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_case_id_at", "case_id", "at"),
+        # One entry per action of one update: a retried activity does not audit twice.
+        Index(
+            "uq_audit_log_update_id_action",
+            "update_id",
+            "action",
+            unique=True,
+            postgresql_where=text("update_id IS NOT NULL"),
+            sqlite_where=text("update_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(_BIGINT_ID, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(100))
+    # No foreign key: the log outlives the case records it mentions.
+    case_id: Mapped[uuid.UUID | None]
+    update_id: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(_JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """A notification to send, sent, delivered or failed; its idempotency key stops a second send."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        one_of("status", OUTBOX_STATUSES),
+        Index("ix_outbox_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    recipient_kind: Mapped[str] = mapped_column(String(32))
+    recipient_address: Mapped[str] = mapped_column(String(2000))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    provider_ref: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

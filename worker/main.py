@@ -1,0 +1,102 @@
+"""The worker process: connect to Temporal, register the workflows and activities, run until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.notices import NoticeActivities
+from activities.records import RecordActivities
+from activities.statute import StatuteActivities
+from db.engine import make_engine, make_session_factory
+from ehcp.settings import Settings
+from ehcp.temporal import connect
+from notify import build_notifier
+from notify.base import Notifier
+from statute.conventions import Conventions
+from workflows.advice import AdviceRequestWorkflow
+from workflows.assessment import AssessmentWorkflow
+from workflows.plan import PlanWorkflow
+
+WORKFLOWS = [AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow]
+log = structlog.get_logger("ehcp.worker")
+
+
+@contextlib.asynccontextmanager
+async def notifier_for(settings: Settings) -> AsyncIterator[Notifier]:
+    """The notifier the settings name; an HTTP client for those that need one, closed afterwards."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        options: dict[str, Any]
+        if settings.notifier == "outbox":
+            kind, options = "file", {"directory": settings.outbox_dir}
+        elif settings.notifier == "govuk_notify":
+            key = settings.notify_api_key.get_secret_value() if settings.notify_api_key else None
+            kind = "govuk"
+            options = {"api_key": key, "email_template_id": settings.notify_email_template_id, "client": http}
+        elif settings.notifier == "smtp":
+            password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+            kind = "smtp"
+            options = {
+                "host": settings.smtp_host,
+                "port": settings.smtp_port,
+                "sender": settings.smtp_sender,
+                "username": settings.smtp_username,
+                "password": password,
+                "starttls": settings.smtp_starttls,
+            }
+        else:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            kind, options = "webhook", {"secret": secret, "client": http}
+        yield build_notifier(kind, **{k: v for k, v in options.items() if v is not None})
+
+
+@contextlib.asynccontextmanager
+async def running_worker(settings: Settings, client: Client | None = None) -> AsyncIterator[Worker]:
+    """A worker with every workflow and activity, polling the settings' task queue while in the block."""
+    client = client or await connect(settings)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    conventions = Conventions().with_overrides(settings.statute_conventions)
+    try:
+        async with notifier_for(settings) as notifier:
+            records = RecordActivities(sessions)
+            notices = NoticeActivities(sessions, notifier, settings)
+            with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
+                worker = Worker(
+                    client,
+                    task_queue=settings.task_queue,
+                    workflows=WORKFLOWS,
+                    activities=[
+                        StatuteActivities(conventions).compute_timeline,
+                        records.record_case,
+                        records.project_case,
+                        records.record_decision,
+                        records.record_advice_request,
+                        records.record_advice_received,
+                        notices.send_notice,
+                    ],
+                    activity_executor=executor,
+                )
+                async with worker:
+                    log.info(
+                        "worker.started",
+                        task_queue=settings.task_queue,
+                        namespace=settings.temporal_namespace,
+                    )
+                    yield worker
+    finally:
+        await engine.dispose()
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run the worker until `stop` is set (or forever)."""
+    async with running_worker(settings):
+        await (stop or asyncio.Event()).wait()
