@@ -159,14 +159,16 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest document upload accepted, in bytes."
     )
-    la_name: str = Field(default="Example Council (demo)", description="The authority's name, as notices sign.")
+    la_name: str = Field(
+        default="Example Council (demo)", description="The authority's name, as notices sign."
+    )
     team_email: str = Field(
         default="send-team@example.invalid",
-        description="The SEND team's mailbox: caseworkers' and managers' notices go here, named to the person.",
+        description="The SEND team's mailbox: caseworkers' and managers' notices go here, named to them.",
     )
     mediation_adviser: str = Field(
         default="Example Mediation Service (demo), 0300 000 0000, mediation@example.invalid",
-        description="reg 32(c): the mediation adviser's contact details, printed on every appealable decision.",
+        description="reg 32(c): the mediation adviser's contact details, on every appealable decision.",
     )
     mediation_contact: str = Field(
         default="SEND mediation officer (demo), send-team@example.invalid",
