@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: help setup run test lint typecheck unit bench clean
+.PHONY: help setup run test lint typecheck unit bench replay-record clean
 
 help:
-	@echo "make run    set up and run the service (this release: the statute engine on a demo case)"
-	@echo "make test   set up and run the whole suite: lint, types, tests"
-	@echo "make bench  run the benchmarks in bench/ and print their figures"
+	@echo "make run            set up and start the whole service (Temporal dev server and UI, worker, API, demo data)"
+	@echo "make test           set up and run the whole suite: lint, types, tests"
+	@echo "make bench          run the benchmarks in bench/ and print their figures"
+	@echo "make replay-record  re-record tests/replay/histories (only when a workflow change is meant to break replay)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -23,12 +24,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	@echo "==> the statute engine on a demo case (examples/assessment-in-progress.json)"
-	@$(BIN)/ehcp timeline examples/assessment-in-progress.json --format table
-	@echo
-	@echo "Next: $(BIN)/ehcp timeline YOUR-CASE.json [--format table] [--as-of YYYY-MM-DD]"
-	@echo "      $(BIN)/ehcp conventions   # the settings that read unverified parts of the law"
-	@echo "The workflows, API and pages arrive with the next issues; see README.md."
+	@$(BIN)/ehcp run
 
 lint: setup
 	@echo "==> ruff"
@@ -47,6 +43,11 @@ test: lint typecheck unit
 
 bench: setup
 	@$(BIN)/python bench/timeline.py
+	@$(BIN)/python bench/overdue_list.py
+
+replay-record: setup
+	@$(BIN)/python -m tests.replay.record
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	@echo "var/ (the embedded databases and outbox) is kept; remove it yourself to start afresh"

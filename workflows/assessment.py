@@ -16,6 +16,8 @@ so two commands racing cannot both pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -204,7 +206,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def decide_assessment(self, cmd: DecideAssessment) -> AssessmentState:
         """The decision whether to assess (reg 5(1)); on assess, the reg 6 advice requests go out."""
-        async with self._lock:
+        async with self._command():
             self._check_decide_assessment(cmd)
             self._decided["decision_to_assess"] = cmd.decided_on
             self._events.append(
@@ -265,7 +267,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def decide_issue(self, cmd: DecideIssue) -> AssessmentState:
         """The decision whether to issue a plan (reg 10); advice still awaited is withdrawn."""
-        async with self._lock:
+        async with self._command():
             self._check_decide_issue(cmd)
             self._decided["decision_to_issue"] = cmd.decided_on
             self._events.append(
@@ -300,7 +302,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def serve_draft(self, cmd: ServeDraft) -> AssessmentState:
         """The draft plan is served; the parent has 15 days for representations (reg 13(1))."""
-        async with self._lock:
+        async with self._command():
             self._check_serve_draft(cmd)
             self._decided["draft_served"] = cmd.served_on
             self._events.append(StatuteEvent(event="draft_served", date=cmd.served_on, method=cmd.method))
@@ -324,7 +326,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def consult_school(self, cmd: ConsultSchool) -> AssessmentState:
         """A school or college is consulted on being named (CFA s.39(2)-(3), s.40(3))."""
-        async with self._lock:
+        async with self._command():
             self._check_consult_school(cmd)
             self._consulted[cmd.school] = cmd.consulted_on
             self._events.append(
@@ -349,7 +351,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def record_school_response(self, cmd: RecordSchoolResponse) -> AssessmentState:
         """The consulted school's answer (CoP: within 15 days)."""
-        async with self._lock:
+        async with self._command():
             self._check_school_response(cmd)
             self._responded.add(cmd.school)
             self._events.append(
@@ -371,7 +373,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def issue_final_plan(self, cmd: IssueFinalPlan) -> AssessmentState:
         """The final plan (reg 13(2)): the plan is made, and its own workflow takes over."""
-        async with self._lock:
+        async with self._command():
             self._check_issue_final(cmd)
             self._decided["final_issued"] = cmd.issued_on
             self._events.append(StatuteEvent(event="final_issued", date=cmd.issued_on))
@@ -417,7 +419,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def claim_exception(self, cmd: ClaimException) -> AssessmentState:
         """An exception claimed against one deadline: the statute's verdict now, a manager's approval next."""
-        async with self._lock:
+        async with self._command():
             self._check_claim(cmd)
             claim_id = workflow.current_update_info().id  # type: ignore[union-attr]
             candidate = self._exception_event(cmd, approved_by=None)
@@ -472,7 +474,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def approve_exception(self, cmd: ApproveException) -> AssessmentState:
         """A manager approves a claim the statute accepted; the parent is told (CoP 9.43)."""
-        async with self._lock:
+        async with self._command():
             self._check_approve(cmd)
             claim, request = self._claims[cmd.claim_id], self._pending_claims.pop(cmd.claim_id)
             self._claims[cmd.claim_id] = claim.model_copy(
@@ -516,7 +518,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def withdraw(self, cmd: Withdraw) -> AssessmentState:
         """The request is withdrawn: advice requests stop, the case closes."""
-        async with self._lock:
+        async with self._command():
             self._check_withdraw(cmd)
             await self._record("withdrawn", "withdrawn", cmd.withdrawn_on, cmd.actor, cmd.reasons)
             await self._withdraw_outstanding_advice()
@@ -559,6 +561,13 @@ class AssessmentWorkflow:
         )
 
     # ---- helpers ----
+
+    @contextlib.asynccontextmanager
+    async def _command(self) -> AsyncIterator[None]:
+        """One command at a time; afterwards the main loop re-arms its timer for the changed case."""
+        async with self._lock:
+            yield
+            self._dirty = True
 
     def _timeline_request(self, events: list[StatuteEvent]) -> TimelineRequest:
         child = self._start.child

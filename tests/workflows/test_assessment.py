@@ -210,6 +210,13 @@ async def test_not_to_issue_after_advice(harness: Harness) -> None:
     assert state.stage is Stage.NOT_ISSUED
     assert deadline(state, "decision_not_to_issue").status == "met"
     assert "decision_not_issue" in h.fakes.templates()
+    # The case stays open through the appeal window, then closes: the timer is re-armed after the
+    # decision (the 16-week wake it had before would come later than the window's end).
+    appeal = deadline(state, "appeal", "not_issue")
+    await h.env.sleep(appeal.due - today + timedelta(days=2))
+    closed = await handle.query(AssessmentWorkflow.state)
+    assert closed.stage is Stage.CLOSED
+    assert (await handle.result()).stage is Stage.CLOSED
 
 
 async def test_a_missed_decision_is_breached_then_escalated(harness: Harness) -> None:

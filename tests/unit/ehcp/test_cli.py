@@ -59,9 +59,9 @@ def test_as_of_option_overrides_the_file() -> None:
 def test_as_of_defaults_to_today_in_england(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    import ehcp.cli
+    import ehcp.cli.timeline
 
-    monkeypatch.setattr(ehcp.cli, "today_in_england", lambda: date(2030, 1, 1))
+    monkeypatch.setattr(ehcp.cli.timeline, "today_in_england", lambda: date(2030, 1, 1))
     out = timeline({"events": [{"event": "request_received", "date": "2025-01-06"}]})
     assert out["as_of"] == "2030-01-01"
 

@@ -1,4 +1,4 @@
-"""The `ehcp` command: the service's shell.
+"""`ehcp timeline` and `ehcp conventions`: the statute engine from the command line.
 
 `ehcp timeline FILE` reads a case history as JSON (`-` for standard input) and prints every statutory
 deadline with its status. Bad input exits with status 2 and one line naming the problem.
@@ -25,20 +25,14 @@ from statute.timeline import compute_timeline
 LONDON = ZoneInfo("Europe/London")
 USAGE_ERROR = 2
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Education, Health and Care Plans, run the way the law says they must be.",
-)
-
 
 class Format(StrEnum):
     json = "json"
     table = "table"
 
 
-def _fail(command: str, problem: str) -> NoReturn:
+def fail(command: str, problem: str) -> NoReturn:
+    """One line naming the problem, and exit status 2."""
     typer.echo(f"ehcp {command}: {problem}", err=True)
     raise typer.Exit(USAGE_ERROR)
 
@@ -49,11 +43,11 @@ def _read(file: str) -> str:
     try:
         return Path(file).read_text(encoding="utf-8")
     except FileNotFoundError:
-        _fail(
+        fail(
             "timeline", f"no file '{file}'; give the path of a case history in JSON, or - for standard input"
         )
     except (OSError, UnicodeDecodeError) as error:
-        _fail("timeline", f"cannot read '{file}': {error}")
+        fail("timeline", f"cannot read '{file}': {error}")
 
 
 def today_in_england() -> date:
@@ -61,7 +55,6 @@ def today_in_england() -> date:
     return datetime.now(tz=LONDON).date()
 
 
-@app.command()
 def timeline(
     file: Annotated[str, typer.Argument(help="A case history in JSON, or - for standard input.")],
     as_of: Annotated[
@@ -82,14 +75,14 @@ def timeline(
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        _fail("timeline", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+        fail("timeline", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
     try:
         conventions = Conventions().with_overrides(dict(_pair(item) for item in convention or []))
         history = parse_history(data)
         day = parse_date(as_of, "--as-of") if as_of is not None else history.as_of or today_in_england()
         result = compute_timeline(history, as_of=day, conventions=conventions)
     except StatuteError as error:
-        _fail("timeline", str(error))
+        fail("timeline", str(error))
     if output is Format.table:
         typer.echo(render_table(result))
     else:
@@ -99,18 +92,13 @@ def timeline(
 def _pair(item: str) -> tuple[str, str]:
     name, sep, value = item.partition("=")
     if not sep or not name:
-        _fail("timeline", f"--convention takes NAME=VALUE, not '{item}'")
+        fail("timeline", f"--convention takes NAME=VALUE, not '{item}'")
     return name.strip(), value.strip()
 
 
-@app.command()
 def conventions() -> None:
     """The unverified readings of the law, each a setting: name, default and meaning."""
     for entry in describe():
         default = entry["default"]
         shown = str(default).lower() if isinstance(default, bool) else default
         typer.echo(f"{entry['name']} = {shown}\n    {entry['meaning']}")
-
-
-def main() -> None:
-    app()

@@ -1,0 +1,75 @@
+"""The FastAPI application: the JSON API under `/api` for caseworkers, agencies and managers.
+
+`create_app(settings)` connects to Temporal and the database when it starts; tests (and the embedded
+runner) hand in a client and a session factory they already hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from api.errors import install_error_handlers
+from api.routes import advice, cases, health, manager
+from db.engine import make_engine, make_session_factory
+from ehcp.settings import Settings
+from ehcp.temporal import connect
+
+DESCRIPTION = """\
+Education, Health and Care needs assessments and plans for an English local authority
+(Children and Families Act 2014 Part 3; SEND Regulations 2014). Every request is a durable workflow
+holding its statutory clocks; every command is refused before anything is written if the law or the
+case's stage does not allow it.
+
+Authenticate with `Authorization: Bearer <token>`. Commands take an `Idempotency-Key` header: send the
+same key when retrying and the command is applied once.
+"""
+
+TAGS = [
+    {"name": "caseworkers", "description": "Requests and the statutory steps on them (regs 3-14)."},
+    {"name": "agencies", "description": "Advice requests sent to an agency and its advice (regs 6-8)."},
+    {"name": "managers", "description": "Overdue steps, timeliness measures and exception approvals."},
+    {"name": "operations", "description": "Service health."},
+]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    client: Client | None = None,
+    session_factory: async_sessionmaker[AsyncSession] | None = None,
+) -> FastAPI:
+    """The API; what is not handed in (Temporal client, session factory) is made when it starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine: AsyncEngine | None = None
+        if app.state.sessions is None:
+            engine = make_engine(settings.database_url)
+            app.state.sessions = make_session_factory(engine)
+        if app.state.temporal is None:
+            app.state.temporal = await connect(settings)
+        try:
+            yield
+        finally:
+            if engine is not None:
+                await engine.dispose()
+
+    app = FastAPI(
+        title="EHCP orchestration API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.temporal = client
+    app.state.sessions = session_factory
+    install_error_handlers(app)
+    for router in (cases.router, advice.router, manager.router, health.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,135 @@
+"""The dependencies every route declares: settings, a database session, the Temporal client, the caller,
+and the roles a route admits (architecture.md, Data protection: "every route declares the roles it
+admits"). Permissions are dependencies, never `if` chains in a route.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from api.errors import Forbidden, Unauthenticated, Unavailable
+from db.models import Role
+from db.users import find_user_by_token
+from ehcp.settings import Settings
+from workflows.messages import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: an account's id, role and (for an agency) the one agency it answers for."""
+
+    id: uuid.UUID
+    username: str
+    role: Role
+    agency_id: uuid.UUID | None
+
+    def actor(self) -> Actor:
+        """The caller as the workflows record it with every decision."""
+        return Actor(actor_id=self.id, role=self.role, agency_id=self.agency_id)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+    factory: async_sessionmaker[AsyncSession] | None = getattr(request.app.state, "sessions", None)
+    if factory is None:
+        raise Unavailable("the case database is not connected yet")
+    return factory
+
+
+async def get_session(
+    factory: Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)],
+) -> AsyncIterator[AsyncSession]:
+    """One session per request; whatever a route does not commit is rolled back when it ends."""
+    async with factory() as session:
+        yield session
+
+
+def get_temporal(request: Request) -> Client:
+    client: Client | None = getattr(request.app.state, "temporal", None)
+    if client is None:
+        raise Unavailable("the workflow service is not connected yet")
+    return client
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="`Authorization: Bearer <token>`: a staff or agency API token issued by the authority.",
+)
+
+
+async def get_current_user(
+    factory: Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The enabled account the bearer token belongs to; 401 otherwise."""
+    if credentials is None:
+        raise Unauthenticated("send an API token as `Authorization: Bearer <token>`")
+    async with factory() as session:
+        user = await find_user_by_token(session=session, token=credentials.credentials)
+    if user is None:
+        raise Unauthenticated("the API token is unknown or its account is disabled")
+    return Principal(id=user.id, username=user.username, role=user.role, agency_id=user.agency_id)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+class RequireRoles:
+    """A dependency admitting only the given roles: 403 for any other authenticated caller."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+
+    async def __call__(self, user: CurrentUser) -> Principal:
+        if user.role not in self.roles:
+            raise Forbidden(f"a {user.role} cannot do this; it needs a {' or '.join(self.roles)}")
+        return user
+
+
+# Who may do what. Admins keep the service running: they read, but make no statutory decisions.
+CaseWorker = Annotated[Principal, Depends(RequireRoles("caseworker", "manager"))]
+CaseReader = Annotated[Principal, Depends(RequireRoles("caseworker", "manager", "admin"))]
+Manager = Annotated[Principal, Depends(RequireRoles("manager"))]
+DashboardReader = Annotated[Principal, Depends(RequireRoles("manager", "admin"))]
+AgencyUser = Annotated[Principal, Depends(RequireRoles("agency"))]
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description=(
+            "A key the client makes once per command and repeats on every retry. It becomes the Temporal "
+            "update id, so a retried command is applied once and answered with the same result."
+        ),
+        examples=["3f2b8c1e-7a4d-4e59-9c1a-2b6f0d8e4a71"],
+    ),
+]
+OptionalIdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Optional: by default the key is derived from the files and the date received.",
+    ),
+]

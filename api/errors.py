@@ -1,0 +1,108 @@
+"""The API's one exception tree, and how a refused Temporal update becomes an HTTP answer.
+
+Every error body is `{"detail": "...", "field": "..." | null}`. A workflow validator refuses a step with an
+`ApplicationError` whose type says why (workflows/assessment.py, `refuse`); the message of an
+`InvalidInput` starts with the name of the field at fault, which the body carries in `field`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.exceptions import ApplicationError
+
+
+class ApiError(Exception):
+    """Root of the errors the API answers on purpose; `status_code` is the HTTP status."""
+
+    status_code = 500
+    default_headers: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, detail: str, *, field: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.headers = {**self.default_headers, **(headers or {})}
+
+
+class Unauthenticated(ApiError):
+    """No bearer token, or one that belongs to no enabled account."""
+
+    status_code = 401
+    default_headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="ehcp"'}
+
+
+class Forbidden(ApiError):
+    """The caller's role may not do this."""
+
+    status_code = 403
+
+
+class NotFound(ApiError):
+    """No such case or advice request, or (for an agency) one not sent to it."""
+
+    status_code = 404
+
+
+class Conflict(ApiError):
+    """An illegal step for where the case stands, or a case that is closed."""
+
+    status_code = 409
+
+
+class Unprocessable(ApiError):
+    """Input the statute or the service refuses; `field` names what to fix."""
+
+    status_code = 422
+
+
+class Unavailable(ApiError):
+    """The case cannot take the command yet; retry after a moment."""
+
+    status_code = 503
+    default_headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
+
+
+class TimedOut(ApiError):
+    """Temporal did not answer in time; the command may still complete (retry with the same key)."""
+
+    status_code = 504
+
+
+_FIELD = re.compile(r"^([a-z_][a-z0-9_]*)(?::|\s)")
+_BY_TYPE: dict[str, type[ApiError]] = {
+    "IllegalStep": Conflict,
+    "InvalidInput": Unprocessable,
+    "Forbidden": Forbidden,
+    "NotFound": NotFound,
+    "NotReady": Unavailable,
+}
+
+
+def field_of(message: str) -> str | None:
+    """The field an `InvalidInput` message starts with (`decided_on: ...`, `received_on 2025-...`)."""
+    found = _FIELD.match(message)
+    return found.group(1) if found else None
+
+
+def refusal(cause: BaseException | None) -> ApiError:
+    """The HTTP error for an update a workflow refused (or failed)."""
+    if not isinstance(cause, ApplicationError) or cause.type not in _BY_TYPE:
+        return ApiError("the command failed on the case; it was not applied")
+    error = _BY_TYPE[cause.type]
+    field = field_of(cause.message) if error is Unprocessable else None
+    return error(cause.message, field=field)
+
+
+async def _answer(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return JSONResponse(
+        {"detail": error.detail, "field": error.field}, status_code=error.status_code, headers=error.headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _answer)

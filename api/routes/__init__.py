@@ -1,0 +1,1 @@
+"""The JSON API's routers, one per audience: caseworkers, agencies, managers (and the health check)."""

@@ -1,0 +1,98 @@
+"""Agencies' routes: the reg 6 advice requests sent to them, and the advice they send back (reg 8).
+
+An agency sees only what was sent to it: anything else, existing or not, is 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+
+from api.deps import AgencyUser, OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
+from api.schemas import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, error_responses
+from api.services.advice import list_inbox, read_request, submit_advice
+from api.services.uploads import read_upload
+
+router = APIRouter(prefix="/api/advice-requests", tags=["agencies"])
+
+CaseId = Annotated[uuid.UUID, Path(description="The case the advice is for.")]
+AdviceId = Annotated[str, Path(max_length=40, description="The advice request's id on the case.")]
+
+
+@router.get(
+    "",
+    response_model=AdviceRequestPage,
+    summary="List the advice requests sent to your agency",
+    description=(
+        "Every reg 6(1) advice request sent to the caller's agency, soonest due first (reg 8(1): advice "
+        "is due within 6 weeks of the request); pass `next_after` back as `after` for the next page. "
+        "Audited. Role: agency."
+    ),
+    responses=error_responses(401, 403, 422),
+)
+async def get_advice_requests(
+    *,
+    user: AgencyUser,
+    session: SessionDep,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> AdviceRequestPage:
+    return await list_inbox(session=session, user=user, after=after, limit=limit)
+
+
+@router.get(
+    "/{case_id}/{advice_id}",
+    response_model=AdviceRequestRead,
+    summary="Read one advice request sent to your agency",
+    description=(
+        "One reg 6(1) advice request and its reg 8(1) due date; 404 unless it was sent to the caller's "
+        "agency. Audited. Role: agency."
+    ),
+    responses=error_responses(401, 403, 404, 422),
+)
+async def get_advice_request(
+    *, case_id: CaseId, advice_id: AdviceId, user: AgencyUser, session: SessionDep
+) -> AdviceRequestRead:
+    return await read_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+
+
+@router.post(
+    "/{case_id}/{advice_id}/advice",
+    response_model=AdviceReceipt,
+    summary="Send your agency's advice",
+    description=(
+        "The agency's advice in answer to a reg 6(1) request (reg 8(1)): the date the LA received it, an "
+        "optional summary and one or more PDF, DOCX, PNG or JPEG files (typed by content; each at most the "
+        "authority's upload limit). Accepted once; 404 unless the request was sent to the caller's "
+        "agency; 409 once the request is answered or closed. Audited. Role: agency."
+    ),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+)
+async def post_advice(
+    *,
+    case_id: CaseId,
+    advice_id: AdviceId,
+    received_on: Annotated[date, Form(description="When the LA received the advice (ISO date).")],
+    files: Annotated[list[UploadFile], File(description="The advice: PDF, DOCX, PNG or JPEG.")],
+    user: AgencyUser,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    key: OptionalIdempotencyKey = None,
+    summary: Annotated[str, Form(max_length=2000)] = "",
+) -> AdviceReceipt:
+    uploads = [await read_upload(file, max_bytes=settings.upload_max_bytes) for file in files]
+    return await submit_advice(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        advice_id=advice_id,
+        received_on=received_on,
+        summary=summary,
+        uploads=uploads,
+        idempotency_key=key,
+    )

@@ -1,0 +1,393 @@
+"""Caseworkers' routes: create a request and take each statutory step on it (regs 3-14).
+
+Each command is one update of the case's workflow, with the caller's Idempotency-Key as its id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from api.deps import CaseReader, CaseWorker, IdempotencyKey, Manager, SessionDep, SettingsDep, TemporalDep
+from api.schemas import (
+    CaseCreate,
+    CasePage,
+    CaseRead,
+    DecisionToAssessCreate,
+    DecisionToIssueCreate,
+    DraftCreate,
+    ExceptionApprovalCreate,
+    ExceptionClaimCreate,
+    FinalPlanCreate,
+    SchoolConsultationCreate,
+    SchoolResponseCreate,
+    WithdrawalCreate,
+    error_responses,
+)
+from api.services.cases import create_case, get_case_with_state, list_cases, run_case_command
+from api.services.clock import today_in_england
+from workflows.messages import Stage
+
+router = APIRouter(prefix="/api", tags=["caseworkers"])
+
+COMMAND_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
+CaseId = Annotated[uuid.UUID, Path(description="The case's id, as the create request answered it.")]
+
+
+@router.post(
+    "/requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseRead,
+    summary="Record a request for an EHC needs assessment",
+    description=(
+        "A request reached the LA (reg 3, reg 5(1)) or a child was brought to its attention (CFA s.24): "
+        "starts the case's workflow and its 6-week clock to the decision whether to assess. The "
+        "Idempotency-Key names the case: a retried request answers the same case and never makes a "
+        "second one. Roles: caseworker, manager."
+    ),
+    responses=error_responses(401, 403, 422, 503),
+)
+async def create_request(
+    *,
+    body: CaseCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+) -> CaseRead:
+    return await create_case(
+        session=session,
+        client=client,
+        settings=settings,
+        user=user,
+        request=body,
+        idempotency_key=key,
+        today=today_in_england(),
+    )
+
+
+@router.get(
+    "/cases",
+    response_model=CasePage,
+    summary="List the authority's cases",
+    description=(
+        "The read model of every EHC needs assessment request (SEN2 modules 2-3, reg 3 onwards), oldest "
+        "request first, filtered by stage or caseworker; pass `next_after` back as `after` for the next "
+        "page. Roles: caseworker, manager, admin."
+    ),
+    responses=error_responses(401, 403, 422),
+)
+async def get_cases(
+    *,
+    user: CaseReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    stage: Stage | None = None,
+    caseworker_id: uuid.UUID | None = None,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CasePage:
+    return await list_cases(
+        session=session,
+        la_code=settings.la_code,
+        stage=stage,
+        caseworker_id=caseworker_id,
+        after=after,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/cases/{case_id}",
+    response_model=CaseRead,
+    summary="Read one case and its statutory timeline",
+    description=(
+        "The case's read-model row and its workflow's live state: stage, claims, advice, and every "
+        "deadline of regs 5, 8, 10 and 13 with its due date, practical due date (last working day), "
+        "rule and status. Roles: caseworker, manager, admin."
+    ),
+    responses=error_responses(401, 403, 404, 422, 503),
+)
+async def get_case(
+    *, case_id: CaseId, user: CaseReader, session: SessionDep, client: TemporalDep
+) -> CaseRead:
+    return await get_case_with_state(session=session, client=client, case_id=case_id)
+
+
+@router.post(
+    "/cases/{case_id}/decision-to-assess",
+    response_model=CaseRead,
+    summary="Decide whether to assess",
+    description=(
+        "The LA's decision whether to carry out an EHC needs assessment (reg 5(1), within 6 weeks). On "
+        "`assess`, the reg 6(1) advice requests go out, one workflow each; a refusal gives reasons and "
+        "opens the appeal window (reg 5(3)). Roles: caseworker, manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def decide_assessment(
+    *,
+    case_id: CaseId,
+    body: DecisionToAssessCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="decide_assessment",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/decision-to-issue",
+    response_model=CaseRead,
+    summary="Decide whether to issue a plan",
+    description=(
+        "The decision whether to issue an EHC plan (reg 10; a decision not to issue within 16 weeks, "
+        "reg 10(1)). Advice still awaited is withdrawn. Roles: caseworker, manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def decide_issue(
+    *,
+    case_id: CaseId,
+    body: DecisionToIssueCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="decide_issue",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/draft",
+    response_model=CaseRead,
+    summary="Serve the draft plan",
+    description=(
+        "The draft plan was served on the parent or young person (reg 13(1)): their 15 days for "
+        "representations begin (reg 13(1)(a)). Roles: caseworker, manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def serve_draft(
+    *,
+    case_id: CaseId,
+    body: DraftCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="serve_draft",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/school-consultations",
+    response_model=CaseRead,
+    summary="Consult a school on being named",
+    description=(
+        "A school or college was consulted on being named in the plan (CFA s.39(2)-(3), s.40(3)); the "
+        "Code of Practice expects its answer within 15 days. Roles: caseworker, manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def consult_school(
+    *,
+    case_id: CaseId,
+    body: SchoolConsultationCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="consult_school",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/school-responses",
+    response_model=CaseRead,
+    summary="Record a consulted school's answer",
+    description=(
+        "The consulted school or college answered (CFA s.39(3); Code of Practice 9.78: within 15 days). "
+        "Roles: caseworker, manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def record_school_response(
+    *,
+    case_id: CaseId,
+    body: SchoolResponseCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="record_school_response",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/final-plan",
+    response_model=CaseRead,
+    summary="Issue the final plan",
+    description=(
+        "The final EHC plan was issued (reg 13(2), within 20 weeks of the request), once the parent's "
+        "representations window has closed; the plan's own workflow takes over. Roles: caseworker, "
+        "manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def issue_final_plan(
+    *,
+    case_id: CaseId,
+    body: FinalPlanCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="issue_final_plan",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/exceptions",
+    response_model=CaseRead,
+    summary="Claim an exception to one deadline",
+    description=(
+        "An exception to one deadline (reg 5(4), reg 8(2), reg 10(4)), with its evidence; the statute "
+        "judges it at once and a manager approves it next. The Idempotency-Key is the claim's id. "
+        "Roles: caseworker, manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def claim_exception(
+    *,
+    case_id: CaseId,
+    body: ExceptionClaimCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="claim_exception",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/exceptions/{claim_id}/approval",
+    response_model=CaseRead,
+    tags=["managers"],
+    summary="Approve an exception claim",
+    description=(
+        "A manager approves an exception the statute accepted (reg 8(2), reg 10(4)); the deadline is "
+        "marked for the measures excluding exceptions and the parent is told (Code of Practice 9.43). "
+        "Role: manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def approve_exception(
+    *,
+    case_id: CaseId,
+    claim_id: Annotated[str, Path(max_length=200, description="The claim's id: its Idempotency-Key.")],
+    body: ExceptionApprovalCreate,
+    user: Manager,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="approve_exception",
+        command=body.command(user.actor(), claim_id),
+        idempotency_key=key,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/withdrawal",
+    response_model=CaseRead,
+    summary="Withdraw the request",
+    description=(
+        "The request for an EHC needs assessment (reg 3) was withdrawn: outstanding reg 6 advice requests "
+        "stop and the case closes. Roles: caseworker, manager."
+    ),
+    responses=COMMAND_ERRORS,
+)
+async def withdraw(
+    *,
+    case_id: CaseId,
+    body: WithdrawalCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+) -> CaseRead:
+    return await run_case_command(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        update="withdraw",
+        command=body.command(user.actor()),
+        idempotency_key=key,
+    )

@@ -1,0 +1,76 @@
+"""Managers' routes: what is overdue or due soon, and the SEN2-style measures (statute.md §3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import DashboardReader, SessionDep, SettingsDep
+from api.schemas import KpisRead, OverduePage, error_responses
+from api.services.clock import today_in_england
+from api.services.manager import measures, overdue
+
+router = APIRouter(prefix="/api", tags=["managers"])
+
+
+@router.get(
+    "/overdue",
+    response_model=OverduePage,
+    summary="List overdue and due-soon steps",
+    description=(
+        "Every unmet, unexcepted statutory deadline due before today (in England), or within "
+        "`due_within_days` from today: the decision to assess (reg 5(1)), advice (reg 8(1)), the decision "
+        "not to issue (reg 10(1)), the final plan (reg 13(2)) and the rest. Decided in SQL at read time. "
+        "Filter by deadline, agency or caseworker; pass `next_after` back as `after`. Roles: manager, admin."
+    ),
+    responses=error_responses(401, 403, 422),
+)
+async def get_overdue(
+    *,
+    user: DashboardReader,
+    session: SessionDep,
+    deadline: Annotated[str | None, Query(max_length=50, examples=["final_plan"])] = None,
+    agency_id: uuid.UUID | None = None,
+    caseworker_id: uuid.UUID | None = None,
+    due_within_days: Annotated[int, Query(ge=0, le=366)] = 0,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> OverduePage:
+    return await overdue(
+        session=session,
+        as_of=today_in_england(),
+        deadline=deadline,
+        agency_id=agency_id,
+        caseworker_id=caseworker_id,
+        due_within_days=due_within_days,
+        after=after,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/kpis",
+    response_model=KpisRead,
+    summary="Timeliness measures for a period",
+    description=(
+        "For the requests received in the period (both days included): decisions whether to assess within "
+        "6 weeks (reg 5(1)), decisions not to issue within 16 weeks (reg 10(1)) and final plans within "
+        "20 weeks (reg 13(2)), each including and excluding exceptions (reg 10(4)), and advice returned "
+        "within 6 weeks by agency (reg 8(1)), as DfE SEN2 counts them. Roles: manager, admin."
+    ),
+    responses=error_responses(401, 403, 422),
+)
+async def get_kpis(
+    *,
+    user: DashboardReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    received_from: date,
+    received_to: date,
+) -> KpisRead:
+    return await measures(
+        session=session, la_code=settings.la_code, received_from=received_from, received_to=received_to
+    )

@@ -1,0 +1,1 @@
+"""The API's service functions: keyword-only, typed, named by intent. Routes stay thin and call them."""

@@ -1,0 +1,188 @@
+"""Agencies and their reg 6 advice requests: the inbox, one request, and the advice sent back (reg 8).
+
+An agency sees only the requests sent to it and gets 404 for anything else, existing or not. Every read
+and every submission is audited. Documents are stored once per case by SHA-256; if the workflow refuses
+the advice, the documents this submission stored are rolled back, so nothing half-written remains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from api.deps import Principal
+from api.errors import ApiError, NotFound, Unprocessable
+from api.schemas import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
+from api.services.audit import audit
+from api.services.temporal import Missing, advice_workflow_id, run_update
+from api.services.uploads import Upload
+from db.advice import get_advice_request_for_agency, list_advice_requests_for_agency
+from db.documents import add_document
+from db.errors import InvalidCursor
+from db.models import AdviceRequest, Document
+from workflows.messages import AdviceState, SubmitAdvice
+
+SUBMIT_ADVICE = "submit_advice"
+
+
+def _not_sent(case_id: uuid.UUID, advice_id: str) -> NotFound:
+    return NotFound(f"no advice request '{advice_id}' on case {case_id} was sent to your agency")
+
+
+async def list_inbox(
+    *, session: AsyncSession, user: Principal, after: str | None, limit: int
+) -> AdviceRequestPage:
+    assert user.agency_id is not None
+    try:
+        page = await list_advice_requests_for_agency(
+            session=session, agency_id=user.agency_id, after=after, limit=limit
+        )
+    except InvalidCursor:
+        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+    items = [AdviceRequestRead.model_validate(request) for request in page.requests]
+    await audit(
+        session=session, user=user, action="agency.advice_requests.listed", detail={"count": len(items)}
+    )
+    return AdviceRequestPage(items=items, next_after=page.next_after)
+
+
+async def _own_request(
+    *, session: AsyncSession, user: Principal, case_id: uuid.UUID, advice_id: str
+) -> AdviceRequest:
+    assert user.agency_id is not None
+    request = await get_advice_request_for_agency(
+        session=session, agency_id=user.agency_id, case_id=case_id, advice_id=advice_id
+    )
+    if request is None:
+        raise _not_sent(case_id, advice_id)
+    return request
+
+
+async def read_request(
+    *, session: AsyncSession, user: Principal, case_id: uuid.UUID, advice_id: str
+) -> AdviceRequestRead:
+    found = AdviceRequestRead.model_validate(
+        await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    )
+    await audit(
+        session=session,
+        user=user,
+        action="agency.advice_request.read",
+        case_id=case_id,
+        detail={"advice_id": advice_id},
+    )
+    return found
+
+
+async def find_document(*, session: AsyncSession, case_id: uuid.UUID, sha256: str) -> Document | None:
+    """A document already stored on this case with these bytes.
+
+    A read-only query written here because `db.documents.add_document` does not deduplicate.
+    """
+    stmt = (
+        select(Document)
+        .where(Document.case_id == case_id, Document.sha256 == sha256)
+        .order_by(Document.uploaded_at, Document.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _store(
+    *, session: AsyncSession, user: Principal, request: AdviceRequest, uploads: list[Upload]
+) -> list[Document]:
+    """Each upload once per case (by SHA-256); flushed, not committed: the caller decides."""
+    stored: list[Document] = []
+    for upload in uploads:
+        digest = hashlib.sha256(upload.content).hexdigest()
+        document = await find_document(session=session, case_id=request.case_id, sha256=digest)
+        if document is None:
+            document = await add_document(
+                session=session,
+                case_id=request.case_id,
+                filename=upload.filename,
+                content_type=upload.content_type,
+                content=upload.content,
+                uploaded_by=user.id,
+                advice_request_id=request.id,
+            )
+        if document.id not in {d.id for d in stored}:
+            stored.append(document)
+    return stored
+
+
+def derived_key(*, received_on: date, documents: list[Document], summary: str) -> str:
+    """The update id of a submission sent without an Idempotency-Key: the same files, date and summary
+    make the same key, so a retried upload is applied once."""
+    material = "|".join([received_on.isoformat(), summary, *sorted(d.sha256 for d in documents)])
+    return f"advice-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+
+
+async def submit_advice(
+    *,
+    session: AsyncSession,
+    client: Client,
+    user: Principal,
+    case_id: uuid.UUID,
+    advice_id: str,
+    received_on: date,
+    summary: str,
+    uploads: list[Upload],
+    idempotency_key: str | None,
+) -> AdviceReceipt:
+    """Store the documents, then give the advice to the request's workflow; commit only if it accepts."""
+    request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    documents = await _store(session=session, user=user, request=request, uploads=uploads)
+    key = idempotency_key or derived_key(received_on=received_on, documents=documents, summary=summary)
+    try:
+        state = await run_update(
+            client=client,
+            workflow_id=advice_workflow_id(case_id, advice_id),
+            update=SUBMIT_ADVICE,
+            command=SubmitAdvice(
+                actor=user.actor(),
+                received_on=received_on,
+                document_ids=[d.id for d in documents],
+                summary=summary,
+            ),
+            update_id=key,
+            result_type=AdviceState,
+            missing=Missing(
+                unknown=f"no advice request '{advice_id}' on case {case_id}",
+                closed=(
+                    f"advice request '{advice_id}' on case {case_id} is closed (answered, or the request "
+                    "was withdrawn or decided without it): it takes no more advice"
+                ),
+            ),
+        )
+    except ApiError as error:
+        await session.rollback()  # the documents this submission stored go with it
+        await audit(
+            session=session,
+            user=user,
+            action="agency.submit_advice.refused",
+            case_id=case_id,
+            update_id=key,
+            detail={"advice_id": advice_id, "status": error.status_code},
+        )
+        raise
+    await audit(
+        session=session,
+        user=user,
+        action="agency.submit_advice",
+        case_id=case_id,
+        update_id=key,
+        detail={"advice_id": advice_id, "documents": [str(d.id) for d in documents]},
+    )
+    return AdviceReceipt(
+        case_id=case_id,
+        advice_id=advice_id,
+        status=state.status,
+        received_on=state.received_on,
+        documents=[DocumentRead.model_validate(d) for d in documents],
+    )

@@ -1,0 +1,182 @@
+"""Caseworkers' and managers' work on assessment requests: create, command, read and list (regs 3-14).
+
+Every command is one workflow update whose id is the caller's Idempotency-Key; the read model (`cases`)
+serves lists, and the workflow's `state` query the live statutory timeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from api.deps import Principal
+from api.errors import ApiError, NotFound, Unprocessable
+from api.schemas import CaseCreate, CasePage, CaseRead, CaseSummary
+from api.services.audit import audit
+from api.services.temporal import (
+    assessment_workflow_id,
+    case_missing,
+    query_state,
+    run_update,
+    start_case,
+)
+from db._sql import after_key, decode_cursor, encode_cursor
+from db.cases import get_case
+from db.errors import InvalidCursor
+from db.models import Case
+from ehcp.settings import Settings
+from workflows.messages import AssessmentStart, AssessmentState, Stage
+
+# Fixed for ever: a case's id is derived from the authority and the create request's Idempotency-Key,
+# so a retried POST names the same case (and so the same workflow) and never makes a second one.
+CASE_NAMESPACE = uuid.UUID("6f1d3c55-2f0b-4b8e-9d4e-5b0c7a1e8e21")
+
+
+def case_id_for(*, la_code: str, idempotency_key: str) -> uuid.UUID:
+    return uuid.uuid5(CASE_NAMESPACE, f"{la_code}:{idempotency_key}")
+
+
+async def read_case(*, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState | None) -> CaseRead:
+    row = await get_case(session=session, case_id=case_id)
+    return CaseRead(
+        case_id=case_id,
+        workflow_id=assessment_workflow_id(case_id),
+        record=CaseSummary.model_validate(row) if row is not None else None,
+        state=state,
+    )
+
+
+async def create_case(
+    *,
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    user: Principal,
+    request: CaseCreate,
+    idempotency_key: str,
+    today: date,
+) -> CaseRead:
+    """Start the assessment's workflow, or find the one a previous try of this request started."""
+    if request.received_on > today:
+        raise Unprocessable(f"received_on: {request.received_on} is in the future", field="received_on")
+    case_id = case_id_for(la_code=settings.la_code, idempotency_key=idempotency_key)
+    caseworker_id = request.caseworker_id or (user.id if user.role == "caseworker" else None)
+    start = AssessmentStart(
+        case_id=case_id,
+        la_code=settings.la_code,
+        actor_id=user.id,
+        caseworker_id=caseworker_id,
+        remind_before_days=min(settings.remind_before_days, 42),
+        escalate_after_days=settings.escalate_after_days,
+        **request.model_dump(exclude={"caseworker_id"}),
+    )
+    state = await start_case(
+        client=client, start=start, task_queue=settings.task_queue, request_id=idempotency_key
+    )
+    await audit(
+        session=session,
+        user=user,
+        action="command.acknowledge_request",
+        case_id=case_id,
+        update_id=idempotency_key,
+        detail={"stage": state.stage.value},
+    )
+    return await read_case(session=session, case_id=case_id, state=state)
+
+
+async def run_case_command(
+    *,
+    session: AsyncSession,
+    client: Client,
+    user: Principal,
+    case_id: uuid.UUID,
+    update: str,
+    command: BaseModel,
+    idempotency_key: str,
+) -> CaseRead:
+    """Run one caseworker or manager command on a case and audit it, refused or done."""
+    try:
+        state = await run_update(
+            client=client,
+            workflow_id=assessment_workflow_id(case_id),
+            update=update,
+            command=command,
+            update_id=idempotency_key,
+            result_type=AssessmentState,
+            missing=case_missing(case_id),
+        )
+    except ApiError as error:
+        await audit(
+            session=session,
+            user=user,
+            action=f"command.{update}.refused",
+            case_id=case_id,
+            update_id=idempotency_key,
+            detail={"status": error.status_code},
+        )
+        raise
+    await audit(
+        session=session,
+        user=user,
+        action=f"command.{update}",
+        case_id=case_id,
+        update_id=idempotency_key,
+        detail={"stage": state.stage.value},
+    )
+    return await read_case(session=session, case_id=case_id, state=state)
+
+
+async def get_case_with_state(*, session: AsyncSession, client: Client, case_id: uuid.UUID) -> CaseRead:
+    """The read-model row and the live state; 404 when neither knows the case."""
+    state = await query_state(
+        client=client, workflow_id=assessment_workflow_id(case_id), missing=case_missing(case_id)
+    )
+    found = await read_case(session=session, case_id=case_id, state=state)
+    if found.record is None and found.state is None:
+        raise NotFound(f"no case {case_id}")
+    return found
+
+
+_SORT = (Case.received_on, Case.id)
+
+
+async def list_cases(
+    *,
+    session: AsyncSession,
+    la_code: str,
+    stage: Stage | None = None,
+    caseworker_id: uuid.UUID | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> CasePage:
+    """The authority's cases from the read model, oldest request first, a page at a time.
+
+    A read-only query written here because `db` has no case list yet.
+    """
+    stmt = select(Case).where(Case.la_code == la_code).order_by(*_SORT).limit(limit + 1)
+    if stage is not None:
+        stmt = stmt.where(Case.stage == stage.value)
+    if caseworker_id is not None:
+        stmt = stmt.where(Case.caseworker_id == caseworker_id)
+    if after is not None:
+        stmt = stmt.where(after_key(_SORT, _parse_cursor(after)))
+    rows = list((await session.execute(stmt)).scalars())
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit else None
+    return CasePage(
+        items=[CaseSummary.model_validate(row) for row in page],
+        next_after=encode_cursor([last.received_on.isoformat(), last.id.hex]) if last else None,
+    )
+
+
+def _parse_cursor(after: str) -> tuple[date, uuid.UUID]:
+    try:
+        received_on, case_id = decode_cursor(after, 2)
+        return date.fromisoformat(received_on), uuid.UUID(case_id)
+    except (InvalidCursor, ValueError):
+        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None

@@ -1,0 +1,131 @@
+"""Managers' views: what is overdue or due soon, and the SEN2-style measures (statute.md §3).
+
+Lateness is decided in SQL against today's date in England, never from a timer having fired.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import Unprocessable
+from api.schemas import (
+    AgencyAdviceRead,
+    KpisRead,
+    MeasurePair,
+    MeasureRead,
+    OverduePage,
+    OverdueStepRead,
+)
+from db.deadlines import list_overdue_steps
+from db.errors import InvalidCursor
+from db.kpis import Measure, kpis
+from db.models import Case, CaseDeadline
+
+
+async def overdue(
+    *,
+    session: AsyncSession,
+    as_of: date,
+    deadline: str | None,
+    agency_id: uuid.UUID | None,
+    caseworker_id: uuid.UUID | None,
+    due_within_days: int,
+    after: str | None,
+    limit: int,
+) -> OverduePage:
+    try:
+        page = await list_overdue_steps(
+            session=session,
+            as_of=as_of,
+            deadline=deadline,
+            agency_id=agency_id,
+            caseworker_id=caseworker_id,
+            due_within_days=due_within_days,
+            after=after,
+            limit=limit,
+        )
+    except InvalidCursor:
+        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+    return OverduePage(
+        as_of=as_of,
+        items=[OverdueStepRead.model_validate(step) for step in page.steps],
+        next_after=page.next_after,
+    )
+
+
+def _read(measure: Measure) -> MeasureRead:
+    return MeasureRead(within=measure.within, total=measure.total, percent=measure.percent)
+
+
+async def _excluding_exceptions(
+    *, session: AsyncSession, la_code: str, received_from: date, received_to: date, deadline: str
+) -> MeasureRead:
+    """A measure over the met deadlines without an accepted exception.
+
+    A read-only query written here because `db.kpis` gives "excluding exceptions" for the 20-week
+    measure only.
+    """
+    d = CaseDeadline
+    stmt = (
+        select(func.coalesce(func.sum(case((d.met_on <= d.due, 1), else_=0)), 0), func.count())
+        .select_from(d)
+        .join(Case, Case.id == d.case_id)
+        .where(
+            and_(Case.la_code == la_code, Case.received_on.between(received_from, received_to)),
+            d.deadline == deadline,
+            d.met_on.is_not(None),
+            or_(d.exception_accepted.is_(None), d.exception_accepted.is_(False)),
+        )
+    )
+    within, total = (await session.execute(stmt)).one()
+    return _read(Measure.of(int(within), int(total)))
+
+
+async def measures(
+    *, session: AsyncSession, la_code: str, received_from: date, received_to: date
+) -> KpisRead:
+    """The 6-, 16- and 20-week measures, including and excluding exceptions, and advice by agency."""
+    if received_to < received_from:
+        raise Unprocessable("received_to: is before received_from", field="received_to")
+    found = await kpis(session=session, la_code=la_code, received_from=received_from, received_to=received_to)
+
+    async def excluding(deadline: str) -> MeasureRead:
+        return await _excluding_exceptions(
+            session=session,
+            la_code=la_code,
+            received_from=received_from,
+            received_to=received_to,
+            deadline=deadline,
+        )
+
+    return KpisRead(
+        la_code=la_code,
+        received_from=received_from,
+        received_to=received_to,
+        requests=found.requests,
+        decided_within_6_weeks=MeasurePair(
+            including_exceptions=_read(found.decided_within_6_weeks),
+            excluding_exceptions=await excluding("decision_to_assess"),
+        ),
+        not_to_issue_within_16_weeks=MeasurePair(
+            including_exceptions=_read(found.not_to_issue_within_16_weeks),
+            excluding_exceptions=await excluding("decision_not_to_issue"),
+        ),
+        issued_within_20_weeks=MeasurePair(
+            including_exceptions=_read(found.issued_within_20_weeks_including_exceptions),
+            excluding_exceptions=_read(found.issued_within_20_weeks_excluding_exceptions),
+        ),
+        advice_by_agency=[
+            AgencyAdviceRead(
+                agency_id=a.agency_id,
+                agency_name=a.agency_name,
+                returned=_read(a.returned),
+                outstanding=a.outstanding,
+            )
+            for a in found.advice_by_agency
+        ],
+    )

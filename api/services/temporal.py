@@ -1,0 +1,148 @@
+"""Commands and queries on case workflows, with Temporal's failures turned into the API's errors.
+
+The API names workflows and updates by string (it may import only `workflows.messages`): the names are
+those of workflows/assessment.py and workflows/advice.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError, Conflict, NotFound, TimedOut, Unavailable, refusal
+from workflows.messages import AssessmentStart, AssessmentState
+
+T = TypeVar("T", bound=BaseModel)
+
+ASSESSMENT_WORKFLOW = "AssessmentWorkflow"
+ACKNOWLEDGE_REQUEST = "acknowledge_request"
+STATE_QUERY = "state"
+
+
+def assessment_workflow_id(case_id: object) -> str:
+    return f"assessment-{case_id}"
+
+
+def advice_workflow_id(case_id: object, advice_id: str) -> str:
+    return f"advice-{case_id}-{advice_id}"
+
+
+class Missing:
+    """What to say when a workflow is unknown (404) or has completed (409)."""
+
+    def __init__(self, *, unknown: str, closed: str) -> None:
+        self.unknown = unknown
+        self.closed = closed
+
+
+def case_missing(case_id: object) -> Missing:
+    return Missing(
+        unknown=f"no case {case_id}",
+        closed=f"case {case_id} is closed: no further steps can be taken on it",
+    )
+
+
+async def _missing_or_closed(handle: WorkflowHandle[Any, Any], missing: Missing) -> ApiError:
+    """Temporal answers NOT_FOUND both for an unknown workflow and for an update on a completed one."""
+    try:
+        described = await handle.describe()
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return NotFound(missing.unknown)
+        raise
+    if described.status != WorkflowExecutionStatus.RUNNING:
+        return Conflict(missing.closed)
+    return Unavailable("the case could not take the command just now; retry with the same Idempotency-Key")
+
+
+async def run_update(
+    *,
+    client: Client,
+    workflow_id: str,
+    update: str,
+    command: BaseModel,
+    update_id: str,
+    result_type: type[T],
+    missing: Missing,
+) -> T:
+    """Run one update; the workflow's validator refuses an illegal step before anything is written."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        result: T = await handle.execute_update(update, command, id=update_id, result_type=result_type)
+    except WorkflowUpdateFailedError as error:
+        raise refusal(error.cause) from error
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        raise TimedOut("the case did not answer in time; retry with the same Idempotency-Key") from error
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        raise await _missing_or_closed(handle, missing) from error
+    return result
+
+
+async def start_case(
+    *, client: Client, start: AssessmentStart, task_queue: str, request_id: str
+) -> AssessmentState:
+    """Update-with-start: a retried request (same id) reaches the same workflow and never starts another,
+    whether that workflow is still running (USE_EXISTING) or has closed (REJECT_DUPLICATE)."""
+    workflow_id = assessment_workflow_id(start.case_id)
+    operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+        ASSESSMENT_WORKFLOW,
+        start,
+        id=workflow_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        result_type=AssessmentState,
+    )
+    try:
+        state: AssessmentState = await client.execute_update_with_start_workflow(
+            ACKNOWLEDGE_REQUEST,
+            start_workflow_operation=operation,
+            id=request_id,
+            result_type=AssessmentState,
+        )
+    except (WorkflowAlreadyStartedError, RPCError) as error:
+        if isinstance(error, RPCError) and error.status != RPCStatusCode.ALREADY_EXISTS:
+            raise
+        # The case's workflow has closed: the retried request answers it as it now stands.
+        closed = await query_state(
+            client=client, workflow_id=workflow_id, missing=case_missing(start.case_id)
+        )
+        if closed is None:
+            raise NotFound(f"no case {start.case_id}") from None
+        return closed
+    except WorkflowUpdateFailedError as error:
+        raise refusal(error.cause) from error
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        raise TimedOut(
+            "the request was not acknowledged in time; retry with the same Idempotency-Key"
+        ) from error
+    return state
+
+
+async def query_state(*, client: Client, workflow_id: str, missing: Missing) -> AssessmentState | None:
+    """The live state of an assessment; None when Temporal no longer holds the workflow."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        state: AssessmentState = await handle.query(STATE_QUERY, result_type=AssessmentState)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    except WorkflowQueryFailedError as error:
+        raise Unavailable(f"the case's state could not be read: {error.message}") from error
+    return state

@@ -1,0 +1,225 @@
+"""Demo data for `ehcp run`: agencies, users with tokens, and cases at every stage, some already late.
+
+Cases are created as the API creates them (update-with-start, one workflow per request) with dates in
+the past, so their statutory clocks have run: the late ones are breached on the first run and their
+notices are in the outbox. Seeding happens once; the tokens are kept in var/demo-tokens.json (demo only).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import typer
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from db.agencies import create_agency
+from db.engine import make_engine, make_session_factory
+from db.models import AgencyKind, Role
+from db.users import create_user
+from ehcp.cli.timeline import today_in_england
+from ehcp.settings import Settings
+from workflows.advice import AdviceRequestWorkflow
+from workflows.assessment import AssessmentWorkflow
+from workflows.messages import (
+    Actor,
+    AdviceSpec,
+    AssessmentStart,
+    ChildRecord,
+    ContactRecord,
+    DecideAssessment,
+    DecideIssue,
+    ServeDraft,
+    SubmitAdvice,
+)
+
+DEMO = uuid.UUID("5e1d0000-0000-4000-8000-000000000000")
+AGENCIES: dict[str, tuple[str, AgencyKind]] = {
+    "parent": ("SEND team: parent and child views", "other"),
+    "educational": ("Riverside Primary School", "school"),
+    "medical": ("Northtown ICB designated clinical officer", "health"),
+    "psychological": ("Northtown Educational Psychology Service", "educational_psychology"),
+    "social_care": ("Northtown Children's Social Care", "social_care"),
+}
+# (name, weeks since the request, the steps taken, with the week each happened)
+CASES: list[tuple[str, int, dict[str, int]]] = [
+    ("new-request", 1, {}),
+    ("decision-overdue", 7, {}),
+    (
+        "advice-overdue",
+        12,
+        {"assess": 9, "answer:parent": 6, "answer:educational": 5, "answer:social_care": 5},
+    ),
+    ("refused", 5, {"refuse": 1}),
+    ("draft-served", 16, {"assess": 12, "answer:all": 7, "issue": 5, "draft": 0}),
+    ("final-plan-overdue", 23, {"assess": 18, "answer:all": 13, "issue": 10, "draft": 6}),
+]
+
+
+async def seed_demo(settings: Settings, client: Client, var: Path) -> dict[str, str]:
+    """Seed once; afterwards, return the tokens kept from the first run."""
+    tokens_file = var / "demo-tokens.json"
+    if tokens_file.exists():
+        saved: dict[str, str] = json.loads(tokens_file.read_text())
+        return saved
+    typer.echo("==> seeding demo agencies, users and cases")
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_session_factory(engine).begin() as session:
+            agencies = {
+                advice: (
+                    await create_agency(
+                        session=session, name=name, kind=kind, email=f"{kind}@example.invalid"
+                    )
+                ).id
+                for advice, (name, kind) in AGENCIES.items()
+            }
+            tokens: dict[str, str] = {}
+            users = {}
+            staff: tuple[tuple[str, Role], ...] = (
+                ("demo-caseworker", "caseworker"),
+                ("demo-manager", "manager"),
+                ("demo-admin", "admin"),
+            )
+            for username, role in staff:
+                users[username], tokens[username] = await create_user(
+                    session=session,
+                    username=username,
+                    display_name=username.removeprefix("demo-").title(),
+                    role=role,
+                )
+            agency_users = {}
+            for advice in ("educational", "medical", "psychological"):
+                username = f"demo-{AGENCIES[advice][1].replace('_', '-')}"
+                agency_users[advice], tokens[username] = await create_user(
+                    session=session,
+                    username=username,
+                    display_name=AGENCIES[advice][0],
+                    role="agency",
+                    agency_id=agencies[advice],
+                )
+    finally:
+        await engine.dispose()
+
+    caseworker = Actor(actor_id=users["demo-caseworker"].id, role="caseworker")
+    today = today_in_england()
+    for name, weeks, steps in CASES:
+        await _seed_case(
+            settings,
+            client,
+            name=name,
+            received=today - timedelta(weeks=weeks),
+            steps=steps,
+            caseworker=caseworker,
+            agencies=agencies,
+            today=today,
+        )
+        typer.echo(f"    {name}")
+    tokens_file.write_text(json.dumps(tokens, indent=2))
+    tokens_file.chmod(0o600)
+    return tokens
+
+
+async def _seed_case(
+    settings: Settings,
+    client: Client,
+    *,
+    name: str,
+    received: date,
+    steps: dict[str, int],
+    caseworker: Actor,
+    agencies: dict[str, uuid.UUID],
+    today: date,
+) -> None:
+    case_id = uuid.uuid5(DEMO, name)
+
+    def week(step: str) -> date:
+        return today - timedelta(weeks=steps[step])
+
+    start = AssessmentStart(
+        case_id=case_id,
+        la_code=settings.la_code,
+        received_on=received,
+        source="parent",
+        child=ChildRecord(
+            given_name="Demo",
+            family_name=name.replace("-", " ").title(),
+            date_of_birth=date(2016, 9, 1),
+            year_group=5,
+        ),
+        contacts=[
+            ContactRecord(
+                name="Demo parent",
+                relationship="parent",
+                email="parent@example.invalid",
+                parental_responsibility=True,
+            )
+        ],
+        caseworker_id=caseworker.actor_id,
+        actor_id=caseworker.actor_id,
+        remind_before_days=settings.remind_before_days,
+        escalate_after_days=settings.escalate_after_days,
+    )
+    operation = WithStartWorkflowOperation(
+        AssessmentWorkflow.run,
+        start,
+        id=f"assessment-{case_id}",
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_queue=settings.task_queue,
+    )
+    await client.execute_update_with_start_workflow(
+        AssessmentWorkflow.acknowledge_request, start_workflow_operation=operation, id=f"demo-{name}-create"
+    )
+    handle = await operation.workflow_handle()
+    if "refuse" in steps:
+        await handle.execute_update(
+            AssessmentWorkflow.decide_assessment,
+            DecideAssessment(
+                actor=caseworker,
+                outcome="refuse",
+                decided_on=week("refuse"),
+                reasons="Needs met at SEN support (demo)",
+            ),
+            id=f"demo-{name}-refuse",
+        )
+        return
+    if "assess" not in steps:
+        return
+    advice = [
+        AdviceSpec.model_validate(
+            {"advice_id": kind.replace("_", "-"), "advice": kind, "agency_id": agencies[kind]}
+        )
+        for kind in AGENCIES
+    ]
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=caseworker, outcome="assess", decided_on=week("assess"), advice=advice),
+        id=f"demo-{name}-assess",
+    )
+    for spec in advice:
+        step = "answer:all" if "answer:all" in steps else f"answer:{spec.advice}"
+        if step not in steps:
+            continue
+        agency = Actor(actor_id=caseworker.actor_id, role="agency", agency_id=spec.agency_id)
+        await client.get_workflow_handle_for(
+            AdviceRequestWorkflow.run, f"advice-{case_id}-{spec.advice_id}"
+        ).execute_update(
+            AdviceRequestWorkflow.submit_advice,
+            SubmitAdvice(actor=agency, received_on=week(step)),
+            id=f"demo-{name}-{spec.advice_id}",
+        )
+    if "issue" in steps:
+        await handle.execute_update(
+            AssessmentWorkflow.decide_issue,
+            DecideIssue(actor=caseworker, outcome="issue", decided_on=week("issue")),
+            id=f"demo-{name}-issue",
+        )
+    if "draft" in steps:
+        await handle.execute_update(
+            AssessmentWorkflow.serve_draft,
+            ServeDraft(actor=caseworker, served_on=week("draft")),
+            id=f"demo-{name}-draft",
+        )

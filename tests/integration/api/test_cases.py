@@ -1,0 +1,307 @@
+"""Caseworkers' commands on a case: create (idempotently), decide, and the refusals a user would see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import AuditEntry
+
+from .conftest import People, Temporal, advice_for, new_request, project
+
+
+async def open_case(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, key: str | None = None
+) -> str:
+    today = await temporal.today()
+    response = await api.post(
+        "/api/requests", json=new_request(today), headers=people.caseworker.command(key)
+    )
+    assert response.status_code == 201, response.text
+    case_id: str = response.json()["case_id"]
+    return case_id
+
+
+async def test_a_retried_create_returns_the_same_case_and_a_new_key_a_new_one(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    today = await temporal.today()
+    headers = people.caseworker.command("create-1")
+    first = await api.post("/api/requests", json=new_request(today), headers=headers)
+    again = await api.post("/api/requests", json=new_request(today), headers=headers)
+    assert first.status_code == again.status_code == 201
+    body = first.json()
+    assert again.json()["case_id"] == body["case_id"]
+    assert body["workflow_id"] == f"assessment-{body['case_id']}"
+    assert body["state"]["stage"] == "awaiting_decision_to_assess"
+    decision = next(d for d in body["state"]["deadlines"] if d["deadline"] == "decision_to_assess")
+    assert decision["due"] == (today + timedelta(weeks=6)).isoformat()
+    assert len(temporal.fakes.cases) == 1  # one workflow recorded one case
+
+    other = await api.post(
+        "/api/requests", json=new_request(today), headers=people.caseworker.command("create-2")
+    )
+    assert other.status_code == 201
+    assert other.json()["case_id"] != body["case_id"]
+    assert len(temporal.fakes.cases) == 2
+    assert temporal.fakes.cases[0].start.caseworker_id == people.caseworker.id
+
+
+async def test_a_create_retried_after_the_case_closed_still_makes_no_second_case(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    case_id = await open_case(api, people, temporal, key="create-closed")
+    today = (await temporal.today()).isoformat()
+    withdrawn = await api.post(
+        f"/api/cases/{case_id}/withdrawal", json={"withdrawn_on": today}, headers=people.caseworker.command()
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    await temporal.env.client.get_workflow_handle(f"assessment-{case_id}").result()
+    again = await api.post(
+        "/api/requests",
+        json=new_request(await temporal.today()),
+        headers=people.caseworker.command("create-closed"),
+    )
+    assert again.status_code == 201, again.text
+    assert again.json()["case_id"] == case_id
+    assert again.json()["state"]["stage"] == "withdrawn"
+    assert len(temporal.fakes.cases) == 1
+
+
+async def test_a_decision_then_the_same_decision_again_is_an_illegal_step(
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    case_id = await open_case(api, people, temporal)
+    today = (await temporal.today()).isoformat()
+    decision = {"outcome": "assess", "decided_on": today, "advice": advice_for(people)}
+    key = str(uuid.uuid4())
+    decided = await api.post(
+        f"/api/cases/{case_id}/decision-to-assess", json=decision, headers=people.caseworker.command(key)
+    )
+    assert decided.status_code == 200, decided.text
+    state = decided.json()["state"]
+    assert state["stage"] == "gathering_advice"
+    assert {d["id"] for d in state["deadlines"] if d["deadline"] == "advice"} == {
+        "parent",
+        "school",
+        "health",
+        "ep",
+        "social",
+    }
+    recorded = temporal.fakes.decisions[-1]
+    assert (recorded.update_id, recorded.actor_id) == (key, people.caseworker.id)
+
+    # The same key again is the same command: applied once, answered the same.
+    retried = await api.post(
+        f"/api/cases/{case_id}/decision-to-assess", json=decision, headers=people.caseworker.command(key)
+    )
+    assert retried.status_code == 200
+    assert len([d for d in temporal.fakes.decisions if d.kind == "decision_to_assess"]) == 1
+
+    again = await api.post(
+        f"/api/cases/{case_id}/decision-to-assess", json=decision, headers=people.caseworker.command()
+    )
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": f"the decision whether to assess was already made on {today}",
+        "field": None,
+    }
+    async with sessions() as session:
+        actions = (
+            await session.execute(
+                select(AuditEntry.action, func.count())
+                .where(AuditEntry.case_id == uuid.UUID(case_id))
+                .group_by(AuditEntry.action)
+            )
+        ).all()
+    assert dict(actions) == {
+        "command.acknowledge_request": 1,
+        "command.decide_assessment": 1,
+        "command.decide_assessment.refused": 1,
+    }
+
+
+async def test_input_errors_name_the_field(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    case_id = await open_case(api, people, temporal)
+    url = f"/api/cases/{case_id}/decision-to-assess"
+    today = await temporal.today()
+
+    impossible = await api.post(
+        url, json={"outcome": "assess", "decided_on": "2025-02-30"}, headers=people.caseworker.command()
+    )
+    assert impossible.status_code == 422
+    assert [e["loc"] for e in impossible.json()["detail"]] == [["body", "decided_on"]]
+
+    unknown = await api.post(
+        url, json={"outcome": "perhaps", "decided_on": today.isoformat()}, headers=people.caseworker.command()
+    )
+    assert unknown.status_code == 422
+    assert [e["loc"] for e in unknown.json()["detail"]] == [["body", "outcome"]]
+
+    no_key = await api.post(
+        url, json={"outcome": "assess", "decided_on": today.isoformat()}, headers=people.caseworker.auth
+    )
+    assert no_key.status_code == 422
+    assert [e["loc"] for e in no_key.json()["detail"]] == [["header", "Idempotency-Key"]]
+
+    # Refused by the workflow's validator: the message starts with the field, which the body names.
+    future = (today + timedelta(days=5)).isoformat()
+    later = await api.post(
+        url, json={"outcome": "assess", "decided_on": future}, headers=people.caseworker.command()
+    )
+    assert later.status_code == 422
+    assert later.json() == {"detail": f"decided_on: {future} is in the future", "field": "decided_on"}
+
+    unreasoned = await api.post(
+        url, json={"outcome": "refuse", "decided_on": today.isoformat()}, headers=people.caseworker.command()
+    )
+    assert unreasoned.status_code == 422
+    assert unreasoned.json()["field"] == "reasons"
+
+    tomorrow = today + timedelta(days=1)
+    early = await api.post("/api/requests", json=new_request(tomorrow), headers=people.caseworker.command())
+    assert (early.status_code, early.json()["field"]) == (422, "received_on")
+
+    missing_advice = await api.post(
+        url, json={"outcome": "assess", "decided_on": today.isoformat()}, headers=people.caseworker.command()
+    )
+    assert missing_advice.status_code == 422
+    assert missing_advice.json()["field"] == "advice"
+
+
+async def test_an_unknown_case_is_404(api: httpx.AsyncClient, people: People, temporal: Temporal) -> None:
+    case_id = uuid.uuid4()
+    today = (await temporal.today()).isoformat()
+    response = await api.post(
+        f"/api/cases/{case_id}/withdrawal", json={"withdrawn_on": today}, headers=people.caseworker.command()
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"no case {case_id}"
+    read = await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)
+    assert read.status_code == 404
+
+
+async def test_a_closed_case_takes_no_more_commands(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    case_id = await open_case(api, people, temporal)
+    today = (await temporal.today()).isoformat()
+    body = {"withdrawn_on": today}
+    assert (
+        await api.post(f"/api/cases/{case_id}/withdrawal", json=body, headers=people.caseworker.command())
+    ).status_code == 200
+    await temporal.env.client.get_workflow_handle(f"assessment-{case_id}").result()
+    again = await api.post(
+        f"/api/cases/{case_id}/decision-to-issue",
+        json={"outcome": "issue", "decided_on": today},
+        headers=people.caseworker.command(),
+    )
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"case {case_id} is closed: no further steps can be taken on it"
+
+
+async def test_an_exception_claim_is_keyed_by_its_idempotency_key_and_approved_by_a_manager(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    case_id = await open_case(api, people, temporal)
+    today = await temporal.today()
+    claim = {
+        "deadline": "decision_to_assess",
+        "kind": "absence",
+        "start": (today - timedelta(days=1)).isoformat(),
+        "evidence": "Family abroad; flight bookings on file.",
+        "claimed_on": today.isoformat(),
+    }
+    claimed = await api.post(
+        f"/api/cases/{case_id}/exceptions", json=claim, headers=people.caseworker.command("claim-1")
+    )
+    assert claimed.status_code == 200, claimed.text
+    [found] = claimed.json()["state"]["claims"]
+    assert found["claim_id"] == "claim-1"
+    assert found["claimed_by"] == str(people.caseworker.id)
+
+    approval = {"approved_on": today.isoformat()}
+    by_caseworker = await api.post(
+        f"/api/cases/{case_id}/exceptions/claim-1/approval",
+        json=approval,
+        headers=people.caseworker.command(),
+    )
+    assert by_caseworker.status_code == 403
+    unknown = await api.post(
+        f"/api/cases/{case_id}/exceptions/claim-9/approval", json=approval, headers=people.manager.command()
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["field"] == "claim_id"
+    by_manager = await api.post(
+        f"/api/cases/{case_id}/exceptions/claim-1/approval", json=approval, headers=people.manager.command()
+    )
+    # The statute's verdict decides: an accepted claim is approved, a refused one is an illegal step.
+    assert by_manager.status_code == (200 if found["accepted"] else 409), by_manager.text
+
+
+async def test_a_case_reads_with_its_record_and_live_timeline(
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    case_id = await open_case(api, people, temporal)
+    async with sessions() as session:
+        await project(
+            session,
+            case_id=uuid.UUID(case_id),
+            received_on=await temporal.today(),
+            caseworker_id=people.caseworker.id,
+        )
+        await session.commit()
+    response = await api.get(f"/api/cases/{case_id}", headers=people.manager.auth)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["record"]["caseworker_id"] == str(people.caseworker.id)
+    assert "given_name" not in response.text  # no personal data leaves through a case read
+    assert {d["deadline"] for d in body["state"]["deadlines"]} >= {"decision_to_assess", "final_plan"}
+
+
+async def test_the_case_list_filters_and_pages_the_read_model(
+    api: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession], temporal: Temporal
+) -> None:
+    today = await temporal.today()
+    async with sessions() as session:
+        mine = [
+            await project(session, received_on=today - timedelta(days=n), caseworker_id=people.caseworker.id)
+            for n in (3, 2, 1)
+        ]
+        other = await project(session, received_on=today, stage="drafting")
+        await project(session, received_on=today, la_code="999")  # another authority's case
+        await session.commit()
+
+    first = await api.get("/api/cases?limit=2", headers=people.caseworker.auth)
+    assert first.status_code == 200
+    page = first.json()
+    assert [c["id"] for c in page["items"]] == [str(mine[0]), str(mine[1])]
+    second = await api.get(f"/api/cases?limit=2&after={page['next_after']}", headers=people.caseworker.auth)
+    assert [c["id"] for c in second.json()["items"]] == [str(mine[2]), str(other)]
+    assert second.json()["next_after"] is None
+
+    drafting = await api.get("/api/cases?stage=drafting", headers=people.caseworker.auth)
+    assert [c["id"] for c in drafting.json()["items"]] == [str(other)]
+    by_caseworker = await api.get(
+        f"/api/cases?caseworker_id={people.caseworker.id}", headers=people.admin.auth
+    )
+    assert [c["id"] for c in by_caseworker.json()["items"]] == [str(c) for c in mine]
+
+    bad_stage = await api.get("/api/cases?stage=nowhere", headers=people.caseworker.auth)
+    assert bad_stage.status_code == 422
+    assert bad_stage.json()["detail"][0]["loc"] == ["query", "stage"]
+    bad_cursor = await api.get("/api/cases?after=nonsense", headers=people.caseworker.auth)
+    assert bad_cursor.status_code == 422
+    assert bad_cursor.json()["field"] == "after"

@@ -1,0 +1,37 @@
+"""The OpenAPI document builds and describes every route for its audience."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute
+
+from api.app import create_app
+from api.routes import advice, cases, health, manager
+from ehcp.settings import Settings
+
+LAW = re.compile(r"\bregs? \d|\bs\.\d|Regulations 2014")
+AUDIENCES = {"caseworkers", "agencies", "managers", "operations"}
+
+
+def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
+    app = create_app(Settings(_env_file=None))
+    document = app.openapi()
+    routers = (cases.router, advice.router, manager.router, health.router)
+    routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
+    assert len(routes) == 18
+    assert len(document["paths"]) == 18
+    for route in routes:
+        for method in route.methods or set():
+            operation = document["paths"][route.path][method.lower()]
+            assert operation["summary"], route.path
+            assert LAW.search(operation["description"]), route.path
+            assert operation["tags"], route.path
+            assert set(operation["tags"]) <= AUDIENCES, route.path
+            assert "200" in operation["responses"] or "201" in operation["responses"], route.path
+    command = document["paths"]["/api/cases/{case_id}/decision-to-assess"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["required"] for p in command["parameters"])
+    schemas = document["components"]["schemas"]
+    assert schemas["DecisionToAssessCreate"]["examples"]
+    assert schemas["CaseCreate"]["examples"]
+    assert "ApiToken" in document["components"]["securitySchemes"]

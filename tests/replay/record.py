@@ -1,0 +1,206 @@
+"""Record the histories that tests/replay/ replays: `make replay-record` (never part of the test run).
+
+Each branch of the assessment runs on the time-skipping server with the production data converter
+(pydantic + the AES-GCM codec under the fixed development key) and fake side effects; every workflow's
+history is saved as JSON. Re-record only when a change to a workflow is meant to break old histories,
+and say so in the commit: running cases would break the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.statute import StatuteActivities
+from ehcp.settings import Settings
+from ehcp.temporal import data_converter, register_search_attributes
+from tests.workflows.conftest import CASEWORKER, MANAGER, Fakes, advice_set, agency, new_start
+from workflows.advice import AdviceRequestWorkflow
+from workflows.assessment import AssessmentWorkflow
+from workflows.messages import (
+    ApproveException,
+    ClaimException,
+    DecideAssessment,
+    DecideIssue,
+    IssueFinalPlan,
+    ServeDraft,
+    SubmitAdvice,
+    Withdraw,
+)
+from workflows.plan import PlanWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+WORKFLOWS = [AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow]
+AGENCY_OF = {"educational": "school", "medical": "health", "psychological": "ep", "social_care": "social"}
+
+Scenario = Callable[[WorkflowEnvironment, Client, str], Awaitable[list[str]]]
+
+
+def production_settings() -> Settings:
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+async def _open(
+    env: WorkflowEnvironment, client: Client, queue: str, **changes: object
+) -> WorkflowHandle[object, object]:
+    start = new_start((await env.get_current_time()).date(), **changes)
+    operation = WithStartWorkflowOperation(
+        AssessmentWorkflow.run,
+        start,
+        id=f"assessment-{start.case_id}",
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_queue=queue,
+    )
+    await client.execute_update_with_start_workflow(
+        AssessmentWorkflow.acknowledge_request, start_workflow_operation=operation, id="create"
+    )
+    return await operation.workflow_handle()
+
+
+async def _assess_and_answer(
+    env: WorkflowEnvironment, client: Client, handle: WorkflowHandle[object, object]
+) -> str:
+    today = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
+    )
+    case = handle.id.removeprefix("assessment-")
+    for spec in advice_set():
+        await client.get_workflow_handle(f"advice-{case}-{spec.advice_id}").execute_update(
+            AdviceRequestWorkflow.submit_advice,
+            SubmitAdvice(actor=agency(AGENCY_OF.get(spec.advice, "parent")), received_on=today),
+        )
+    await env.sleep(timedelta(seconds=3))
+    return case
+
+
+async def on_time(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    handle = await _open(env, client, queue)
+    case = await _assess_and_answer(env, client, handle)
+    today = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.decide_issue, DecideIssue(actor=CASEWORKER, outcome="issue", decided_on=today)
+    )
+    await handle.execute_update(AssessmentWorkflow.serve_draft, ServeDraft(actor=CASEWORKER, served_on=today))
+    await env.sleep(timedelta(days=16))
+    issued = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.issue_final_plan, IssueFinalPlan(actor=CASEWORKER, issued_on=issued)
+    )
+    await handle.result()
+    await env.sleep(timedelta(days=400))  # the plan's first review falls due and is breached
+    return [handle.id, f"advice-{case}-health", f"plan-{case}"]
+
+
+async def refused(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    handle = await _open(env, client, queue)
+    today = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="refuse", decided_on=today, reasons="no evidence of SEN"),
+    )
+    await env.sleep(timedelta(days=70))
+    await handle.result()
+    return [handle.id]
+
+
+async def not_issued(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    handle = await _open(env, client, queue)
+    await _assess_and_answer(env, client, handle)
+    today = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.decide_issue,
+        DecideIssue(
+            actor=CASEWORKER, outcome="not_issue", decided_on=today, reasons="needs met at SEN support"
+        ),
+    )
+    await env.sleep(timedelta(days=70))
+    await handle.result()
+    return [handle.id]
+
+
+async def late_and_excepted(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    handle = await _open(env, client, queue)
+    today = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
+    )
+    await env.sleep(timedelta(days=2))
+    claimed = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.claim_exception,
+        ClaimException(
+            actor=CASEWORKER,
+            deadline="advice",
+            advice_id="health",
+            kind="missed_appointment",
+            start=claimed,
+            evidence="clinic letter",
+            claimed_on=claimed,
+        ),
+        id="claim",
+    )
+    await handle.execute_update(
+        AssessmentWorkflow.approve_exception,
+        ApproveException(actor=MANAGER, claim_id="claim", approved_on=claimed),
+    )
+    await env.sleep(timedelta(weeks=9))  # the other advice is reminded, chased and escalated
+    withdrawn = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.withdraw, Withdraw(actor=CASEWORKER, withdrawn_on=withdrawn)
+    )
+    await handle.result()
+    case = handle.id.removeprefix("assessment-")
+    return [handle.id, f"advice-{case}-health", f"advice-{case}-ep"]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "on_time": on_time,
+    "refused": refused,
+    "not_issued": not_issued,
+    "late_and_excepted": late_and_excepted,
+}
+
+
+async def record() -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    converter = data_converter(production_settings())
+    for name, scenario in SCENARIOS.items():
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(TEST_SERVER), data_converter=converter
+        )
+        async with env:
+            await register_search_attributes(env.client)
+            queue = f"replay-{uuid.uuid4()}"
+            with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
+                async with Worker(
+                    env.client,
+                    task_queue=queue,
+                    workflows=WORKFLOWS,
+                    activities=[*Fakes().activities(), StatuteActivities().compute_timeline],
+                    activity_executor=executor,
+                ):
+                    ids = await scenario(env, env.client, queue)
+                    for index, workflow_id in enumerate(ids):
+                        history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                        kind = workflow_id.split("-", 1)[0]
+                        path = HISTORIES / f"{name}.{index}.{kind}.json"
+                        path.write_text(history.to_json())
+                        print(f"recorded {path.relative_to(HISTORIES.parent.parent.parent)}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
