@@ -5,6 +5,8 @@
 - Service modules, each a set of keyword-only functions taking `session`: `cases` (the read-model
   projection), `deadlines` (overdue lists), `kpis`, `users`, `agencies`, `children`, `advice`,
   `documents`, `decisions`, `audit`, `outbox`.
+- `db.pagination`: the keyset cursors every list hands out (`encode_cursor`, `decode_cursor`,
+  `decode_key`) and `after_key`, the rows after one.
 - Service functions flush but never commit: the caller owns the transaction, so a decision, its audit
   line and its outbox message are written together (`async with session.begin(): ...`).
 

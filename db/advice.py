@@ -13,10 +13,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db._sql import after_key, decode_cursor, dialect_insert, encode_cursor
+from db._sql import dialect_insert
 from db.base import new_id
-from db.errors import InvalidCursor, NotFound
+from db.errors import NotFound
 from db.models import AdviceRequest
+from db.pagination import after_key, decode_key, encode_cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +95,7 @@ async def list_advice_requests_for_agency(
         .limit(limit + 1)
     )
     if after is not None:
-        due_on, request_id = decode_cursor(after, 2)
-        try:
-            key = (date.fromisoformat(due_on), uuid.UUID(request_id))
-        except ValueError as exc:
-            raise InvalidCursor(f"not a cursor: {after!r}") from exc
+        key = decode_key(after, date.fromisoformat, uuid.UUID)
         stmt = stmt.where(after_key((AdviceRequest.due_on, AdviceRequest.id), key))
     rows = list((await session.execute(stmt)).scalars())
     page = tuple(rows[:limit])

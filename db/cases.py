@@ -2,6 +2,8 @@
 
 An activity calls `project_case` after every state change of an assessment workflow. It writes only when
 the state version is newer than the stored one, so a retried or late activity never goes back in time.
+The API reads it back: one case (`get_case`), its timeline (`list_case_deadlines`) and the case list
+(`list_cases`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db._sql import dialect_insert
 from db.base import utcnow
 from db.models import Case, CaseDeadline
+from db.pagination import after_key, decode_key, encode_cursor
 from statute.model import Deadline
 
 
@@ -112,3 +115,46 @@ async def list_case_deadlines(*, session: AsyncSession, case_id: uuid.UUID) -> l
         .execution_options(populate_existing=True)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    cases: tuple[Case, ...]
+    next_after: str | None  # pass back as `after` for the next page; None on the last page
+
+
+_SORT = (Case.received_on, Case.id)
+
+
+async def list_cases(
+    *,
+    session: AsyncSession,
+    la_code: str | None = None,
+    stage: str | None = None,
+    caseworker_id: uuid.UUID | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> CasePage:
+    """Cases from the read model, oldest request first (then by id), a page at a time.
+
+    Each filter given narrows the list; `after` is the previous page's `next_after` (`InvalidCursor` for
+    anything else).
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    stmt = select(Case).order_by(*_SORT).limit(limit + 1)
+    if la_code is not None:
+        stmt = stmt.where(Case.la_code == la_code)
+    if stage is not None:
+        stmt = stmt.where(Case.stage == stage)
+    if caseworker_id is not None:
+        stmt = stmt.where(Case.caseworker_id == caseworker_id)
+    if after is not None:
+        stmt = stmt.where(after_key(_SORT, decode_key(after, date.fromisoformat, uuid.UUID)))
+    rows = list((await session.execute(stmt)).scalars())
+    page = tuple(rows[:limit])
+    last = page[-1] if len(rows) > limit else None
+    return CasePage(
+        cases=page,
+        next_after=encode_cursor([last.received_on.isoformat(), last.id.hex]) if last else None,
+    )

@@ -13,9 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db._sql import after_key, decode_cursor, encode_cursor
-from db.errors import InvalidCursor
 from db.models import Case, CaseDeadline
+from db.pagination import after_key, decode_key, encode_cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,20 +42,13 @@ class OverduePage:
 
 _D = CaseDeadline
 _SORT = (_D.due, _D.case_id, _D.deadline, _D.key, _D.from_date)
+_PARSERS = (date.fromisoformat, uuid.UUID, str, str, date.fromisoformat)
 
 
 def _cursor(step: OverdueStep) -> str:
     return encode_cursor(
         [step.due.isoformat(), step.case_id.hex, step.deadline, step.key, step.from_date.isoformat()]
     )
-
-
-def _parse_cursor(after: str) -> tuple[date, uuid.UUID, str, str, date]:
-    due, case_id, deadline, key, from_date = decode_cursor(after, 5)
-    try:
-        return date.fromisoformat(due), uuid.UUID(case_id), deadline, key, date.fromisoformat(from_date)
-    except ValueError as exc:
-        raise InvalidCursor(f"not a cursor: {after!r}") from exc
 
 
 async def list_overdue_steps(
@@ -108,7 +100,7 @@ async def list_overdue_steps(
     if caseworker_id is not None:
         stmt = stmt.where(_D.caseworker_id == caseworker_id)
     if after is not None:
-        stmt = stmt.where(after_key(_SORT, _parse_cursor(after)))
+        stmt = stmt.where(after_key(_SORT, decode_key(after, *_PARSERS)))
     rows = (await session.execute(stmt)).all()
     steps = tuple(
         OverdueStep(

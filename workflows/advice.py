@@ -167,12 +167,12 @@ class AdviceRequestWorkflow:
             raise ApplicationError("this advice request was not sent to your agency", type="NotFound")
         if submission.received_on < start.requested_on:
             raise ApplicationError(
-                f"received_on {submission.received_on} is before the request was sent ({start.requested_on})",
+                f"received_on: {submission.received_on} is before the request was sent, {start.requested_on}",
                 type="InvalidInput",
             )
         if submission.received_on > today():
             raise ApplicationError(
-                f"received_on {submission.received_on} is in the future", type="InvalidInput"
+                f"received_on: {submission.received_on} is in the future", type="InvalidInput"
             )
 
     @workflow.signal

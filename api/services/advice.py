@@ -1,8 +1,10 @@
 """Agencies and their reg 6 advice requests: the inbox, one request, and the advice sent back (reg 8).
 
 An agency sees only the requests sent to it and gets 404 for anything else, existing or not. Every read
-and every submission is audited. Documents are stored once per case by SHA-256; if the workflow refuses
-the advice, the documents this submission stored are rolled back, so nothing half-written remains.
+and every submission is audited. Documents are stored once per case by SHA-256 and committed before the
+workflow is asked, so no database write lock is held across the Temporal call (SQLite has one writer).
+If the workflow refuses the advice, the documents this submission created are deleted in a second
+transaction, so nothing half-written remains; documents the case already held are left alone.
 """
 
 from __future__ import annotations
@@ -11,18 +13,17 @@ import hashlib
 import uuid
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.deps import Principal
-from api.errors import ApiError, NotFound, Unprocessable
+from api.errors import ApiError, NotFound, TimedOut, Unprocessable
 from api.schemas import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
 from api.services.audit import audit
 from api.services.temporal import Missing, advice_workflow_id, run_update
 from api.services.uploads import Upload
 from db.advice import get_advice_request_for_agency, list_advice_requests_for_agency
-from db.documents import add_document
+from db.documents import add_document, delete_documents, find_document
 from db.errors import InvalidCursor
 from db.models import AdviceRequest, Document
 from workflows.messages import AdviceState, SubmitAdvice
@@ -79,25 +80,13 @@ async def read_request(
     return found
 
 
-async def find_document(*, session: AsyncSession, case_id: uuid.UUID, sha256: str) -> Document | None:
-    """A document already stored on this case with these bytes.
-
-    A read-only query written here because `db.documents.add_document` does not deduplicate.
-    """
-    stmt = (
-        select(Document)
-        .where(Document.case_id == case_id, Document.sha256 == sha256)
-        .order_by(Document.uploaded_at, Document.id)
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def _store(
     *, session: AsyncSession, user: Principal, request: AdviceRequest, uploads: list[Upload]
-) -> list[Document]:
-    """Each upload once per case (by SHA-256); flushed, not committed: the caller decides."""
+) -> tuple[list[Document], set[uuid.UUID]]:
+    """Each upload once per case (by SHA-256), flushed, not committed; and the ids of those this call
+    created (the others the case held already)."""
     stored: list[Document] = []
+    created: set[uuid.UUID] = set()
     for upload in uploads:
         digest = hashlib.sha256(upload.content).hexdigest()
         document = await find_document(session=session, case_id=request.case_id, sha256=digest)
@@ -111,9 +100,10 @@ async def _store(
                 uploaded_by=user.id,
                 advice_request_id=request.id,
             )
+            created.add(document.id)
         if document.id not in {d.id for d in stored}:
             stored.append(document)
-    return stored
+    return stored, created
 
 
 def derived_key(*, received_on: date, documents: list[Document], summary: str) -> str:
@@ -135,9 +125,12 @@ async def submit_advice(
     uploads: list[Upload],
     idempotency_key: str | None,
 ) -> AdviceReceipt:
-    """Store the documents, then give the advice to the request's workflow; commit only if it accepts."""
+    """Store and commit the documents, then give the advice to the request's workflow; if it refuses,
+    delete the documents this call created."""
     request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
-    documents = await _store(session=session, user=user, request=request, uploads=uploads)
+    documents, created = await _store(session=session, user=user, request=request, uploads=uploads)
+    # Committed before the update: SQLite's one write lock must not wait on Temporal.
+    await session.commit()
     key = idempotency_key or derived_key(received_on=received_on, documents=documents, summary=summary)
     try:
         state = await run_update(
@@ -161,7 +154,11 @@ async def submit_advice(
             ),
         )
     except ApiError as error:
-        await session.rollback()  # the documents this submission stored go with it
+        if not isinstance(error, TimedOut):
+            # Refused: the workflow holds none of these ids, so what this call stored goes (committed
+            # with the audit line below). A timeout may still be applied, with these ids: they stay,
+            # and a retry finds them by SHA-256.
+            await delete_documents(session=session, document_ids=created)
         await audit(
             session=session,
             user=user,

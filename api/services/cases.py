@@ -10,7 +10,6 @@ import uuid
 from datetime import date
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -25,10 +24,9 @@ from api.services.temporal import (
     run_update,
     start_case,
 )
-from db._sql import after_key, decode_cursor, encode_cursor
 from db.cases import get_case
+from db.cases import list_cases as db_list_cases
 from db.errors import InvalidCursor
-from db.models import Case
 from ehcp.settings import Settings
 from workflows.messages import AssessmentStart, AssessmentState, Stage
 
@@ -142,9 +140,6 @@ async def get_case_with_state(*, session: AsyncSession, client: Client, case_id:
     return found
 
 
-_SORT = (Case.received_on, Case.id)
-
-
 async def list_cases(
     *,
     session: AsyncSession,
@@ -154,29 +149,19 @@ async def list_cases(
     after: str | None = None,
     limit: int = 50,
 ) -> CasePage:
-    """The authority's cases from the read model, oldest request first, a page at a time.
-
-    A read-only query written here because `db` has no case list yet.
-    """
-    stmt = select(Case).where(Case.la_code == la_code).order_by(*_SORT).limit(limit + 1)
-    if stage is not None:
-        stmt = stmt.where(Case.stage == stage.value)
-    if caseworker_id is not None:
-        stmt = stmt.where(Case.caseworker_id == caseworker_id)
-    if after is not None:
-        stmt = stmt.where(after_key(_SORT, _parse_cursor(after)))
-    rows = list((await session.execute(stmt)).scalars())
-    page = rows[:limit]
-    last = page[-1] if len(rows) > limit else None
-    return CasePage(
-        items=[CaseSummary.model_validate(row) for row in page],
-        next_after=encode_cursor([last.received_on.isoformat(), last.id.hex]) if last else None,
-    )
-
-
-def _parse_cursor(after: str) -> tuple[date, uuid.UUID]:
+    """The authority's cases from the read model, oldest request first, a page at a time."""
     try:
-        received_on, case_id = decode_cursor(after, 2)
-        return date.fromisoformat(received_on), uuid.UUID(case_id)
-    except (InvalidCursor, ValueError):
+        page = await db_list_cases(
+            session=session,
+            la_code=la_code,
+            stage=stage.value if stage is not None else None,
+            caseworker_id=caseworker_id,
+            after=after,
+            limit=limit,
+        )
+    except InvalidCursor:
         raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+    return CasePage(
+        items=[CaseSummary.model_validate(row) for row in page.cases],
+        next_after=page.next_after,
+    )

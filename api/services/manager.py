@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Unprocessable
@@ -23,7 +22,6 @@ from api.schemas import (
 from db.deadlines import list_overdue_steps
 from db.errors import InvalidCursor
 from db.kpis import Measure, kpis
-from db.models import Case, CaseDeadline
 
 
 async def overdue(
@@ -61,30 +59,6 @@ def _read(measure: Measure) -> MeasureRead:
     return MeasureRead(within=measure.within, total=measure.total, percent=measure.percent)
 
 
-async def _excluding_exceptions(
-    *, session: AsyncSession, la_code: str, received_from: date, received_to: date, deadline: str
-) -> MeasureRead:
-    """A measure over the met deadlines without an accepted exception.
-
-    A read-only query written here because `db.kpis` gives "excluding exceptions" for the 20-week
-    measure only.
-    """
-    d = CaseDeadline
-    stmt = (
-        select(func.coalesce(func.sum(case((d.met_on <= d.due, 1), else_=0)), 0), func.count())
-        .select_from(d)
-        .join(Case, Case.id == d.case_id)
-        .where(
-            and_(Case.la_code == la_code, Case.received_on.between(received_from, received_to)),
-            d.deadline == deadline,
-            d.met_on.is_not(None),
-            or_(d.exception_accepted.is_(None), d.exception_accepted.is_(False)),
-        )
-    )
-    within, total = (await session.execute(stmt)).one()
-    return _read(Measure.of(int(within), int(total)))
-
-
 async def measures(
     *, session: AsyncSession, la_code: str, received_from: date, received_to: date
 ) -> KpisRead:
@@ -92,16 +66,6 @@ async def measures(
     if received_to < received_from:
         raise Unprocessable("received_to: is before received_from", field="received_to")
     found = await kpis(session=session, la_code=la_code, received_from=received_from, received_to=received_to)
-
-    async def excluding(deadline: str) -> MeasureRead:
-        return await _excluding_exceptions(
-            session=session,
-            la_code=la_code,
-            received_from=received_from,
-            received_to=received_to,
-            deadline=deadline,
-        )
-
     return KpisRead(
         la_code=la_code,
         received_from=received_from,
@@ -109,11 +73,11 @@ async def measures(
         requests=found.requests,
         decided_within_6_weeks=MeasurePair(
             including_exceptions=_read(found.decided_within_6_weeks),
-            excluding_exceptions=await excluding("decision_to_assess"),
+            excluding_exceptions=_read(found.decided_within_6_weeks_excluding_exceptions),
         ),
         not_to_issue_within_16_weeks=MeasurePair(
             including_exceptions=_read(found.not_to_issue_within_16_weeks),
-            excluding_exceptions=await excluding("decision_not_to_issue"),
+            excluding_exceptions=_read(found.not_to_issue_within_16_weeks_excluding_exceptions),
         ),
         issued_within_20_weeks=MeasurePair(
             including_exceptions=_read(found.issued_within_20_weeks_including_exceptions),

@@ -48,7 +48,7 @@ Scenario = Callable[[WorkflowEnvironment, Client, str], Awaitable[list[str]]]
 
 
 def production_settings() -> Settings:
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None)
 
 
 async def _open(

@@ -108,6 +108,36 @@ async def test_a_refused_answer_keeps_none_of_its_documents(
     assert actions == ["agency.submit_advice.refused"]
 
 
+async def test_a_refused_answer_leaves_the_documents_the_case_already_held(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    case_id = await assessed_case(api, people, temporal, sessions)
+    today = await temporal.today()
+    sent = await api.post(
+        f"/api/advice-requests/{case_id}/ep/advice",
+        headers=people.psychology.auth,
+        **upload(("ep.pdf", PDF), received_on=today),
+    )
+    assert sent.status_code == 200, sent.text
+    [held] = sent.json()["documents"]
+
+    # The health answer brings the same PDF (already on the case) and a new one, and is refused.
+    refused = await api.post(
+        f"/api/advice-requests/{case_id}/health/advice",
+        headers=people.health.auth,
+        **upload(("same.pdf", PDF), ("new.pdf", PDF + b"%new\n"), received_on=today + timedelta(days=3)),
+    )
+    assert refused.status_code == 422
+    async with sessions() as session:
+        kept = list((await session.execute(select(Document.id, Document.filename))).all())
+    assert [(str(i), name) for i, name in kept] == [(held["id"], "ep.pdf")]
+
+    # The document the ep answer recorded is still whole for the workflow that holds its id.
+    answered = await temporal.env.client.get_workflow_handle(f"advice-{case_id}-ep").result()
+    assert answered["status"] == "received"
+    assert [str(d) for d in temporal.fakes.advice_received[-1].document_ids] == [held["id"]]
+
+
 async def test_files_are_judged_by_content_and_size(
     api: httpx.AsyncClient, people: People, temporal: Temporal, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

