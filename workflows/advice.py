@@ -12,7 +12,7 @@ import contextlib
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from workflows.common import run_activity, start_of, today
@@ -61,32 +61,45 @@ class AdviceRequestWorkflow:
         await self._notice("advice_request", "agency", "advice requested", start.requested_on)
         try:
             await self._chase_until_answered(start)
-            received = self._submitted
-            assert received is not None
-            await run_activity(
-                ActivityName.RECORD_ADVICE_RECEIVED,
-                AdviceReceivedRecord(
-                    case_id=start.case_id,
-                    advice_id=advice.advice_id,
-                    received_on=received.received_on,
-                    document_ids=received.document_ids,
-                ),
-            )
-            parent = workflow.info().parent
-            if parent is not None:
-                await workflow.get_external_workflow_handle(parent.workflow_id).signal(
-                    "advice_arrived",
-                    AdviceArrived(
-                        advice_id=advice.advice_id,
-                        received_on=received.received_on,
-                        document_ids=received.document_ids,
-                    ),
-                )
-        except asyncio.CancelledError:
-            # The assessment was withdrawn or decided without this advice: nothing more to chase.
-            self._set(status="withdrawn")
+            await self._deliver(start)
+        except (asyncio.CancelledError, ActivityError) as error:
+            # The assessment was withdrawn, or decided without waiting for this advice. Advice already
+            # accepted still counts: the cancellation may have come while it was being delivered (an
+            # activity cancelled mid-way surfaces as an ActivityError caused by the cancellation).
+            if not is_cancelled_exception(error):
+                raise
+            if self._submitted is None:
+                self._set(status="withdrawn")
+            else:
+                await self._deliver(start)
         assert self._state is not None
         return self._state
+
+    async def _deliver(self, start: AdviceRequestStart) -> None:
+        """Record the accepted advice and tell the assessment; both are safe to repeat."""
+        received = self._submitted
+        assert received is not None
+        advice_id = start.advice.advice_id
+        await run_activity(
+            ActivityName.RECORD_ADVICE_RECEIVED,
+            AdviceReceivedRecord(
+                case_id=start.case_id,
+                advice_id=advice_id,
+                received_on=received.received_on,
+                document_ids=received.document_ids,
+            ),
+        )
+        parent = workflow.info().parent
+        if parent is None:
+            return
+        arrived = AdviceArrived(
+            advice_id=advice_id, received_on=received.received_on, document_ids=received.document_ids
+        )
+        try:
+            await workflow.get_external_workflow_handle(parent.workflow_id).signal("advice_arrived", arrived)
+        except FailureError:
+            # The assessment has closed (withdrawn, or finished): the advice is recorded all the same.
+            workflow.logger.info("advice.parent_closed", extra={"advice_id": advice_id})
 
     async def _chase_until_answered(self, start: AdviceRequestStart) -> None:
         due = start.due

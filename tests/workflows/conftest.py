@@ -3,6 +3,7 @@ fakes of every side-effecting activity, registered by name (architecture.md, tes
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import sys
 import uuid
@@ -59,6 +60,8 @@ class Fakes:
     notices: list[Notice] = field(default_factory=list)
     advice_requests: list[AdviceRequestRecord] = field(default_factory=list)
     advice_received: list[AdviceReceivedRecord] = field(default_factory=list)
+    # When set, recording received advice waits for it: lets a test land a command mid-delivery.
+    advice_received_gate: asyncio.Event | None = None
 
     def activities(self) -> list[Any]:
         @activity.defn(name=ActivityName.RECORD_CASE)
@@ -83,6 +86,8 @@ class Fakes:
 
         @activity.defn(name=ActivityName.RECORD_ADVICE_RECEIVED)
         async def record_advice_received(record: AdviceReceivedRecord) -> None:
+            if self.advice_received_gate is not None:
+                await self.advice_received_gate.wait()
             self.advice_received.append(record)
 
         return [

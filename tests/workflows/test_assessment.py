@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -460,3 +461,34 @@ async def test_an_approved_advice_exception_stops_the_chasing(harness: Harness) 
     done = await child.result()
     assert done.status == "received"
     assert done.received_on == late
+
+
+async def test_advice_accepted_as_the_case_is_decided_is_never_lost(harness: Harness) -> None:
+    """The agency's answer is accepted; the caseworker decides in the same moment (the advice being
+    overdue, that is allowed) and the outstanding requests are withdrawn. The answer still counts."""
+    h = harness
+    today = await h.today()
+    start = new_start(today)
+    handle, _ = await h.open_case(start)
+    await assess(h, handle, today)
+    await h.env.sleep(timedelta(weeks=7))
+    late = await h.today()
+    health = h.advice_handle(start.case_id, "health")
+    h.fakes.advice_received_gate = asyncio.Event()  # hold the delivery of the accepted answer open
+    await health.execute_update(
+        AdviceRequestWorkflow.submit_advice, SubmitAdvice(actor=agency("health"), received_on=late)
+    )
+    await handle.execute_update(
+        AssessmentWorkflow.decide_issue, DecideIssue(actor=CASEWORKER, outcome="issue", decided_on=late)
+    )  # withdraws the outstanding requests, health's among them, while its delivery is under way
+    h.fakes.advice_received_gate.set()
+    assert (await health.result()).status == "received"
+    # Recorded (the cancelled attempt may finish too; recording is idempotent by case and advice id).
+    assert {r.advice_id for r in h.fakes.advice_received} == {"health"}
+    for _ in range(10):
+        state = await handle.query(AssessmentWorkflow.state)
+        if "health" in state.advice_received:
+            break
+        await h.env.sleep(timedelta(seconds=1))
+    assert state.advice_received["health"] == late
+    assert (await h.advice_handle(start.case_id, "ep").result()).status == "withdrawn"
