@@ -44,6 +44,8 @@ test: lint typecheck unit
 bench: setup
 	@$(BIN)/python bench/timeline.py
 	@$(BIN)/python bench/overdue_list.py
+	@$(BIN)/python bench/pathways.py
+	@$(BIN)/python bench/api_latency.py
 
 replay-record: setup
 	@$(BIN)/python -m tests.replay.record

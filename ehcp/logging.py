@@ -73,7 +73,11 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
         renderer = structlog.processors.JSONRenderer()
         rendering: list[Processor] = [structlog.processors.format_exc_info, renderer]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: a rich one prints every frame's local variables, which is slow and would put
+        # personal data in the log past the redaction of named keys.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
         rendering = [renderer]
 
     structlog.configure(

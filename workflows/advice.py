@@ -118,6 +118,11 @@ class AdviceRequestWorkflow:
                 "manager",
             ),
         ]
+        # A request recorded late starts with some steps already past: only the latest of those is sent
+        # (an agency is not sent a reminder, a chaser and an escalation in the same minute).
+        now = workflow.now()
+        while len(steps) > 1 and steps[1][0] <= now:
+            steps.pop(0)
         for at, status, template, to in steps:
             wait = at - workflow.now()
             if wait > timedelta(0):

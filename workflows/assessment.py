@@ -30,16 +30,11 @@ with workflow.unsafe.imports_passed_through():
     from statute.events import Child
     from workflows.advice import AdviceRequestWorkflow
     from workflows.common import (
-        LA_CODE,
-        NEXT_DEADLINE,
-        NEXT_DUE,
-        STAGE,
         DeadlineWatch,
-        is_pending,
+        Publisher,
         key_of,
         run_activity,
         run_local,
-        start_of,
         today,
         wait_until,
     )
@@ -97,7 +92,7 @@ class AssessmentWorkflow:
         )
         self._events: list[StatuteEvent] = [StatuteEvent(event=first, date=start.received_on, **source)]
         self._stage = Stage.AWAITING_DECISION_TO_ASSESS
-        self._version = 0
+        self._publisher = Publisher()
         self._timeline: TimelineResult | None = None
         self._claims: dict[str, ExceptionClaim] = {}
         self._pending_claims: dict[str, ClaimException] = {}  # claims awaiting a manager, by claim id
@@ -114,7 +109,8 @@ class AssessmentWorkflow:
         self._plan_id: str | None = None
         self._lock = asyncio.Lock()
         self._ready = False
-        self._dirty = False
+        self._dirty = False  # a signal changed the facts: recompute
+        self._rearm = False  # a command recomputed already: only re-arm the timer
 
     # ---- the life of the case ----
 
@@ -125,20 +121,23 @@ class AssessmentWorkflow:
         )
         async with self._lock:
             await self._refresh()
+            self._ready = True  # the create request can be answered; the notice need not wait for it
             await self._notice("request_received", "caseworker", "request received", start.received_on)
-        self._ready = True
         while self._stage not in FINISHED:
             assert self._timeline is not None
-            await wait_until(
-                self._watch.next_wake(self._timeline.deadlines),
-                lambda: self._dirty or self._stage in FINISHED,
-            )
+            wake = self._watch.next_wake(self._timeline.deadlines)
+            await wait_until(wake, lambda: self._dirty or self._rearm or self._stage in FINISHED)
             async with self._lock:
                 if self._stage in FINISHED:
                     break
-                self._dirty = False
-                await self._refresh()
-                await self._act_on_deadlines()
+                # A command has refreshed already and only moved the timer; a signal or the clock
+                # changes what is due, so the timeline is recomputed.
+                timer_fired = wake is not None and workflow.now() >= wake
+                recompute = self._dirty or timer_fired
+                self._dirty = self._rearm = False  # before awaiting: a signal may arrive meanwhile
+                if recompute:
+                    await self._refresh()
+                    await self._act_on_deadlines()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
 
@@ -157,15 +156,13 @@ class AssessmentWorkflow:
         appeal = self._deadline("appeal")
         if self._stage in APPEAL_OPEN and appeal is not None and appeal.status in ("closed", "met"):
             self._stage = Stage.CLOSED
-        self._version += 1
-        await run_activity(
-            ActivityName.PROJECT_CASE,
+        await self._publisher.publish(
             CaseProjection(
                 case_id=start.case_id,
                 workflow_id=self._id,
                 la_code=start.la_code,
                 stage=self._stage,
-                state_version=self._version,
+                state_version=0,
                 deadlines=self._timeline.deadlines,
                 agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
                 caseworker_id=start.caseworker_id,
@@ -174,18 +171,7 @@ class AssessmentWorkflow:
                 week20_exception=any(
                     d.deadline == "final_plan" and d.exception_accepted for d in self._timeline.deadlines
                 ),
-            ),
-        )
-        upcoming = min(
-            (d for d in self._timeline.deadlines if is_pending(d)), key=lambda d: d.due, default=None
-        )
-        workflow.upsert_search_attributes(
-            [
-                STAGE.value_set(self._stage.value),
-                LA_CODE.value_set(start.la_code),
-                NEXT_DEADLINE.value_set(upcoming.deadline) if upcoming else NEXT_DEADLINE.value_unset(),
-                NEXT_DUE.value_set(start_of(upcoming.due)) if upcoming else NEXT_DUE.value_unset(),
-            ]
+            )
         )
 
     async def _act_on_deadlines(self) -> None:
@@ -226,8 +212,7 @@ class AssessmentWorkflow:
                     fields["received_by_body"] = spec.received_by_body
                 self._events.append(StatuteEvent(event="advice_requested", date=cmd.decided_on, **fields))
             await self._refresh()
-            for spec in cmd.advice:
-                await self._request_advice(spec, cmd.decided_on)
+            await asyncio.gather(*(self._request_advice(spec, cmd.decided_on) for spec in cmd.advice))
             return self.state()
 
     @decide_assessment.validator
@@ -392,7 +377,7 @@ class AssessmentWorkflow:
                     events=self._events,
                     school_closures=self._start.school_closures,
                     caseworker_id=self._start.caseworker_id,
-                    state_version=self._version,
+                    state_version=self._publisher.state_version,
                     escalate_after_days=self._start.escalate_after_days,
                     agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
                 ),
@@ -550,7 +535,7 @@ class AssessmentWorkflow:
             case_id=self._start.case_id,
             workflow_id=self._id,
             stage=self._stage,
-            state_version=self._version,
+            state_version=self._publisher.state_version,
             as_of=timeline.as_of if timeline else self._start.received_on,
             deadlines=timeline.deadlines if timeline else [],
             claims=list(self._claims.values()),
@@ -567,7 +552,7 @@ class AssessmentWorkflow:
         """One command at a time; afterwards the main loop re-arms its timer for the changed case."""
         async with self._lock:
             yield
-            self._dirty = True
+            self._rearm = True
 
     def _timeline_request(self, events: list[StatuteEvent]) -> TimelineRequest:
         child = self._start.child

@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.messages import ActivityName, DeadlineView
+    from workflows.messages import ActivityName, CaseProjection, DeadlineView
 
 T = TypeVar("T")
 
@@ -118,3 +118,43 @@ async def wait_until(wake: datetime | None, done: Callable[[], bool]) -> None:
         return
     with contextlib.suppress(TimeoutError):
         await workflow.wait_condition(done, timeout=wait)
+
+
+class Publisher:
+    """Writes the read model and the search attributes, each only when what it shows has changed.
+
+    The state version goes up once per projection actually written, so the read model's idempotency by
+    (case id, state version) holds, and a refresh that changed nothing costs no activity and no
+    visibility write.
+    """
+
+    def __init__(self, *, state_version: int = 0) -> None:
+        self.state_version = state_version
+        self._projected: CaseProjection | None = None
+        self._searched: tuple[object, ...] | None = None
+
+    async def publish(self, projection: CaseProjection) -> None:
+        unversioned = projection.model_copy(update={"state_version": 0})
+        if unversioned != self._projected:
+            self.state_version += 1
+            await run_activity(
+                ActivityName.PROJECT_CASE, projection.model_copy(update={"state_version": self.state_version})
+            )
+            self._projected = unversioned
+        upcoming = min((d for d in projection.deadlines if is_pending(d)), key=lambda d: d.due, default=None)
+        searched = (
+            projection.stage,
+            projection.la_code,
+            upcoming.deadline if upcoming else None,
+            upcoming and upcoming.due,
+        )
+        if searched != self._searched:
+            workflow.upsert_search_attributes(
+                [
+                    STAGE.value_set(projection.stage.value),
+                    LA_CODE.value_set(projection.la_code),
+                    NEXT_DEADLINE.value_set(upcoming.deadline) if upcoming else NEXT_DEADLINE.value_unset(),
+                    NEXT_DUE.value_set(start_of(upcoming.due)) if upcoming else NEXT_DUE.value_unset(),
+                ]
+            )
+            self._searched = searched

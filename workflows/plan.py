@@ -17,16 +17,12 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.common import (
-        LA_CODE,
-        NEXT_DEADLINE,
-        NEXT_DUE,
-        STAGE,
         DeadlineWatch,
+        Publisher,
         is_pending,
         key_of,
         run_activity,
         run_local,
-        start_of,
         wait_until,
     )
     from workflows.messages import (
@@ -49,7 +45,7 @@ class PlanWorkflow:
         self._start = start
         self._id = workflow.info().workflow_id
         self._events = list(start.events)
-        self._version = start.state_version
+        self._publisher = Publisher(state_version=start.state_version)
         self._timeline: TimelineResult | None = None
         self._watch = DeadlineWatch(
             escalate_after_days=start.escalate_after_days,
@@ -73,7 +69,7 @@ class PlanWorkflow:
                     start.model_copy(
                         update={
                             "events": self._events,
-                            "state_version": self._version,
+                            "state_version": self._publisher.state_version,
                             "breached": sorted(self._watch.breached),
                             "escalated": sorted(self._watch.escalated),
                         }
@@ -88,15 +84,13 @@ class PlanWorkflow:
             TimelineRequest(events=self._events, school_closures=start.school_closures, now=workflow.now()),
             TimelineResult,
         )
-        self._version += 1
-        await run_activity(
-            ActivityName.PROJECT_CASE,
+        await self._publisher.publish(
             CaseProjection(
                 case_id=start.case_id,
                 workflow_id=start.assessment_workflow_id,
                 la_code=start.la_code,
                 stage=self._stage,
-                state_version=self._version,
+                state_version=0,
                 deadlines=self._timeline.deadlines,
                 agency_by_advice_id=start.agency_by_advice_id,
                 caseworker_id=start.caseworker_id,
@@ -104,18 +98,7 @@ class PlanWorkflow:
                 week20_exception=any(
                     d.deadline == "final_plan" and d.exception_accepted for d in self._timeline.deadlines
                 ),
-            ),
-        )
-        upcoming = min(
-            (d for d in self._timeline.deadlines if is_pending(d)), key=lambda d: d.due, default=None
-        )
-        workflow.upsert_search_attributes(
-            [
-                STAGE.value_set(self._stage.value),
-                LA_CODE.value_set(start.la_code),
-                NEXT_DEADLINE.value_set(upcoming.deadline) if upcoming else NEXT_DEADLINE.value_unset(),
-                NEXT_DUE.value_set(start_of(upcoming.due)) if upcoming else NEXT_DUE.value_unset(),
-            ]
+            )
         )
 
     async def _notice(self, template: str, deadline: str, rule: str, due: date, key: str) -> None:
@@ -142,7 +125,7 @@ class PlanWorkflow:
             case_id=self._start.case_id,
             workflow_id=self._id,
             stage=self._stage,
-            state_version=self._version,
+            state_version=self._publisher.state_version,
             as_of=timeline.as_of if timeline else self._start.made_on,
             made_on=self._start.made_on,
             review_due=min((d.due for d in reviews), default=None),

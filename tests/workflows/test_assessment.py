@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
@@ -481,6 +482,16 @@ async def test_advice_accepted_as_the_case_is_decided_is_never_lost(harness: Har
     await handle.execute_update(
         AssessmentWorkflow.decide_issue, DecideIssue(actor=CASEWORKER, outcome="issue", decided_on=late)
     )  # withdraws the outstanding requests, health's among them, while its delivery is under way
+    # Release the delivery only once the withdrawal has reached it (the activity's cancellation is
+    # recorded): the interleaving under test, and the time-skipping server rejects a cancellation of an
+    # activity that has already finished, which a real server accepts.
+    for _ in range(50):
+        events = (await health.fetch_history()).events
+        if any(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED for e in events):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the withdrawal never reached the advice request's delivery")
     h.fakes.advice_received_gate.set()
     assert (await health.result()).status == "received"
     # Recorded (the cancelled attempt may finish too; recording is idempotent by case and advice id).

@@ -1,0 +1,610 @@
+"""Benchmark: API latency of create, decide, submit advice and the overdue list, beside bare counterparts.
+
+Target (issue 3 (c)): with 20 concurrent clients, each operation's p99 through the API is at most 1.5 times
+the p99 of its bare counterpart measured in the same run:
+
+    create            POST /api/requests (update-with-start of AssessmentWorkflow)
+                      bare: update-with-start of a trivial workflow
+    decide            POST /api/cases/{id}/decision-to-assess (5 advice requests)
+                      bare: a trivial update with a validator on a trivial running workflow
+    submit advice     POST /api/advice-requests/{id}/{advice}/advice (multipart, one PDF)
+                      bare: a trivial update with a validator on a trivial running workflow
+    overdue list      GET /api/overdue (first page of 50)
+                      bare: the SQL of db/deadlines.py list_overdue_steps on the raw sqlite3 module, on the
+                      same database file, from 20 threads
+
+Everything runs on the embedded stack (bench/_stack.py): the real uvicorn server, worker and SQLite. The
+read model is first filled with a few thousand synthetic cases' deadlines (rows inserted directly) so
+the overdue list has rows to find. The clients run in a separate process. Each operation gets --requests
+measured calls after a warm-up; the stack is let settle (its background work, such as the advice
+requests a decision sends, done) before each measured batch, API and bare alike.
+
+    python bench/api_latency.py [--requests 200] [--clients 20] [--list-cases 3000] [--pdf-kb 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import sqlite3
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio import workflow
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+with workflow.unsafe.imports_passed_through():
+    from _stack import ADVICE, Stack, embedded_stack, note, percentile, run_driver, run_main
+    from pydantic import BaseModel
+
+TARGET = 1.5
+DRIVER_TIMEOUT = 900.0
+SETTLE_SECONDS = 180.0
+PAGE = 50
+OPERATIONS = ("create", "decide", "submit advice", "overdue list")
+
+
+def today_in_england() -> date:
+    from api.services.clock import today_in_england as today
+
+    return today()
+
+
+# ---- the bare counterparts ----
+
+
+class BareCaseStart(BaseModel):
+    case_id: str
+    received_on: date
+
+
+class BareCommand(BaseModel):
+    on: date
+    what: str = ""
+
+
+class BareAnswer(BaseModel):
+    stage: str
+
+
+@workflow.defn
+class BareCase:
+    """A trivial running workflow: an acknowledgement for update-with-start, two updates with validators."""
+
+    def __init__(self) -> None:
+        self._stage = "awaiting_decision_to_assess"
+        self._submitted = False
+
+    @workflow.run
+    async def run(self, start: BareCaseStart) -> str:
+        await workflow.wait_condition(lambda: self._stage == "closed")
+        return self._stage
+
+    @workflow.update
+    async def acknowledge(self) -> BareAnswer:
+        return BareAnswer(stage=self._stage)
+
+    @workflow.update
+    async def decide(self, cmd: BareCommand) -> BareAnswer:
+        self._stage = "gathering_advice"
+        return BareAnswer(stage=self._stage)
+
+    @decide.validator
+    def _check_decide(self, cmd: BareCommand) -> None:
+        if self._stage != "awaiting_decision_to_assess":
+            raise ValueError("the decision was already made")
+
+    @workflow.update
+    async def submit(self, cmd: BareCommand) -> BareAnswer:
+        self._submitted = True
+        return BareAnswer(stage=self._stage)
+
+    @submit.validator
+    def _check_submit(self, cmd: BareCommand) -> None:
+        if self._submitted:
+            raise ValueError("the advice was already received")
+
+
+# ---- the read model for the overdue list ----
+
+SQLITE_PRAGMAS = ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000")
+ADVICE_RULE = "reg 8(1)"
+
+
+def sqlite_connect(path: str) -> sqlite3.Connection:
+    """A raw connection with the pragmas db/engine.py gives every SQLite connection."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+class Synthetic:
+    """Deadlines rows of synthetic cases: met (on time or late) or, once their day has passed, sometimes
+    still unmet, as the projections would write them."""
+
+    def __init__(self, stack: Stack, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.today = today_in_england()
+        self.caseworker = uuid.UUID(stack.caseworker.id).hex
+        self.agencies = {a: uuid.UUID(acc.agency_id or "").hex for a, acc in stack.agencies.items()}
+        self.la_code = stack.settings.la_code
+        self.stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def deadline(
+        self, case: str, name: str, start: tuple[str, date], due: date, **kw: Any
+    ) -> tuple[Any, ...]:
+        met: date | None = None
+        if kw.get("window"):
+            status = "closed" if due < self.today else "open"
+        elif due >= self.today:
+            status = "open"
+        elif self.rng.random() < 0.9:
+            met = min(due + timedelta(days=self.rng.randint(-20, 15)), self.today)
+            status = "met"
+        else:
+            status = "overdue"
+        event, began = start
+        return (
+            case,
+            name,
+            kw.get("key", ""),
+            began.isoformat(),
+            event,
+            due.isoformat(),
+            due.isoformat(),
+            kw.get("rule", "reg 5(1)"),
+            True,
+            bool(kw.get("window")),
+            status,
+            met.isoformat() if met else None,
+            None,
+            None,
+            kw.get("agency"),
+            self.caseworker,
+            3,
+        )
+
+    def case(self) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]:
+        """A child row, a case row and the case's deadlines rows."""
+        rng, today = self.rng, self.today
+        case, child = uuid.uuid4().hex, uuid.uuid4().hex
+        received = today - timedelta(days=rng.randint(1, 3 * 365))
+        assessed = received + timedelta(days=rng.randint(20, 45))
+        draft = received + timedelta(days=rng.randint(85, 120))
+        requested = ("request_received", received)
+        found = [
+            self.deadline(case, "decision_to_assess", requested, received + timedelta(weeks=6)),
+            self.deadline(case, "final_plan", requested, received + timedelta(weeks=20), rule="reg 13(2)"),
+        ]
+        if assessed < today:
+            found += [
+                self.deadline(
+                    case,
+                    "advice",
+                    ("advice_requested", assessed),
+                    assessed + timedelta(weeks=6),
+                    key=advice_id,
+                    rule="reg 8(1)",
+                    agency=self.agencies[advice_id],
+                )
+                for advice_id in ADVICE
+            ]
+        if draft < today:
+            window = draft + timedelta(days=15)
+            found.append(
+                self.deadline(case, "representations_end", ("draft_served", draft), window, window=True)
+            )
+        workflow_id = f"assessment-{uuid.UUID(case)}"
+        row = (case, workflow_id, self.la_code, child, self.caseworker, received.isoformat(), "parent")
+        row += ("drafting", 3, None, None, False, self.stamp)
+        return (child, "Synthetic", "Child", "2015-03-01", 5), row, found
+
+
+def _insert(conn: sqlite3.Connection, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    marks = ", ".join("?" for _ in columns.split(","))
+    conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def fill_read_model(path: Path, stack: Stack, cases: int, seed: int) -> tuple[int, int]:
+    """Insert `cases` synthetic assessments (children, cases, deadlines) straight into the database."""
+    synthetic = Synthetic(stack, seed)
+    children, rows, deadlines = [], [], []
+    for _ in range(cases):
+        child, row, found = synthetic.case()
+        children.append(child)
+        rows.append(row)
+        deadlines += found
+    conn = sqlite_connect(str(path))
+    try:
+        conn.execute("BEGIN")
+        _insert(conn, "children", "id, given_name, family_name, date_of_birth, year_group", children)
+        _insert(
+            conn,
+            "cases",
+            "id, workflow_id, la_code, child_id, caseworker_id, received_on, request_source, stage, "
+            "state_version, closed_on, final_issued_on, week20_exception, updated_at",
+            rows,
+        )
+        _insert(
+            conn,
+            "deadlines",
+            'case_id, deadline, "key", from_date, from_event, due, practical_due, rule, statutory, '
+            "family_window, status, met_on, exception_kind, exception_accepted, agency_id, caseworker_id, "
+            "state_version",
+            deadlines,
+        )
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+        today = synthetic.today.isoformat()
+        overdue = conn.execute(OVERDUE_COUNT, ("excepted", today)).fetchone()[0]
+    finally:
+        conn.close()
+    return len(deadlines), int(overdue)
+
+
+# The SQL list_overdue_steps sends on SQLite for the first page, written by hand (as bench/overdue_list.py).
+_WHERE = (
+    "deadlines.met_on IS NULL AND deadlines.status != ? AND deadlines.family_window IS 0 "
+    "AND deadlines.due < ?"
+)
+OVERDUE_SQL = (
+    'SELECT deadlines.case_id, cases.workflow_id, deadlines.deadline, deadlines."key", deadlines.from_date, '
+    "deadlines.due, deadlines.practical_due, deadlines.rule, deadlines.agency_id, deadlines.caseworker_id "
+    f"FROM deadlines JOIN cases ON cases.id = deadlines.case_id WHERE {_WHERE} "
+    'ORDER BY deadlines.due, deadlines.case_id, deadlines.deadline, deadlines."key", deadlines.from_date '
+    "LIMIT ?"
+)
+OVERDUE_COUNT = f"SELECT count(*) FROM deadlines WHERE {_WHERE}"
+
+
+# ---- the driver (its own process) ----
+
+
+def _progress(label: str, done: int, total: int, started: float) -> None:
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    print(f"\r  {label:<22} {done:>4}/{total}  {rate:7.1f}/s", end="", file=sys.stderr, flush=True)
+
+
+async def timed_calls(
+    label: str, total: int, warm: int, clients: int, call: Callable[[int], Awaitable[None]]
+) -> list[float]:
+    """`total` calls by `clients` concurrent clients; the latency (ms) of each but the first `warm`."""
+    indexes = iter(range(total))
+    latencies: list[float] = []
+    started = time.perf_counter()
+    done = 0
+
+    async def client() -> None:
+        nonlocal done
+        for index in indexes:
+            began = time.perf_counter()
+            try:
+                await call(index)
+            except Skipped:
+                continue
+            except Failed as error:
+                FAILURES[label.split(maxsplit=1)[1]].append((error.status, error.detail))
+            except Exception as error:  # a dropped connection (httpx.ReadError), a timeout: counted too
+                FAILURES[label.split(maxsplit=1)[1]].append((type(error).__name__, str(error)[:200]))
+            if index >= warm:
+                latencies.append((time.perf_counter() - began) * 1000)
+            done += 1
+            _progress(label, done, total, started)
+
+    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(clients))), timeout=DRIVER_TIMEOUT)
+    print(file=sys.stderr)
+    return latencies
+
+
+def threaded_calls(
+    label: str, total: int, warm: int, clients: int, *, call: Callable[[sqlite3.Connection], None], db: str
+) -> list[float]:
+    """The same, from `clients` threads, each with its own raw sqlite3 connection."""
+    counter = itertools.count()
+    lock = threading.Lock()
+    latencies: list[float] = []
+    started = time.perf_counter()
+    deadline = time.monotonic() + DRIVER_TIMEOUT
+
+    def client() -> None:
+        conn = sqlite_connect(db)
+        try:
+            while time.monotonic() < deadline:
+                with lock:
+                    index = next(counter)
+                if index >= total:
+                    return
+                began = time.perf_counter()
+                call(conn)
+                elapsed = (time.perf_counter() - began) * 1000
+                with lock:
+                    if index >= warm:
+                        latencies.append(elapsed)
+                    _progress(label, index + 1, total, started)
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
+    print(file=sys.stderr)
+    return latencies
+
+
+def settle(db: str, label: str) -> None:
+    """Wait until the worker's background work is done: the case database stops changing for 1.5 s."""
+    conn = sqlite_connect(db)
+    query = (
+        "SELECT (SELECT count(*) FROM outbox), (SELECT total(state_version) FROM cases), "
+        "(SELECT count(*) FROM advice_requests), (SELECT count(received_on) FROM advice_requests), "
+        "(SELECT count(*) FROM decisions)"
+    )
+    started = time.monotonic()
+    try:
+        last, stable = None, 0
+        while stable < 3 and time.monotonic() - started < SETTLE_SECONDS:
+            now = conn.execute(query).fetchone()
+            stable = stable + 1 if now == last else 0
+            last = now
+            time.sleep(0.5)
+    finally:
+        conn.close()
+    if stable < 3:
+        print(f"  {label}: still busy after {SETTLE_SECONDS:.0f} s; measuring anyway", file=sys.stderr)
+
+
+FAILURES: dict[str, list[tuple[str, str]]] = defaultdict(list)  # by operation: (status, detail)
+
+
+class Skipped(Exception):
+    """No case to act on: the create (or decision) for this index failed."""
+
+
+class Failed(Exception):
+    """The API answered something other than success: counted, and the timing kept."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(f"{status} {detail}")
+        self.status, self.detail = status, detail
+
+
+def _check(response: Any, ok: int, what: str) -> Any:
+    if response.status_code != ok:
+        raise Failed(str(response.status_code), f"{what}: {response.text[:200]}")
+    return response.json()
+
+
+class Calls:
+    """One call of each operation, through the API and bare; `i` picks the case (or bare workflow)."""
+
+    def __init__(self, config: dict[str, Any], http: Any, temporal: Client) -> None:
+        self.config, self.http, self.temporal = config, http, temporal
+        self.today = today_in_england()
+        self.received, self.decided = self.today - timedelta(days=14), self.today - timedelta(days=7)
+        agencies = config["agencies"]
+        self.advice = [
+            {"advice_id": a, "advice": kind, "agency_id": agencies[a]["agency_id"]}
+            for a, (kind, _, _) in ADVICE.items()
+        ]
+        self.agency = {"Authorization": f"Bearer {agencies['ep']['token']}"}
+        self.manager = {"Authorization": f"Bearer {config['manager']['token']}"}
+        self.pdf = b"%PDF-1.7\n" + os.urandom(config["pdf_kb"] * 1024) + b"\n%%EOF"
+        total = config["requests"] + config["warm"]
+        self.cases = [""] * total
+        self.bare_ids = [f"bare-case-{uuid.uuid4()}" for _ in range(total)]
+
+    def command(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.config['caseworker']['token']}",
+            "Idempotency-Key": str(uuid.uuid4()),
+        }
+
+    async def create(self, i: int) -> None:
+        child = {
+            "given_name": "Bench",
+            "family_name": "Child",
+            "date_of_birth": "2015-03-01",
+            "year_group": 5,
+        }
+        body = {"received_on": self.received.isoformat(), "source": "parent", "child": child}
+        response = await self.http.post("/api/requests", json=body, headers=self.command())
+        self.cases[i] = _check(response, 201, "create")["case_id"]
+
+    def case(self, i: int) -> str:
+        if not self.cases[i]:
+            raise Skipped
+        return self.cases[i]
+
+    async def decide(self, i: int) -> None:
+        body = {"outcome": "assess", "decided_on": self.decided.isoformat(), "advice": self.advice}
+        url = f"/api/cases/{self.case(i)}/decision-to-assess"
+        _check(await self.http.post(url, json=body, headers=self.command()), 200, "decide")
+
+    async def submit(self, i: int) -> None:
+        response = await self.http.post(
+            f"/api/advice-requests/{self.case(i)}/ep/advice",
+            headers=self.agency,
+            files=[("files", ("ep.pdf", self.pdf + self.cases[i].encode(), "application/pdf"))],
+            data={"received_on": self.today.isoformat(), "summary": "Needs a quiet space to learn."},
+        )
+        _check(response, 200, "submit advice")
+
+    async def overdue(self, _i: int) -> None:
+        _check(await self.http.get("/api/overdue", headers=self.manager), 200, "overdue list")
+
+    async def bare_create(self, i: int) -> None:
+        from temporalio.client import WithStartWorkflowOperation
+        from temporalio.common import WorkflowIDConflictPolicy
+
+        operation = WithStartWorkflowOperation(
+            BareCase.run,
+            BareCaseStart(case_id=self.bare_ids[i], received_on=self.received),
+            id=self.bare_ids[i],
+            task_queue=self.config["task_queue"],
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await self.temporal.execute_update_with_start_workflow(
+            BareCase.acknowledge, start_workflow_operation=operation, id=str(uuid.uuid4())
+        )
+
+    async def bare_decide(self, i: int) -> None:
+        handle = self.temporal.get_workflow_handle_for(BareCase.run, self.bare_ids[i])
+        await handle.execute_update(BareCase.decide, BareCommand(on=self.decided), id=str(uuid.uuid4()))
+
+    async def bare_submit(self, i: int) -> None:
+        handle = self.temporal.get_workflow_handle_for(BareCase.run, self.bare_ids[i])
+        await handle.execute_update(BareCase.submit, BareCommand(on=self.today), id=str(uuid.uuid4()))
+
+    def bare_list(self, conn: sqlite3.Connection) -> None:
+        conn.execute(OVERDUE_SQL, ("excepted", self.today.isoformat(), PAGE + 1)).fetchall()
+
+
+async def drive(config: dict[str, Any]) -> dict[str, Any]:
+    """Every operation through the API, then its bare counterpart, with a settle before each batch."""
+    import httpx
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    warm, clients, db = config["warm"], config["clients"], config["db_path"]
+    n = config["requests"] + warm
+    temporal = await Client.connect(
+        config["temporal_address"], namespace=config["namespace"], data_converter=pydantic_data_converter
+    )
+    results: dict[str, list[float]] = {}
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=config["api_url"], timeout=60, limits=limits) as http:
+        calls = Calls(config, http, temporal)
+        for name, api_call, bare_call in (
+            ("create", calls.create, calls.bare_create),
+            ("decide", calls.decide, calls.bare_decide),
+            ("submit advice", calls.submit, calls.bare_submit),
+        ):
+            settle(db, name)
+            results[name] = await timed_calls(f"api  {name}", n, warm, clients, api_call)
+            settle(db, name)
+            results[f"bare {name}"] = await timed_calls(f"bare {name}", n, warm, clients, bare_call)
+        settle(db, "overdue list")
+        await same_rows(http, config, db, calls.today.isoformat())
+        results["overdue list"] = await timed_calls("api  overdue list", n, warm, clients, calls.overdue)
+        results["bare overdue list"] = threaded_calls(
+            "bare overdue list", n, warm, clients, call=calls.bare_list, db=db
+        )
+    return {"latency": results, "failures": dict(FAILURES)}
+
+
+async def same_rows(pool: Any, config: dict[str, Any], db: str, as_of: str) -> None:
+    """The bare SQL must answer what the API lists: the same first page, in the same order."""
+    auth = {"Authorization": f"Bearer {config['manager']['token']}"}
+    page = _check(await pool.get("/api/overdue", headers=auth), 200, "overdue list")
+    conn = sqlite_connect(db)
+    try:
+        rows = conn.execute(OVERDUE_SQL, ("excepted", as_of, PAGE + 1)).fetchall()
+    finally:
+        conn.close()
+    listed = [(uuid.UUID(s["case_id"]), s["deadline"], s["key"]) for s in page["items"]]
+    if not listed or listed != [(uuid.UUID(r[0]), r[2], r[3]) for r in rows[:PAGE]]:
+        raise RuntimeError("the bare SQL does not return the API's first page of the overdue list")
+
+
+# ---- the run ----
+
+
+async def run(args: argparse.Namespace) -> None:
+    async with embedded_stack("latency") as stack:
+        note(f"filling the read model with {args.list_cases:,} cases' deadlines")
+        rows, overdue = fill_read_model(stack.db_path, stack, args.list_cases, args.seed)
+        bare_client = await stack.bare_client()
+        bare_queue = f"bare-{uuid.uuid4().hex[:8]}"
+        async with Worker(bare_client, task_queue=bare_queue, workflows=[BareCase]):
+            config = {
+                **stack.plain(),
+                "requests": args.requests,
+                "warm": max(10, args.requests // 10),
+                "clients": args.clients,
+                "pdf_kb": args.pdf_kb,
+                "task_queue": bare_queue,
+            }
+            outcome = await run_driver(drive, config, timeout=DRIVER_TIMEOUT)
+        report(
+            args,
+            results=outcome["latency"],
+            failures=outcome["failures"],
+            rows=rows,
+            overdue=overdue,
+            warm=config["warm"],
+        )
+
+
+def report(
+    args: argparse.Namespace,
+    *,
+    results: dict[str, list[float]],
+    failures: dict[str, list[tuple[str, str]]],
+    rows: int,
+    overdue: int,
+    warm: int,
+) -> None:
+    print(
+        f"API latency, {args.requests} measured calls per operation (after {warm} warm-up), {args.clients} "
+        f"concurrent clients, {os.cpu_count()} cores; read model: {args.list_cases:,} synthetic cases, "
+        f"{rows:,} deadlines, {overdue:,} overdue; advice PDF {args.pdf_kb} KiB"
+    )
+    header = (
+        f"{'operation':<14} {'p50 ms':>8} {'p99 ms':>8} {'bare p50':>9} {'bare p99':>9} {'p99 ratio':>10} "
+        f"{'failed':>7}  target met (p99 <= {TARGET}x bare)"
+    )
+    print(header)
+    print("-" * len(header))
+    for name in OPERATIONS:
+        api, bare = results[name], results[f"bare {name}"]
+        p50, p99, b50, b99 = (
+            percentile(api, 50),
+            percentile(api, 99),
+            percentile(bare, 50),
+            percentile(bare, 99),
+        )
+        ratio = p99 / b99
+        failed = len(failures.get(name, []))
+        met = "yes" if ratio <= TARGET and not failed else "NO"
+        print(f"{name:<14} {p50:>8.1f} {p99:>8.1f} {b50:>9.1f} {b99:>9.1f} {ratio:>9.1f}x {failed:>7}  {met}")
+    print(
+        "(bare: create = update-with-start of a trivial workflow; decide, submit advice = a trivial update "
+        "with a validator on it; overdue list = list_overdue_steps' SQL on raw sqlite3 from "
+        f"{args.clients} threads; failed: calls answered with an error, timed and counted, with the warm-up)"
+    )
+    for name, errors in failures.items():
+        kinds: dict[str, int] = defaultdict(int)
+        for status, _ in errors:
+            kinds[status] += 1
+        print(f"  {name} failures by status: {dict(kinds)}; first: {errors[0][1][:200]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="measured calls per operation")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    parser.add_argument("--list-cases", type=int, default=3000, help="synthetic cases in the read model")
+    parser.add_argument("--pdf-kb", type=int, default=100, help="size of the advice PDF")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.requests < 1 or args.clients < 1 or args.list_cases < 100:
+        parser.error("--requests and --clients must be at least 1, --list-cases at least 100")
+    run_main(lambda: run(args))
+
+
+if __name__ == "__main__":
+    main()
