@@ -46,7 +46,7 @@ from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.models import AgencyKind
 from db.users import create_user
-from ehcp.cli.stack import dev_server_command, temporal_binary
+from ehcp.cli.stack import dev_server_command, start_worker, stop, temporal_binary
 from ehcp.logging import configure_logging
 from ehcp.settings import Settings
 from ehcp.temporal import connect, register_search_attributes
@@ -111,6 +111,7 @@ class Stack:
     manager: Account
     agencies: dict[str, Account]  # by advice id
     server_pid: int
+    worker_pid: int | None = None  # the worker's own process, when it runs apart from the API
     extra: dict[str, Any] = field(default_factory=dict)
 
     def plain(self) -> dict[str, Any]:
@@ -140,16 +141,6 @@ class _Uvicorn(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
 
 
 async def _accounts(settings: Settings) -> tuple[Account, Account, dict[str, Account]]:
@@ -231,8 +222,14 @@ def _settings(tmp: Path, db_path: Path, api_port: int) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def embedded_stack(label: str, *, keep: bool = False) -> AsyncIterator[Stack]:
-    """The whole embedded service on free ports in a temp dir; everything is stopped on leaving."""
+async def embedded_stack(
+    label: str, *, keep: bool = False, separate_worker: bool = True
+) -> AsyncIterator[Stack]:
+    """The whole embedded service on free ports in a temp dir; everything is stopped on leaving.
+
+    As `ehcp run` does, the worker runs in its own process (`ehcp worker`) beside the API, unless
+    `separate_worker` is false (then both share this process and its event loop).
+    """
     tmp = Path(tempfile.mkdtemp(prefix=f"ehcp-bench-{label}-"))
     db_path = tmp / "ehcp.db"
     api_port = free_port()
@@ -241,6 +238,7 @@ async def embedded_stack(label: str, *, keep: bool = False) -> AsyncIterator[Sta
     port = int(settings.temporal_address.rsplit(":", 1)[1])
     command = dev_server_command(tmp, port=port, ui_port=free_port())
     server: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
     try:
         if not temporal_binary().exists():
             raise RuntimeError(f"no Temporal dev server at {temporal_binary()}: run `make setup`")
@@ -258,7 +256,10 @@ async def embedded_stack(label: str, *, keep: bool = False) -> AsyncIterator[Sta
         caseworker, manager, agencies = await _accounts(settings)
         client = await _connect(settings, server, log)
         await register_search_attributes(client)
-        async with running_worker(settings, client=client):
+        if separate_worker:
+            worker = start_worker(settings, tmp / "worker.log")
+        in_process = contextlib.nullcontext() if separate_worker else running_worker(settings, client=client)
+        async with in_process:
             config = uvicorn.Config(
                 create_app(settings, client=client),
                 host="127.0.0.1",
@@ -286,6 +287,7 @@ async def embedded_stack(label: str, *, keep: bool = False) -> AsyncIterator[Sta
                     manager=manager,
                     agencies=agencies,
                     server_pid=server.pid,
+                    worker_pid=worker.pid if worker else None,
                 )
             finally:
                 web.should_exit = True
@@ -293,11 +295,13 @@ async def embedded_stack(label: str, *, keep: bool = False) -> AsyncIterator[Sta
                     await asyncio.wait_for(asyncio.shield(serving), timeout=10)
                 except (TimeoutError, asyncio.CancelledError):
                     serving.cancel()
-            note("stopping the worker")
     finally:
+        if worker is not None:
+            note("stopping the worker")
+            stop(worker)
         if server is not None:
             note("stopping the Temporal dev server")
-            _stop(server)
+            stop(server)
         if keep:
             note(f"kept {tmp}")
         else:

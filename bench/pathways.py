@@ -734,12 +734,17 @@ async def measure(args: argparse.Namespace, stack: Stack, bare_client: Client, b
 
 
 async def with_cpu(stack: Stack, driving: Awaitable[dict[str, Any]]) -> dict[str, Any]:
-    """The driver's result, with the CPU seconds this process (worker, API) and the dev server spent."""
-    own, server = cpu_seconds(), cpu_seconds(stack.server_pid)
+    """The driver's result, with the CPU seconds the service (API, and the worker's own process when it
+    has one) and the dev server spent."""
+
+    def service() -> float:
+        return cpu_seconds() + (cpu_seconds(stack.worker_pid) if stack.worker_pid else 0.0)
+
+    own, server = service(), cpu_seconds(stack.server_pid)
     result = await driving
     return {
         **result,
-        "service_cpu": cpu_seconds() - own,
+        "service_cpu": service() - own,
         "server_cpu": cpu_seconds(stack.server_pid) - server,
     }
 
@@ -776,7 +781,9 @@ def report(
         print(
             f"  {label:<28} {api[key] * 1000 / args.pathways:>8.0f} {bare[key] * 1000 / args.pathways:>8.0f}"
         )
-    print("  (service process: the real worker, API and SQLite for api; the bare worker for bare)")
+    print(
+        "  (service: the API plus the real worker's process, with SQLite, for api; the bare worker for bare)"
+    )
 
     print("\nper pathway (mean over the measured pathways, from their histories):")
     print(f"  {'':<28} {'api':>8} {'bare':>8}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -87,21 +88,25 @@ def run(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        children: list[subprocess.Popen[bytes]] = []
         try:
-            asyncio.run(_serve(settings, server, var=var, ui_port=ui_port, demo=demo))
+            asyncio.run(_serve(settings, server, children, var=var, ui_port=ui_port, demo=demo))
         except KeyboardInterrupt:
             pass
         finally:
             typer.echo("==> stopping")
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            for child in [*reversed(children), server]:
+                stop(child)
 
 
 async def _serve(
-    settings: Settings, server: subprocess.Popen[bytes], *, var: Path, ui_port: int, demo: bool
+    settings: Settings,
+    server: subprocess.Popen[bytes],
+    children: list[subprocess.Popen[bytes]],
+    *,
+    var: Path,
+    ui_port: int,
+    demo: bool,
 ) -> None:
     import uvicorn
 
@@ -109,23 +114,62 @@ async def _serve(
     from db.migrate import upgrade
     from ehcp.cli.demo import seed_demo
     from ehcp.temporal import register_search_attributes
-    from worker.main import running_worker
 
     client = await _wait_for_temporal(settings, server, var)
     await register_search_attributes(client)
     typer.echo(f"==> migrating {settings.database_url.split(':///')[-1]}")
     await upgrade(settings.database_url)
-    async with running_worker(settings, client=client):
-        tokens = await seed_demo(settings, client, var) if demo else {}
-        _banner(settings, ui_port, tokens, var)
-        config = uvicorn.Config(
-            create_app(settings, client=client),
-            host=settings.api_host,
-            port=settings.api_port,
-            log_config=None,
-            lifespan="on",
+    # The worker gets its own process (and so its own core), so the API stays responsive under load.
+    typer.echo(f"==> starting the worker (log in {var / 'worker.log'})")
+    children.append(start_worker(settings, var / "worker.log"))
+    tokens = await seed_demo(settings, client, var) if demo else {}
+    _banner(settings, ui_port, tokens, var)
+    config = uvicorn.Config(
+        create_app(settings, client=client),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        lifespan="on",
+    )
+    await uvicorn.Server(config).serve()
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """The settings a separate `ehcp worker` process needs, as environment variables."""
+    return {
+        "EHCP_DATABASE_URL": settings.database_url,
+        "EHCP_TEMPORAL_ADDRESS": settings.temporal_address,
+        "EHCP_TEMPORAL_NAMESPACE": settings.temporal_namespace,
+        "EHCP_TASK_QUEUE": settings.task_queue,
+        "EHCP_LA_CODE": settings.la_code,
+        "EHCP_OUTBOX_DIR": str(settings.outbox_dir),
+        "EHCP_LOG_LEVEL": settings.log_level,
+    }
+
+
+def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    """`ehcp worker` in its own process, with these settings; its output appended to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(temporal_binary().parent / "ehcp"), "worker"],
+            env={**os.environ, **worker_environment(settings)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
-        await uvicorn.Server(config).serve()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask a child process to stop; kill it if it has not within 15 seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
 
 
 async def _wait_for_temporal(settings: Settings, server: subprocess.Popen[bytes], var: Path) -> Client:
