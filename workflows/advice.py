@@ -33,17 +33,12 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn
 class AdviceRequestWorkflow:
-    def __init__(self) -> None:
-        self._state: AdviceState | None = None
-        self._start: AdviceRequestStart | None = None
-        self._submitted: SubmitAdvice | None = None
-        self._excepted = False
-
-    @workflow.run
-    async def run(self, start: AdviceRequestStart) -> AdviceState:
-        self._start = start
+    @workflow.init
+    def __init__(self, start: AdviceRequestStart) -> None:
+        # Set from the start input, so an answer is accepted the moment the request exists.
+        self._start: AdviceRequestStart | None = start
         advice = start.advice
-        self._state = AdviceState(
+        self._state: AdviceState | None = AdviceState(
             case_id=start.case_id,
             advice_id=advice.advice_id,
             advice=advice.advice,
@@ -52,6 +47,12 @@ class AdviceRequestWorkflow:
             practical_due=start.practical_due,
             status="requested",
         )
+        self._submitted: SubmitAdvice | None = None
+        self._excepted = False
+
+    @workflow.run
+    async def run(self, start: AdviceRequestStart) -> AdviceState:
+        advice = start.advice
         await run_activity(
             ActivityName.RECORD_ADVICE_REQUEST,
             AdviceRequestRecord(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import date, timedelta
 from typing import Any
 
@@ -96,6 +96,8 @@ class AssessmentWorkflow:
         self._timeline: TimelineResult | None = None
         self._claims: dict[str, ExceptionClaim] = {}
         self._pending_claims: dict[str, ClaimException] = {}  # claims awaiting a manager, by claim id
+        # Side effects a command started and does not wait for: it answers once Temporal has its event.
+        self._effects: list[asyncio.Task[object]] = []
         self._advice: dict[str, AdviceSpec] = {}
         self._children: dict[str, workflow.ChildWorkflowHandle[Any, Any]] = {}
         self._received: dict[str, date] = {}
@@ -122,7 +124,7 @@ class AssessmentWorkflow:
         async with self._lock:
             await self._refresh()
             self._ready = True  # the create request can be answered; the notice need not wait for it
-            await self._notice("request_received", "caseworker", "request received", start.received_on)
+            self._notice("request_received", "caseworker", "request received", start.received_on)
         while self._stage not in FINISHED:
             assert self._timeline is not None
             wake = self._watch.next_wake(self._timeline.deadlines)
@@ -139,6 +141,7 @@ class AssessmentWorkflow:
                     await self._refresh()
                     await self._act_on_deadlines()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._drain()
         return self.state()
 
     async def _refresh(self) -> None:
@@ -156,21 +159,23 @@ class AssessmentWorkflow:
         appeal = self._deadline("appeal")
         if self._stage in APPEAL_OPEN and appeal is not None and appeal.status in ("closed", "met"):
             self._stage = Stage.CLOSED
-        await self._publisher.publish(
-            CaseProjection(
-                case_id=start.case_id,
-                workflow_id=self._id,
-                la_code=start.la_code,
-                stage=self._stage,
-                state_version=0,
-                deadlines=self._timeline.deadlines,
-                agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
-                caseworker_id=start.caseworker_id,
-                final_issued_on=self._decided.get("final_issued"),
-                closed_on=today() if self._stage in (Stage.CLOSED, Stage.WITHDRAWN) else None,
-                week20_exception=any(
-                    d.deadline == "final_plan" and d.exception_accepted for d in self._timeline.deadlines
-                ),
+        self._later(
+            self._publisher.prepare(
+                CaseProjection(
+                    case_id=start.case_id,
+                    workflow_id=self._id,
+                    la_code=start.la_code,
+                    stage=self._stage,
+                    state_version=0,
+                    deadlines=self._timeline.deadlines,
+                    agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
+                    caseworker_id=start.caseworker_id,
+                    final_issued_on=self._decided.get("final_issued"),
+                    closed_on=today() if self._stage in (Stage.CLOSED, Stage.WITHDRAWN) else None,
+                    week20_exception=any(
+                        d.deadline == "final_plan" and d.exception_accepted for d in self._timeline.deadlines
+                    ),
+                )
             )
         )
 
@@ -179,7 +184,7 @@ class AssessmentWorkflow:
         assert self._timeline is not None
         for template, d in self._watch.due_now(self._timeline.deadlines, workflow.now()):
             to: Recipient = "caseworker" if template == "deadline_breached" else "manager"
-            await self._notice(template, to, f"{d.deadline} ({d.rule})", d.due, key=key_of(d))
+            self._notice(template, to, f"{d.deadline} ({d.rule})", d.due, key=key_of(d))
 
     # ---- commands ----
 
@@ -198,7 +203,7 @@ class AssessmentWorkflow:
             self._events.append(
                 StatuteEvent(event="decision_to_assess", date=cmd.decided_on, outcome=cmd.outcome)
             )
-            await self._record("decision_to_assess", cmd.outcome, cmd.decided_on, cmd.actor, cmd.reasons)
+            self._record("decision_to_assess", cmd.outcome, cmd.decided_on, cmd.actor, cmd.reasons)
             if cmd.outcome == "refuse":
                 await self._refuse(Stage.REFUSED_TO_ASSESS, "refuse_assess", cmd.decided_on)
                 return self.state()
@@ -212,7 +217,8 @@ class AssessmentWorkflow:
                     fields["received_by_body"] = spec.received_by_body
                 self._events.append(StatuteEvent(event="advice_requested", date=cmd.decided_on, **fields))
             await self._refresh()
-            await asyncio.gather(*(self._request_advice(spec, cmd.decided_on) for spec in cmd.advice))
+            for spec in cmd.advice:
+                self._later(self._request_advice(spec, cmd.decided_on))
             return self.state()
 
     @decide_assessment.validator
@@ -258,7 +264,7 @@ class AssessmentWorkflow:
             self._events.append(
                 StatuteEvent(event="decision_to_issue", date=cmd.decided_on, outcome=cmd.outcome)
             )
-            await self._record("decision_to_issue", cmd.outcome, cmd.decided_on, cmd.actor, cmd.reasons)
+            self._record("decision_to_issue", cmd.outcome, cmd.decided_on, cmd.actor, cmd.reasons)
             await self._withdraw_outstanding_advice()
             if cmd.outcome == "not_issue":
                 await self._refuse(Stage.NOT_ISSUED, "not_issue", cmd.decided_on)
@@ -292,11 +298,11 @@ class AssessmentWorkflow:
             self._decided["draft_served"] = cmd.served_on
             self._events.append(StatuteEvent(event="draft_served", date=cmd.served_on, method=cmd.method))
             self._stage = Stage.DRAFT_SERVED
-            await self._record("draft_served", cmd.method, cmd.served_on, cmd.actor, "")
+            self._record("draft_served", cmd.method, cmd.served_on, cmd.actor, "")
             await self._refresh()
             window = self._deadline("representations_end")
             facts = {"representations_end": window.due.isoformat()} if window else {}
-            await self._notice("draft_served", "parent", "draft plan served", cmd.served_on, facts=facts)
+            self._notice("draft_served", "parent", "draft plan served", cmd.served_on, facts=facts)
             return self.state()
 
     @serve_draft.validator
@@ -317,11 +323,9 @@ class AssessmentWorkflow:
             self._events.append(
                 StatuteEvent(event="school_consulted", date=cmd.consulted_on, school=cmd.school)
             )
-            await self._record("school_consulted", cmd.school, cmd.consulted_on, cmd.actor, "")
+            self._record("school_consulted", cmd.school, cmd.consulted_on, cmd.actor, "")
             await self._refresh()
-            await self._notice(
-                "school_consulted", "school", f"consultation with {cmd.school}", cmd.consulted_on
-            )
+            self._notice("school_consulted", "school", f"consultation with {cmd.school}", cmd.consulted_on)
             return self.state()
 
     @consult_school.validator
@@ -342,7 +346,7 @@ class AssessmentWorkflow:
             self._events.append(
                 StatuteEvent(event="school_responded", date=cmd.responded_on, school=cmd.school)
             )
-            await self._record("school_responded", cmd.school, cmd.responded_on, cmd.actor, "")
+            self._record("school_responded", cmd.school, cmd.responded_on, cmd.actor, "")
             await self._refresh()
             return self.state()
 
@@ -362,27 +366,29 @@ class AssessmentWorkflow:
             self._check_issue_final(cmd)
             self._decided["final_issued"] = cmd.issued_on
             self._events.append(StatuteEvent(event="final_issued", date=cmd.issued_on))
-            await self._record("final_issued", cmd.school_named or "", cmd.issued_on, cmd.actor, "")
+            self._record("final_issued", cmd.school_named or "", cmd.issued_on, cmd.actor, "")
             self._stage = Stage.FINAL_ISSUED
             await self._refresh()
-            await self._notice("final_issued", "parent", "final plan issued", cmd.issued_on)
+            self._notice("final_issued", "parent", "final plan issued", cmd.issued_on)
             self._plan_id = f"plan-{self._start.case_id}"
-            await workflow.start_child_workflow(
-                PlanWorkflow.run,
-                PlanStart(
-                    case_id=self._start.case_id,
-                    assessment_workflow_id=self._id,
-                    la_code=self._start.la_code,
-                    made_on=cmd.issued_on,
-                    events=self._events,
-                    school_closures=self._start.school_closures,
-                    caseworker_id=self._start.caseworker_id,
-                    state_version=self._publisher.state_version,
-                    escalate_after_days=self._start.escalate_after_days,
-                    agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
-                ),
-                id=self._plan_id,
-                parent_close_policy=ParentClosePolicy.ABANDON,
+            self._later(
+                workflow.start_child_workflow(
+                    PlanWorkflow.run,
+                    PlanStart(
+                        case_id=self._start.case_id,
+                        assessment_workflow_id=self._id,
+                        la_code=self._start.la_code,
+                        made_on=cmd.issued_on,
+                        events=self._events,
+                        school_closures=self._start.school_closures,
+                        caseworker_id=self._start.caseworker_id,
+                        state_version=self._publisher.state_version,
+                        escalate_after_days=self._start.escalate_after_days,
+                        agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
+                    ),
+                    id=self._plan_id,
+                    parent_close_policy=ParentClosePolicy.ABANDON,
+                )
             )
             return self.state()
 
@@ -429,7 +435,7 @@ class AssessmentWorkflow:
                 claimed_on=cmd.claimed_on,
             )
             self._pending_claims[claim_id] = cmd
-            await self._record(
+            self._record(
                 f"exception_claim:{cmd.deadline}", cmd.kind, cmd.claimed_on, cmd.actor, verdict.reason
             )
             return self.state()
@@ -466,11 +472,9 @@ class AssessmentWorkflow:
                 update={"approved_by": cmd.actor.actor_id, "approved_on": cmd.approved_on}
             )
             self._events.append(self._exception_event(request, approved_by=str(cmd.actor.actor_id)))
-            await self._record(
-                f"exception_approval:{claim.deadline}", claim.kind, cmd.approved_on, cmd.actor, ""
-            )
+            self._record(f"exception_approval:{claim.deadline}", claim.kind, cmd.approved_on, cmd.actor, "")
             await self._refresh()
-            await self._notice(
+            self._notice(
                 "exception_applied",
                 "parent",
                 f"exception to {claim.deadline}" + (f" ({claim.advice_id})" if claim.advice_id else ""),
@@ -505,7 +509,7 @@ class AssessmentWorkflow:
         """The request is withdrawn: advice requests stop, the case closes."""
         async with self._command():
             self._check_withdraw(cmd)
-            await self._record("withdrawn", "withdrawn", cmd.withdrawn_on, cmd.actor, cmd.reasons)
+            self._record("withdrawn", "withdrawn", cmd.withdrawn_on, cmd.actor, cmd.reasons)
             await self._withdraw_outstanding_advice()
             self._stage = Stage.WITHDRAWN
             await self._refresh()
@@ -553,6 +557,18 @@ class AssessmentWorkflow:
         async with self._lock:
             yield
             self._rearm = True
+
+    def _later(self, work: Coroutine[Any, Any, object] | None) -> None:
+        """Start a side effect without waiting for it; `_drain` waits for all of them."""
+        if work is not None:
+            self._effects = [task for task in self._effects if not task.done()]
+            self._effects.append(asyncio.create_task(work))
+
+    async def _drain(self) -> None:
+        """Wait for every side effect started so far (and those they start)."""
+        while self._effects:
+            effects, self._effects = self._effects, []
+            await asyncio.gather(*effects)
 
     def _timeline_request(self, events: list[StatuteEvent]) -> TimelineRequest:
         child = self._start.child
@@ -613,6 +629,7 @@ class AssessmentWorkflow:
         )
 
     async def _withdraw_outstanding_advice(self) -> None:
+        await self._drain()  # every advice request has started before any is withdrawn
         for advice_id, child in self._children.items():
             if advice_id not in self._received:
                 child.cancel()
@@ -624,24 +641,26 @@ class AssessmentWorkflow:
         await self._refresh()
         appeal = self._deadline("appeal")
         facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""}
-        await self._notice(f"decision_{decision}", "parent", "decision with appeal rights", on, facts=facts)
+        self._notice(f"decision_{decision}", "parent", "decision with appeal rights", on, facts=facts)
 
-    async def _record(self, kind: str, outcome: str, on: date, actor: Actor, reasons: str) -> None:
+    def _record(self, kind: str, outcome: str, on: date, actor: Actor, reasons: str) -> None:
         info = workflow.current_update_info()
-        await run_activity(
-            ActivityName.RECORD_DECISION,
-            DecisionRecord(
-                case_id=self._start.case_id,
-                update_id=info.id if info else f"{self._id}:{kind}:{on}",
-                kind=kind,
-                outcome=outcome,
-                decided_on=on,
-                actor_id=actor.actor_id,
-                reasons=reasons,
-            ),
+        self._later(
+            run_activity(
+                ActivityName.RECORD_DECISION,
+                DecisionRecord(
+                    case_id=self._start.case_id,
+                    update_id=info.id if info else f"{self._id}:{kind}:{on}",
+                    kind=kind,
+                    outcome=outcome,
+                    decided_on=on,
+                    actor_id=actor.actor_id,
+                    reasons=reasons,
+                ),
+            )
         )
 
-    async def _notice(
+    def _notice(
         self,
         template: str,
         to: Recipient,
@@ -651,18 +670,20 @@ class AssessmentWorkflow:
         key: str = "",
         facts: dict[str, str] | None = None,
     ) -> None:
-        await run_activity(
-            ActivityName.SEND_NOTICE,
-            Notice(
-                idempotency_key=f"{self._id}:{template}:{key or on.isoformat()}",
-                case_id=self._start.case_id,
-                workflow_id=self._id,
-                template=template,
-                to=to,
-                step=step,
-                on=on,
-                facts=facts or {},
-            ),
+        self._later(
+            run_activity(
+                ActivityName.SEND_NOTICE,
+                Notice(
+                    idempotency_key=f"{self._id}:{template}:{key or on.isoformat()}",
+                    case_id=self._start.case_id,
+                    workflow_id=self._id,
+                    template=template,
+                    to=to,
+                    step=step,
+                    on=on,
+                    facts=facts or {},
+                ),
+            )
         )
 
     def _require_role(self, actor: Actor, *roles: str) -> None:

@@ -6,7 +6,7 @@ Deterministic: no I/O, no wall clock (`workflow.now()` only).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -133,20 +133,15 @@ class Publisher:
         self._projected: CaseProjection | None = None
         self._searched: tuple[object, ...] | None = None
 
-    async def publish(self, projection: CaseProjection) -> None:
-        unversioned = projection.model_copy(update={"state_version": 0})
-        if unversioned != self._projected:
-            self.state_version += 1
-            await run_activity(
-                ActivityName.PROJECT_CASE, projection.model_copy(update={"state_version": self.state_version})
-            )
-            self._projected = unversioned
+    def prepare(self, projection: CaseProjection) -> Coroutine[Any, Any, object] | None:
+        """Decide now what to write (the version and the search attributes are settled at once); return
+        the projection activity to run, or None when the read model already shows this."""
         upcoming = min((d for d in projection.deadlines if is_pending(d)), key=lambda d: d.due, default=None)
         searched = (
             projection.stage,
             projection.la_code,
             upcoming.deadline if upcoming else None,
-            upcoming and upcoming.due,
+            upcoming.due if upcoming else None,
         )
         if searched != self._searched:
             workflow.upsert_search_attributes(
@@ -158,3 +153,17 @@ class Publisher:
                 ]
             )
             self._searched = searched
+        unversioned = projection.model_copy(update={"state_version": 0})
+        if unversioned == self._projected:
+            return None
+        self.state_version += 1
+        self._projected = unversioned
+        return run_activity(
+            ActivityName.PROJECT_CASE, projection.model_copy(update={"state_version": self.state_version})
+        )
+
+    async def publish(self, projection: CaseProjection) -> None:
+        """Write what `prepare` decides, and wait for it."""
+        work = self.prepare(projection)
+        if work is not None:
+            await work

@@ -7,7 +7,7 @@ import asyncio
 import concurrent.futures
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -151,6 +151,16 @@ async def harness() -> AsyncIterator[Harness]:
                 activity_executor=executor,
             ):
                 yield Harness(env=env, client=env.client, fakes=fakes, task_queue=task_queue)
+
+
+async def eventually(check: Callable[[], Any], *, seconds: float = 5.0) -> Any:
+    """Poll `check` until it returns something truthy: a command answers before its side effects land."""
+    for _ in range(int(seconds / 0.02)):
+        result = check()
+        if result:
+            return result
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"still not so after {seconds} s: {check}")
 
 
 def new_start(received_on: date, **changes: Any) -> AssessmentStart:

@@ -4,6 +4,7 @@ SQLite and PostgreSQL: a case from request to final plan leaves the records the 
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
 from datetime import timedelta
@@ -11,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from temporalio.client import WithStartWorkflowOperation
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from db.agencies import create_agency
@@ -50,6 +52,19 @@ KINDS = {
     "psychological": "educational_psychology",
     "social_care": "social_care",
 }
+
+
+async def started(client: Client, workflow_id: str) -> None:
+    """Wait until a workflow exists: a command's side effects (here, starting advice requests) follow it."""
+    for _ in range(250):
+        try:
+            await client.get_workflow_handle(workflow_id).describe()
+            return
+        except RPCError as error:
+            if error.status is not RPCStatusCode.NOT_FOUND:
+                raise
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{workflow_id} never started")
 
 
 async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_path: Path) -> None:
@@ -129,6 +144,7 @@ async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_
             )
             for spec in advice:
                 owner = agency_users[spec.advice]
+                await started(env.client, f"advice-{start.case_id}-{spec.advice_id}")
                 await env.client.get_workflow_handle_for(
                     AdviceRequestWorkflow.run, f"advice-{start.case_id}-{spec.advice_id}"
                 ).execute_update(
