@@ -16,6 +16,7 @@ from temporalio import activity
 import db.cases
 from db.agencies import get_agency
 from db.children import list_contacts
+from db.models import OutboxStatus
 from db.outbox import add_to_outbox, mark_outbox
 from ehcp.settings import Settings
 from notify.base import Message, Notifier, NotifyPermanentError, Recipient
@@ -151,21 +152,26 @@ class NoticeActivities:
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, notice: Notice) -> str:
         """Queue the notice in the outbox, send it, and record how it went. Returns the delivery status."""
-        subject, body = render(notice, self._settings)
         async with self._sessions.begin() as session:
-            recipient = await self._recipient(session, notice)
-            await add_to_outbox(
-                session=session,
-                idempotency_key=notice.idempotency_key,
-                case_id=notice.case_id,
-                recipient_kind=notice.to,
-                recipient_address=recipient.address,
-                recipient_name=recipient.name,
-                template=notice.template,
-                subject=subject,
-                body=body,
-            )
-        message = Message(
+            message = await self.queue(session, notice)
+        return (await self.deliver([message]))[0]
+
+    async def queue(self, session: AsyncSession, notice: Notice) -> Message:
+        """Write the notice to the outbox in the caller's transaction (nothing on a repeat of its key)."""
+        subject, body = render(notice, self._settings)
+        recipient = await self._recipient(session, notice)
+        await add_to_outbox(
+            session=session,
+            idempotency_key=notice.idempotency_key,
+            case_id=notice.case_id,
+            recipient_kind=notice.to,
+            recipient_address=recipient.address,
+            recipient_name=recipient.name,
+            template=notice.template,
+            subject=subject,
+            body=body,
+        )
+        return Message(
             idempotency_key=notice.idempotency_key,
             recipient=recipient,
             subject=subject,
@@ -173,26 +179,33 @@ class NoticeActivities:
             case_ref=notice.workflow_id,
             template=notice.template,
         )
-        try:
-            delivery = await self._notifier.send(message)
-        except NotifyPermanentError as error:
-            # Retrying cannot help: the outbox shows it failed, for the team to send another way.
-            async with self._sessions.begin() as session:
-                await mark_outbox(
-                    session=session, idempotency_key=notice.idempotency_key, status="failed", error=str(error)
+
+    async def deliver(self, messages: list[Message]) -> list[str]:
+        """Send queued messages and record how each went, in one transaction. A temporary failure raises
+        (the activity is retried; the notifier does not send a key twice); a permanent one is marked
+        `failed` in the outbox, for the team to send another way."""
+        outcomes: list[tuple[str, OutboxStatus, str | None, str | None]] = []
+        for message in messages:
+            try:
+                delivery = await self._notifier.send(message)
+            except NotifyPermanentError as error:
+                activity.logger.warning(
+                    "notice.failed", extra={"template": message.template, "case": message.case_ref}
                 )
-            activity.logger.warning(
-                "notice.failed", extra={"template": notice.template, "case": notice.workflow_id}
-            )
-            return "failed"
-        async with self._sessions.begin() as session:
-            await mark_outbox(
-                session=session,
-                idempotency_key=notice.idempotency_key,
-                status=delivery.status,
-                provider_ref=delivery.provider_ref,
-            )
-        return delivery.status
+                outcomes.append((message.idempotency_key, "failed", None, str(error)))
+            else:
+                outcomes.append((message.idempotency_key, delivery.status, delivery.provider_ref, None))
+        if outcomes:
+            async with self._sessions.begin() as session:
+                for key, status, provider_ref, problem in outcomes:
+                    await mark_outbox(
+                        session=session,
+                        idempotency_key=key,
+                        status=status,
+                        provider_ref=provider_ref,
+                        error=problem,
+                    )
+        return [status for _, status, _, _ in outcomes]
 
     async def _recipient(self, session: AsyncSession, notice: Notice) -> Recipient:
         team = self._settings.team_email

@@ -101,53 +101,13 @@ class RecordActivities:
     async def project_case(self, projection: CaseProjection) -> bool:
         """The read model at this state version; an older or repeated version changes nothing."""
         async with self._sessions.begin() as session:
-            case = await db.cases.get_case(session=session, case_id=projection.case_id)
-            if case is None:
-                raise ApplicationError(
-                    f"case {projection.case_id} is not recorded yet; record_case runs first"
-                )
-            return await db.cases.project_case(
-                session=session,
-                case=db.cases.CaseProjection(
-                    id=projection.case_id,
-                    workflow_id=projection.workflow_id,
-                    la_code=projection.la_code,
-                    child_id=case.child_id,
-                    received_on=case.received_on,
-                    request_source=case.request_source,
-                    stage=projection.stage.value,
-                    caseworker_id=projection.caseworker_id,
-                    closed_on=projection.closed_on,
-                    final_issued_on=projection.final_issued_on,
-                    week20_exception=projection.week20_exception,
-                ),
-                deadlines=[as_deadline(d) for d in projection.deadlines],
-                agency_by_advice_id=projection.agency_by_advice_id,
-                state_version=projection.state_version,
-            )
+            return await write_projection(session, projection)
 
     @activity.defn(name=ActivityName.RECORD_DECISION)
     async def record_decision(self, decision: DecisionRecord) -> None:
         """A decision with its actor, and its audit entry, once per update id."""
         async with self._sessions.begin() as session:
-            await record_decision(
-                session=session,
-                update_id=decision.update_id,
-                case_id=decision.case_id,
-                kind=decision.kind,
-                outcome=decision.outcome,
-                decided_on=decision.decided_on,
-                actor_id=decision.actor_id,
-                reasons=decision.reasons,
-            )
-            await append_audit(
-                session=session,
-                action=f"decision.{decision.kind}",
-                actor_id=decision.actor_id,
-                case_id=decision.case_id,
-                update_id=decision.update_id,
-                detail={"outcome": decision.outcome, "decided_on": decision.decided_on.isoformat()},
-            )
+            await write_decision(session, decision)
 
     @activity.defn(name=ActivityName.RECORD_ADVICE_REQUEST)
     async def record_advice_request(self, record: AdviceRequestRecord) -> None:
@@ -173,3 +133,51 @@ class RecordActivities:
                 advice_id=record.advice_id,
                 received_on=record.received_on,
             )
+
+
+async def write_projection(session: AsyncSession, projection: CaseProjection) -> bool:
+    """Write the read model in the caller's transaction; False when a newer version is already there."""
+    case = await db.cases.get_case(session=session, case_id=projection.case_id)
+    if case is None:
+        raise ApplicationError(f"case {projection.case_id} is not recorded yet; record_case runs first")
+    return await db.cases.project_case(
+        session=session,
+        case=db.cases.CaseProjection(
+            id=projection.case_id,
+            workflow_id=projection.workflow_id,
+            la_code=projection.la_code,
+            child_id=case.child_id,
+            received_on=case.received_on,
+            request_source=case.request_source,
+            stage=projection.stage.value,
+            caseworker_id=projection.caseworker_id,
+            closed_on=projection.closed_on,
+            final_issued_on=projection.final_issued_on,
+            week20_exception=projection.week20_exception,
+        ),
+        deadlines=[as_deadline(d) for d in projection.deadlines],
+        agency_by_advice_id=projection.agency_by_advice_id,
+        state_version=projection.state_version,
+    )
+
+
+async def write_decision(session: AsyncSession, decision: DecisionRecord) -> None:
+    """Record a decision and its audit line in the caller's transaction, once per update id."""
+    await record_decision(
+        session=session,
+        update_id=decision.update_id,
+        case_id=decision.case_id,
+        kind=decision.kind,
+        outcome=decision.outcome,
+        decided_on=decision.decided_on,
+        actor_id=decision.actor_id,
+        reasons=decision.reasons,
+    )
+    await append_audit(
+        session=session,
+        action=f"decision.{decision.kind}",
+        actor_id=decision.actor_id,
+        case_id=decision.case_id,
+        update_id=decision.update_id,
+        detail={"outcome": decision.outcome, "decided_on": decision.decided_on.isoformat()},
+    )

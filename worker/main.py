@@ -13,6 +13,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.changes import ChangeActivities
 from activities.notices import NoticeActivities
 from activities.records import RecordActivities
 from activities.statute import StatuteActivities
@@ -69,6 +70,7 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
         async with notifier_for(settings) as notifier:
             records = RecordActivities(sessions)
             notices = NoticeActivities(sessions, notifier, settings)
+            changes = ChangeActivities(sessions, notices)
             with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
                 worker = Worker(
                     client,
@@ -82,6 +84,7 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
                         records.record_advice_request,
                         records.record_advice_received,
                         notices.send_notice,
+                        changes.apply_change,
                     ],
                     activity_executor=executor,
                 )

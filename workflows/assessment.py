@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         AssessmentState,
         CaseProjection,
         CaseRecord,
+        Change,
         ClaimException,
         ConsultSchool,
         DeadlineView,
@@ -98,6 +99,10 @@ class AssessmentWorkflow:
         self._pending_claims: dict[str, ClaimException] = {}  # claims awaiting a manager, by claim id
         # Side effects a command started and does not wait for: it answers once Temporal has its event.
         self._effects: list[asyncio.Task[object]] = []
+        # What the change under way writes and sends: one `apply_change` when it is done (`_flush`).
+        self._decisions: list[DecisionRecord] = []
+        self._projection: CaseProjection | None = None
+        self._notices: list[Notice] = []
         self._advice: dict[str, AdviceSpec] = {}
         self._children: dict[str, workflow.ChildWorkflowHandle[Any, Any]] = {}
         self._received: dict[str, date] = {}
@@ -125,6 +130,7 @@ class AssessmentWorkflow:
             await self._refresh()
             self._ready = True  # the create request can be answered; the notice need not wait for it
             self._notice("request_received", "caseworker", "request received", start.received_on)
+            self._flush()
         while self._stage not in FINISHED:
             assert self._timeline is not None
             wake = self._watch.next_wake(self._timeline.deadlines)
@@ -140,6 +146,7 @@ class AssessmentWorkflow:
                 if recompute:
                     await self._refresh()
                     await self._act_on_deadlines()
+                    self._flush()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._drain()
         return self.state()
@@ -159,25 +166,25 @@ class AssessmentWorkflow:
         appeal = self._deadline("appeal")
         if self._stage in APPEAL_OPEN and appeal is not None and appeal.status in ("closed", "met"):
             self._stage = Stage.CLOSED
-        self._later(
-            self._publisher.prepare(
-                CaseProjection(
-                    case_id=start.case_id,
-                    workflow_id=self._id,
-                    la_code=start.la_code,
-                    stage=self._stage,
-                    state_version=0,
-                    deadlines=self._timeline.deadlines,
-                    agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
-                    caseworker_id=start.caseworker_id,
-                    final_issued_on=self._decided.get("final_issued"),
-                    closed_on=today() if self._stage in (Stage.CLOSED, Stage.WITHDRAWN) else None,
-                    week20_exception=any(
-                        d.deadline == "final_plan" and d.exception_accepted for d in self._timeline.deadlines
-                    ),
-                )
+        prepared = self._publisher.prepare(
+            CaseProjection(
+                case_id=start.case_id,
+                workflow_id=self._id,
+                la_code=start.la_code,
+                stage=self._stage,
+                state_version=0,
+                deadlines=self._timeline.deadlines,
+                agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
+                caseworker_id=start.caseworker_id,
+                final_issued_on=self._decided.get("final_issued"),
+                closed_on=today() if self._stage in (Stage.CLOSED, Stage.WITHDRAWN) else None,
+                week20_exception=any(
+                    d.deadline == "final_plan" and d.exception_accepted for d in self._timeline.deadlines
+                ),
             )
         )
+        if prepared is not None:
+            self._projection = prepared
 
     async def _act_on_deadlines(self) -> None:
         """Tell the caseworker of each newly breached deadline; escalate statutory ones to a manager."""
@@ -556,6 +563,7 @@ class AssessmentWorkflow:
         """One command at a time; afterwards the main loop re-arms its timer for the changed case."""
         async with self._lock:
             yield
+            self._flush()
             self._rearm = True
 
     def _later(self, work: Coroutine[Any, Any, object] | None) -> None:
@@ -644,19 +652,17 @@ class AssessmentWorkflow:
         self._notice(f"decision_{decision}", "parent", "decision with appeal rights", on, facts=facts)
 
     def _record(self, kind: str, outcome: str, on: date, actor: Actor, reasons: str) -> None:
+        """A decision for the change under way, idempotent by the update id."""
         info = workflow.current_update_info()
-        self._later(
-            run_activity(
-                ActivityName.RECORD_DECISION,
-                DecisionRecord(
-                    case_id=self._start.case_id,
-                    update_id=info.id if info else f"{self._id}:{kind}:{on}",
-                    kind=kind,
-                    outcome=outcome,
-                    decided_on=on,
-                    actor_id=actor.actor_id,
-                    reasons=reasons,
-                ),
+        self._decisions.append(
+            DecisionRecord(
+                case_id=self._start.case_id,
+                update_id=info.id if info else f"{self._id}:{kind}:{on}",
+                kind=kind,
+                outcome=outcome,
+                decided_on=on,
+                actor_id=actor.actor_id,
+                reasons=reasons,
             )
         )
 
@@ -670,21 +676,31 @@ class AssessmentWorkflow:
         key: str = "",
         facts: dict[str, str] | None = None,
     ) -> None:
-        self._later(
-            run_activity(
-                ActivityName.SEND_NOTICE,
-                Notice(
-                    idempotency_key=f"{self._id}:{template}:{key or on.isoformat()}",
-                    case_id=self._start.case_id,
-                    workflow_id=self._id,
-                    template=template,
-                    to=to,
-                    step=step,
-                    on=on,
-                    facts=facts or {},
-                ),
+        """A notice for the change under way, idempotent by its key."""
+        self._notices.append(
+            Notice(
+                idempotency_key=f"{self._id}:{template}:{key or on.isoformat()}",
+                case_id=self._start.case_id,
+                workflow_id=self._id,
+                template=template,
+                to=to,
+                step=step,
+                on=on,
+                facts=facts or {},
             )
         )
+
+    def _flush(self) -> None:
+        """Send the change under way as one `apply_change`, not awaited (see `_later`)."""
+        if self._decisions or self._projection is not None or self._notices:
+            change = Change(
+                case_id=self._start.case_id,
+                decisions=self._decisions,
+                projection=self._projection,
+                notices=self._notices,
+            )
+            self._decisions, self._projection, self._notices = [], None, []
+            self._later(run_activity(ActivityName.APPLY_CHANGE, change))
 
     def _require_role(self, actor: Actor, *roles: str) -> None:
         if actor.role not in roles and actor.role != "admin":

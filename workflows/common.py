@@ -6,7 +6,7 @@ Deterministic: no I/O, no wall clock (`workflow.now()` only).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -133,9 +133,9 @@ class Publisher:
         self._projected: CaseProjection | None = None
         self._searched: tuple[object, ...] | None = None
 
-    def prepare(self, projection: CaseProjection) -> Coroutine[Any, Any, object] | None:
-        """Decide now what to write (the version and the search attributes are settled at once); return
-        the projection activity to run, or None when the read model already shows this."""
+    def prepare(self, projection: CaseProjection) -> CaseProjection | None:
+        """Decide now what to write (the version and the search attributes are settled at once): the
+        projection to write with its state version, or None when the read model already shows this."""
         upcoming = min((d for d in projection.deadlines if is_pending(d)), key=lambda d: d.due, default=None)
         searched = (
             projection.stage,
@@ -158,12 +158,10 @@ class Publisher:
             return None
         self.state_version += 1
         self._projected = unversioned
-        return run_activity(
-            ActivityName.PROJECT_CASE, projection.model_copy(update={"state_version": self.state_version})
-        )
+        return projection.model_copy(update={"state_version": self.state_version})
 
     async def publish(self, projection: CaseProjection) -> None:
         """Write what `prepare` decides, and wait for it."""
-        work = self.prepare(projection)
-        if work is not None:
-            await work
+        versioned = self.prepare(projection)
+        if versioned is not None:
+            await run_activity(ActivityName.PROJECT_CASE, versioned)

@@ -46,6 +46,7 @@ class ActivityName(StrEnum):
     SEND_NOTICE = "send_notice"
     RECORD_ADVICE_REQUEST = "record_advice_request"
     RECORD_ADVICE_RECEIVED = "record_advice_received"
+    APPLY_CHANGE = "apply_change"  # a change's decision, read model and notices, in one go
 
 
 class Stage(StrEnum):
@@ -450,3 +451,12 @@ class AdviceReceivedRecord(Model):
     advice_id: str
     received_on: date
     document_ids: list[UUID] = []
+
+
+class Change(Model):
+    """Input of `apply_change`: what one change of a case writes (one transaction) and then sends."""
+
+    case_id: UUID
+    decisions: list[DecisionRecord] = []
+    projection: CaseProjection | None = None
+    notices: list[Notice] = []

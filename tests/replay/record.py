@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -204,3 +205,7 @@ async def record() -> None:
 
 if __name__ == "__main__":
     asyncio.run(record())
+    # Exit at once: the Temporal core can crash in interpreter shutdown after its test server has gone
+    # (PyGILState_Release), which would fail `make replay-record` after every file was written.
+    sys.stdout.flush()
+    os._exit(0)

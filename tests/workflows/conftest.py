@@ -36,6 +36,7 @@ from workflows.messages import (
     AssessmentState,
     CaseProjection,
     CaseRecord,
+    Change,
     ChildRecord,
     DecisionRecord,
     Notice,
@@ -90,6 +91,13 @@ class Fakes:
                 await self.advice_received_gate.wait()
             self.advice_received.append(record)
 
+        @activity.defn(name=ActivityName.APPLY_CHANGE)
+        async def apply_change(change: Change) -> None:
+            self.decisions.extend(change.decisions)
+            if change.projection is not None:
+                self.projections.append(change.projection)
+            self.notices.extend(change.notices)
+
         return [
             record_case,
             project_case,
@@ -97,6 +105,7 @@ class Fakes:
             send_notice,
             record_advice_request,
             record_advice_received,
+            apply_change,
         ]
 
     def templates(self, workflow_id_prefix: str = "") -> list[str]:

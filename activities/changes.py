@@ -1,0 +1,32 @@
+"""The `apply_change` activity: everything one change of a case writes, in one transaction, then sends.
+
+A command or a timer changes a case once; its decision record and audit line, the read model and the
+outbox rows of its notices are written together, and the notices are then delivered. One activity and
+two transactions, where separate activities would take one each per write (docs/performance.md).
+Idempotent throughout: decisions by update id, the read model by state version, notices by key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.notices import NoticeActivities
+from activities.records import write_decision, write_projection
+from workflows.messages import ActivityName, Change
+
+
+class ChangeActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], notices: NoticeActivities) -> None:
+        self._sessions = sessions
+        self._notices = notices
+
+    @activity.defn(name=ActivityName.APPLY_CHANGE)
+    async def apply_change(self, change: Change) -> None:
+        async with self._sessions.begin() as session:
+            for decision in change.decisions:
+                await write_decision(session, decision)
+            if change.projection is not None:
+                await write_projection(session, change.projection)
+            messages = [await self._notices.queue(session, notice) for notice in change.notices]
+        await self._notices.deliver(messages)
