@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.notices import NoticeActivities
-from activities.records import write_decision, write_projection
+from activities.records import write_advice_received, write_advice_request, write_decision, write_projection
 from workflows.messages import ActivityName, Change
 
 
@@ -24,6 +24,10 @@ class ChangeActivities:
     @activity.defn(name=ActivityName.APPLY_CHANGE)
     async def apply_change(self, change: Change) -> None:
         async with self._sessions.begin() as session:
+            for request in change.advice_requests:
+                await write_advice_request(session, request)
+            for received in change.advice_received:
+                await write_advice_received(session, received)
             for decision in change.decisions:
                 await write_decision(session, decision)
             if change.projection is not None:

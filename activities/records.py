@@ -111,28 +111,13 @@ class RecordActivities:
 
     @activity.defn(name=ActivityName.RECORD_ADVICE_REQUEST)
     async def record_advice_request(self, record: AdviceRequestRecord) -> None:
-        advice = record.advice
         async with self._sessions.begin() as session:
-            await db.advice.record_advice_request(
-                session=session,
-                case_id=record.case_id,
-                advice_id=advice.advice_id,
-                kind=advice.advice,
-                agency_id=advice.agency_id,
-                requested_on=record.requested_on,
-                received_by_body_on=advice.received_by_body or record.requested_on,
-                due_on=record.due,
-            )
+            await write_advice_request(session, record)
 
     @activity.defn(name=ActivityName.RECORD_ADVICE_RECEIVED)
     async def record_advice_received(self, record: AdviceReceivedRecord) -> None:
         async with self._sessions.begin() as session:
-            await db.advice.record_advice_received(
-                session=session,
-                case_id=record.case_id,
-                advice_id=record.advice_id,
-                received_on=record.received_on,
-            )
+            await write_advice_received(session, record)
 
 
 async def write_projection(session: AsyncSession, projection: CaseProjection) -> bool:
@@ -180,4 +165,26 @@ async def write_decision(session: AsyncSession, decision: DecisionRecord) -> Non
         case_id=decision.case_id,
         update_id=decision.update_id,
         detail={"outcome": decision.outcome, "decided_on": decision.decided_on.isoformat()},
+    )
+
+
+async def write_advice_request(session: AsyncSession, record: AdviceRequestRecord) -> None:
+    """Record a sent advice request in the caller's transaction, once per (case, advice id)."""
+    advice = record.advice
+    await db.advice.record_advice_request(
+        session=session,
+        case_id=record.case_id,
+        advice_id=advice.advice_id,
+        kind=advice.advice,
+        agency_id=advice.agency_id,
+        requested_on=record.requested_on,
+        received_by_body_on=advice.received_by_body or record.requested_on,
+        due_on=record.due,
+    )
+
+
+async def write_advice_received(session: AsyncSession, record: AdviceReceivedRecord) -> None:
+    """Record the advice as received in the caller's transaction; the first receipt's date stands."""
+    await db.advice.record_advice_received(
+        session=session, case_id=record.case_id, advice_id=record.advice_id, received_on=record.received_on
     )

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         AdviceRequestStart,
         AdviceState,
         AdviceStatus,
+        Change,
         Notice,
         Recipient,
         SubmitAdvice,
@@ -53,13 +54,11 @@ class AdviceRequestWorkflow:
     @workflow.run
     async def run(self, start: AdviceRequestStart) -> AdviceState:
         advice = start.advice
-        await run_activity(
-            ActivityName.RECORD_ADVICE_REQUEST,
-            AdviceRequestRecord(
-                case_id=start.case_id, advice=advice, requested_on=start.requested_on, due=start.due
-            ),
+        # Recorded and sent in one activity: the request row, then the agency's notice.
+        opened = AdviceRequestRecord(
+            case_id=start.case_id, advice=advice, requested_on=start.requested_on, due=start.due
         )
-        await self._notice("advice_request", "agency", "advice requested", start.requested_on)
+        await self._notice("advice_request", "agency", "advice requested", start.requested_on, opened=opened)
         try:
             await self._chase_until_answered(start)
             await self._deliver(start)
@@ -81,15 +80,13 @@ class AdviceRequestWorkflow:
         received = self._submitted
         assert received is not None
         advice_id = start.advice.advice_id
-        await run_activity(
-            ActivityName.RECORD_ADVICE_RECEIVED,
-            AdviceReceivedRecord(
-                case_id=start.case_id,
-                advice_id=advice_id,
-                received_on=received.received_on,
-                document_ids=received.document_ids,
-            ),
+        record = AdviceReceivedRecord(
+            case_id=start.case_id,
+            advice_id=advice_id,
+            received_on=received.received_on,
+            document_ids=received.document_ids,
         )
+        await run_activity(ActivityName.APPLY_CHANGE, Change(case_id=start.case_id, advice_received=[record]))
         parent = workflow.info().parent
         if parent is None:
             return
@@ -143,24 +140,25 @@ class AdviceRequestWorkflow:
         assert self._state is not None
         self._state = self._state.model_copy(update=changes)
 
-    async def _notice(self, template: str, to: Recipient, step: str, on: date) -> None:
+    async def _notice(
+        self, template: str, to: Recipient, step: str, on: date, *, opened: AdviceRequestRecord | None = None
+    ) -> None:
         start, state = self._start, self._state
         assert start is not None
         assert state is not None
-        await run_activity(
-            ActivityName.SEND_NOTICE,
-            Notice(
-                idempotency_key=f"{workflow.info().workflow_id}:{template}",
-                case_id=start.case_id,
-                workflow_id=workflow.info().workflow_id,
-                template=template,
-                to=to,
-                agency_id=state.agency_id,
-                step=f"{state.advice} advice ({state.advice_id}): {step}",
-                on=on,
-                facts={"due": state.due.isoformat(), "practical_due": state.practical_due.isoformat()},
-            ),
+        notice = Notice(
+            idempotency_key=f"{workflow.info().workflow_id}:{template}",
+            case_id=start.case_id,
+            workflow_id=workflow.info().workflow_id,
+            template=template,
+            to=to,
+            agency_id=state.agency_id,
+            step=f"{state.advice} advice ({state.advice_id}): {step}",
+            on=on,
+            facts={"due": state.due.isoformat(), "practical_due": state.practical_due.isoformat()},
         )
+        change = Change(case_id=start.case_id, notices=[notice], advice_requests=[opened] if opened else [])
+        await run_activity(ActivityName.APPLY_CHANGE, change)
 
     @workflow.update
     async def submit_advice(self, submission: SubmitAdvice) -> AdviceState:

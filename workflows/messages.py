@@ -460,3 +460,5 @@ class Change(Model):
     decisions: list[DecisionRecord] = []
     projection: CaseProjection | None = None
     notices: list[Notice] = []
+    advice_requests: list[AdviceRequestRecord] = []
+    advice_received: list[AdviceReceivedRecord] = []

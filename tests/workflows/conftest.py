@@ -93,6 +93,10 @@ class Fakes:
 
         @activity.defn(name=ActivityName.APPLY_CHANGE)
         async def apply_change(change: Change) -> None:
+            if change.advice_received and self.advice_received_gate is not None:
+                await self.advice_received_gate.wait()
+            self.advice_requests.extend(change.advice_requests)
+            self.advice_received.extend(change.advice_received)
             self.decisions.extend(change.decisions)
             if change.projection is not None:
                 self.projections.append(change.projection)
