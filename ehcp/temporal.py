@@ -7,6 +7,7 @@ attributes carry no personal data: a stage, a deadline's name, its due time and 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import datetime
 
@@ -102,3 +103,19 @@ def dev_server_search_attribute_args() -> list[str]:
     for key in SEARCH_ATTRIBUTES:
         args += ["--search-attribute", f"{key.name}={_CLI_TYPE[key.indexed_value_type]}"]
     return args
+
+
+async def wait_for_workflow(client: Client, workflow_id: str, *, seconds: float = 30.0) -> None:
+    """Wait until a workflow exists: a command's side effects (such as starting an advice request)
+    follow its answer by a moment. Raises TimeoutError naming the workflow if it never appears."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            await client.get_workflow_handle(workflow_id).describe()
+            return
+        except RPCError as error:
+            if error.status is not RPCStatusCode.NOT_FOUND:
+                raise
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"workflow {workflow_id} did not start within {seconds:.0f} s")
+        await asyncio.sleep(0.05)

@@ -22,6 +22,7 @@ from db.models import AgencyKind, Role
 from db.users import create_user
 from ehcp.cli.timeline import today_in_england
 from ehcp.settings import Settings
+from ehcp.temporal import wait_for_workflow
 from workflows.advice import AdviceRequestWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.messages import (
@@ -204,6 +205,7 @@ async def _seed_case(
         if step not in steps:
             continue
         agency = Actor(actor_id=caseworker.actor_id, role="agency", agency_id=spec.agency_id)
+        await wait_for_workflow(client, f"advice-{case_id}-{spec.advice_id}")  # it starts after the decision
         await client.get_workflow_handle_for(
             AdviceRequestWorkflow.run, f"advice-{case_id}-{spec.advice_id}"
         ).execute_update(

@@ -93,6 +93,8 @@ def run(
             asyncio.run(_serve(settings, server, children, var=var, ui_port=ui_port, demo=demo))
         except KeyboardInterrupt:
             pass
+        except Exception as error:  # one line, and where to look, rather than a traceback
+            fail("run", f"{type(error).__name__}: {error}; the logs are in {var}/ (temporal.log, worker.log)")
         finally:
             typer.echo("==> stopping")
             for child in [*reversed(children), server]:

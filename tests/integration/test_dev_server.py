@@ -201,3 +201,44 @@ async def test_a_request_through_the_api_on_the_dev_server(
     assert f"assessment-{case_id}" in found
     outbox = Path(settings.outbox_dir)
     assert len(list(outbox.iterdir())) >= 7  # request, breach, 5 advice requests
+
+
+async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, tmp_path: Path) -> None:
+    """What `make run` shows a person: demo cases received weeks ago, the late ones on the overdue list."""
+    from db.deadlines import list_overdue_steps
+    from ehcp.cli.demo import seed_demo
+
+    var = tmp_path / "var"
+    var.mkdir()
+    with (tmp_path / "temporal.log").open("wb") as log:  # its own server: the demo's case ids are fixed
+        port = _free_port()
+        server = subprocess.Popen(
+            [*dev_server_command(tmp_path, port=port, ui_port=_free_port()), "--headless"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        settings = Settings(
+            _env_file=None,
+            temporal_address=f"127.0.0.1:{port}",
+            database_url=database.url,
+            task_queue=f"tq-{uuid.uuid4()}",
+            outbox_dir=str(var / "outbox"),
+        )
+        client = await _connected(settings)
+        async with running_worker(settings, client=client):
+            tokens = await seed_demo(settings, client, var)
+            assert set(tokens) >= {"demo-caseworker", "demo-manager", "demo-health"}
+            late: set[str] = set()
+            for _ in range(100):
+                async with database.sessions() as session:
+                    page = await list_overdue_steps(session=session, as_of=today_in_england(), limit=100)
+                late = {step.deadline for step in page.steps}
+                if {"decision_to_assess", "advice", "final_plan"} <= late:
+                    break
+                await asyncio.sleep(0.2)
+            assert {"decision_to_assess", "advice", "final_plan"} <= late
+            assert await seed_demo(settings, client, var) == tokens  # a second run seeds nothing
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

@@ -4,7 +4,6 @@ SQLite and PostgreSQL: a case from request to final plan leaves the records the 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import uuid
 from datetime import timedelta
@@ -12,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from db.agencies import create_agency
@@ -24,7 +22,7 @@ from db.deadlines import list_overdue_steps
 from db.models import AuditEntry, Decision, OutboxMessage
 from db.users import create_user
 from ehcp.settings import Settings
-from ehcp.temporal import register_search_attributes
+from ehcp.temporal import register_search_attributes, wait_for_workflow
 from worker.main import running_worker
 from workflows.advice import AdviceRequestWorkflow
 from workflows.assessment import AssessmentWorkflow
@@ -52,19 +50,6 @@ KINDS = {
     "psychological": "educational_psychology",
     "social_care": "social_care",
 }
-
-
-async def started(client: Client, workflow_id: str) -> None:
-    """Wait until a workflow exists: a command's side effects (here, starting advice requests) follow it."""
-    for _ in range(250):
-        try:
-            await client.get_workflow_handle(workflow_id).describe()
-            return
-        except RPCError as error:
-            if error.status is not RPCStatusCode.NOT_FOUND:
-                raise
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{workflow_id} never started")
 
 
 async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_path: Path) -> None:
@@ -144,7 +129,7 @@ async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_
             )
             for spec in advice:
                 owner = agency_users[spec.advice]
-                await started(env.client, f"advice-{start.case_id}-{spec.advice_id}")
+                await wait_for_workflow(env.client, f"advice-{start.case_id}-{spec.advice_id}")
                 await env.client.get_workflow_handle_for(
                     AdviceRequestWorkflow.run, f"advice-{start.case_id}-{spec.advice_id}"
                 ).execute_update(
