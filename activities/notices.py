@@ -1,4 +1,4 @@
-"""The `send_notice` activity: every notice in plain words, through the outbox, then the notifier.
+"""Notices in plain words, through the outbox, then the notifier (`apply_change` queues and delivers them).
 
 Each notice names the case, the step and the date ("Decision whether to assess due 17 February 2025"),
 never "you have new information". It is written to the outbox first (idempotent by key), then sent; a
@@ -20,7 +20,7 @@ from db.models import OutboxStatus
 from db.outbox import add_to_outbox, mark_outbox
 from ehcp.settings import Settings
 from notify.base import Message, Notifier, NotifyPermanentError, Recipient
-from workflows.messages import ActivityName, Notice
+from workflows.messages import Notice
 
 # template -> (subject, opening paragraph). {step} and {on} are always given; other names from `facts`.
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -148,13 +148,6 @@ class NoticeActivities:
         self._sessions = sessions
         self._notifier = notifier
         self._settings = settings
-
-    @activity.defn(name=ActivityName.SEND_NOTICE)
-    async def send_notice(self, notice: Notice) -> str:
-        """Queue the notice in the outbox, send it, and record how it went. Returns the delivery status."""
-        async with self._sessions.begin() as session:
-            message = await self.queue(session, notice)
-        return (await self.deliver([message]))[0]
 
     async def queue(self, session: AsyncSession, notice: Notice) -> Message:
         """Write the notice to the outbox in the caller's transaction (nothing on a repeat of its key)."""

@@ -97,28 +97,6 @@ class RecordActivities:
                 detail={"workflow_id": record.workflow_id},
             )
 
-    @activity.defn(name=ActivityName.PROJECT_CASE)
-    async def project_case(self, projection: CaseProjection) -> bool:
-        """The read model at this state version; an older or repeated version changes nothing."""
-        async with self._sessions.begin() as session:
-            return await write_projection(session, projection)
-
-    @activity.defn(name=ActivityName.RECORD_DECISION)
-    async def record_decision(self, decision: DecisionRecord) -> None:
-        """A decision with its actor, and its audit entry, once per update id."""
-        async with self._sessions.begin() as session:
-            await write_decision(session, decision)
-
-    @activity.defn(name=ActivityName.RECORD_ADVICE_REQUEST)
-    async def record_advice_request(self, record: AdviceRequestRecord) -> None:
-        async with self._sessions.begin() as session:
-            await write_advice_request(session, record)
-
-    @activity.defn(name=ActivityName.RECORD_ADVICE_RECEIVED)
-    async def record_advice_received(self, record: AdviceReceivedRecord) -> None:
-        async with self._sessions.begin() as session:
-            await write_advice_received(session, record)
-
 
 async def write_projection(session: AsyncSession, projection: CaseProjection) -> bool:
     """Write the read model in the caller's transaction; False when a newer version is already there."""

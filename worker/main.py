@@ -79,11 +79,6 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
                     activities=[
                         StatuteActivities(conventions).compute_timeline,
                         records.record_case,
-                        records.project_case,
-                        records.record_decision,
-                        records.record_advice_request,
-                        records.record_advice_received,
-                        notices.send_notice,
                         changes.apply_change,
                     ],
                     activity_executor=executor,

@@ -159,9 +159,3 @@ class Publisher:
         self.state_version += 1
         self._projected = unversioned
         return projection.model_copy(update={"state_version": self.state_version})
-
-    async def publish(self, projection: CaseProjection) -> None:
-        """Write what `prepare` decides, and wait for it."""
-        versioned = self.prepare(projection)
-        if versioned is not None:
-            await run_activity(ActivityName.PROJECT_CASE, versioned)

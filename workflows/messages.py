@@ -41,11 +41,6 @@ class ActivityName(StrEnum):
 
     COMPUTE_TIMELINE = "compute_timeline"  # local activity: statute, recorded in history
     RECORD_CASE = "record_case"
-    PROJECT_CASE = "project_case"
-    RECORD_DECISION = "record_decision"
-    SEND_NOTICE = "send_notice"
-    RECORD_ADVICE_REQUEST = "record_advice_request"
-    RECORD_ADVICE_RECEIVED = "record_advice_received"
     APPLY_CHANGE = "apply_change"  # a change's decision, read model and notices, in one go
 
 
@@ -393,7 +388,7 @@ class CaseRecord(Model):
 
 
 class CaseProjection(Model):
-    """Input of `project_case`: the read model, written idempotently by (case id, state version)."""
+    """The read model of a case, part of a `Change`: written idempotently by (case id, state version)."""
 
     case_id: UUID
     workflow_id: str
@@ -409,7 +404,7 @@ class CaseProjection(Model):
 
 
 class DecisionRecord(Model):
-    """Input of `record_decision`: a decision with its actor, idempotent by the update id."""
+    """A decision with its actor, part of a `Change`; idempotent by the update id."""
 
     case_id: UUID
     update_id: str
@@ -426,7 +421,7 @@ AdviceStatus = Literal["requested", "reminded", "chased", "escalated", "received
 
 
 class Notice(Model):
-    """Input of `send_notice`: who is told what, in plain words; idempotent by `idempotency_key`."""
+    """A notice, part of a `Change`: who is told what, in plain words; idempotent by `idempotency_key`."""
 
     idempotency_key: str
     case_id: UUID

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         ActivityName,
         CaseProjection,
+        Change,
         Notice,
         PlanStart,
         PlanState,
@@ -59,10 +60,15 @@ class PlanWorkflow:
     async def run(self, start: PlanStart) -> PlanState:
         while True:
             async with self._lock:
-                await self._refresh()
+                projection = await self._refresh()
                 assert self._timeline is not None
-                for template, d in self._watch.due_now(self._timeline.deadlines, workflow.now()):
-                    await self._notice(template, d.deadline, d.rule, d.due, key_of(d))
+                notices = [
+                    self._notice(template, d.deadline, d.rule, d.due, key_of(d))
+                    for template, d in self._watch.due_now(self._timeline.deadlines, workflow.now())
+                ]
+                if projection is not None or notices:  # one change: the read model and its notices
+                    change = Change(case_id=start.case_id, projection=projection, notices=notices)
+                    await run_activity(ActivityName.APPLY_CHANGE, change)
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
@@ -77,14 +83,15 @@ class PlanWorkflow:
                 )
             await wait_until(self._watch.next_wake(self._timeline.deadlines), lambda: False)
 
-    async def _refresh(self) -> None:
+    async def _refresh(self) -> CaseProjection | None:
+        """Recompute the timeline (recorded in history); the read model to write, if it changed."""
         start = self._start
         self._timeline = await run_local(
             ActivityName.COMPUTE_TIMELINE,
             TimelineRequest(events=self._events, school_closures=start.school_closures, now=workflow.now()),
             TimelineResult,
         )
-        await self._publisher.publish(
+        return self._publisher.prepare(
             CaseProjection(
                 case_id=start.case_id,
                 workflow_id=start.assessment_workflow_id,
@@ -101,19 +108,16 @@ class PlanWorkflow:
             )
         )
 
-    async def _notice(self, template: str, deadline: str, rule: str, due: date, key: str) -> None:
+    def _notice(self, template: str, deadline: str, rule: str, due: date, key: str) -> Notice:
         to: Recipient = "caseworker" if template == "deadline_breached" else "manager"
-        await run_activity(
-            ActivityName.SEND_NOTICE,
-            Notice(
-                idempotency_key=f"{self._id}:{template}:{key}",
-                case_id=self._start.case_id,
-                workflow_id=self._start.assessment_workflow_id,
-                template=template,
-                to=to,
-                step=f"{deadline} ({rule})",
-                on=due,
-            ),
+        return Notice(
+            idempotency_key=f"{self._id}:{template}:{key}",
+            case_id=self._start.case_id,
+            workflow_id=self._start.assessment_workflow_id,
+            template=template,
+            to=to,
+            step=f"{deadline} ({rule})",
+            on=due,
         )
 
     @workflow.query

@@ -69,28 +69,6 @@ class Fakes:
         async def record_case(record: CaseRecord) -> None:
             self.cases.append(record)
 
-        @activity.defn(name=ActivityName.PROJECT_CASE)
-        async def project_case(projection: CaseProjection) -> None:
-            self.projections.append(projection)
-
-        @activity.defn(name=ActivityName.RECORD_DECISION)
-        async def record_decision(decision: DecisionRecord) -> None:
-            self.decisions.append(decision)
-
-        @activity.defn(name=ActivityName.SEND_NOTICE)
-        async def send_notice(notice: Notice) -> None:
-            self.notices.append(notice)
-
-        @activity.defn(name=ActivityName.RECORD_ADVICE_REQUEST)
-        async def record_advice_request(record: AdviceRequestRecord) -> None:
-            self.advice_requests.append(record)
-
-        @activity.defn(name=ActivityName.RECORD_ADVICE_RECEIVED)
-        async def record_advice_received(record: AdviceReceivedRecord) -> None:
-            if self.advice_received_gate is not None:
-                await self.advice_received_gate.wait()
-            self.advice_received.append(record)
-
         @activity.defn(name=ActivityName.APPLY_CHANGE)
         async def apply_change(change: Change) -> None:
             if change.advice_received and self.advice_received_gate is not None:
@@ -102,15 +80,7 @@ class Fakes:
                 self.projections.append(change.projection)
             self.notices.extend(change.notices)
 
-        return [
-            record_case,
-            project_case,
-            record_decision,
-            send_notice,
-            record_advice_request,
-            record_advice_received,
-            apply_change,
-        ]
+        return [record_case, apply_change]
 
     def templates(self, workflow_id_prefix: str = "") -> list[str]:
         return [n.template for n in self.notices if n.idempotency_key.startswith(workflow_id_prefix)]
