@@ -6,9 +6,11 @@ Each command is one update of the case's workflow, with the caller's Idempotency
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel
 
 from api.deps import CaseReader, CaseWorker, IdempotencyKey, Manager, SessionDep, SettingsDep, TemporalDep
 from api.schemas import (
@@ -28,7 +30,7 @@ from api.schemas import (
 )
 from api.services.cases import create_case, get_case_with_state, list_cases, run_case_command
 from api.services.clock import today_in_england
-from workflows.messages import Stage
+from workflows.messages import Actor, Stage
 
 router = APIRouter(prefix="/api", tags=["caseworkers"])
 
@@ -117,217 +119,144 @@ async def get_case(
     return await get_case_with_state(session=session, client=client, case_id=case_id)
 
 
-@router.post(
-    "/cases/{case_id}/decision-to-assess",
-    response_model=CaseRead,
-    summary="Decide whether to assess",
-    description=(
-        "The LA's decision whether to carry out an EHC needs assessment (reg 5(1), within 6 weeks). On "
-        "`assess`, the reg 6(1) advice requests go out, one workflow each; a refusal gives reasons and "
-        "opens the appeal window (reg 5(3)). Roles: caseworker, manager."
+class CommandBody(Protocol):
+    """A command's request body: it becomes the workflow update's input, with the caller as actor."""
+
+    def command(self, actor: Actor) -> BaseModel: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCommand:
+    """One caseworker command: its path under the case, the workflow update it runs, its body."""
+
+    path: str
+    update: str
+    body: type[CommandBody]
+    summary: str
+    description: str
+
+
+# Each is one update of the case's workflow (workflows/assessment.py), named after it in OpenAPI.
+CASE_COMMANDS: tuple[CaseCommand, ...] = (
+    CaseCommand(
+        "decision-to-assess",
+        "decide_assessment",
+        DecisionToAssessCreate,
+        "Decide whether to assess",
+        (
+            "The LA's decision whether to carry out an EHC needs assessment (reg 5(1), within 6 "
+            "weeks). On `assess`, the reg 6(1) advice requests go out, one workflow each; a refusal "
+            "gives reasons and opens the appeal window (reg 5(3)). Roles: caseworker, manager."
+        ),
     ),
-    responses=COMMAND_ERRORS,
-)
-async def decide_assessment(
-    *,
-    case_id: CaseId,
-    body: DecisionToAssessCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="decide_assessment",
-        command=body.command(user.actor()),
-        idempotency_key=key,
-    )
-
-
-@router.post(
-    "/cases/{case_id}/decision-to-issue",
-    response_model=CaseRead,
-    summary="Decide whether to issue a plan",
-    description=(
-        "The decision whether to issue an EHC plan (reg 10; a decision not to issue within 16 weeks, "
-        "reg 10(1)). Advice still awaited is withdrawn. Roles: caseworker, manager."
+    CaseCommand(
+        "decision-to-issue",
+        "decide_issue",
+        DecisionToIssueCreate,
+        "Decide whether to issue a plan",
+        (
+            "The decision whether to issue an EHC plan (reg 10; a decision not to issue within 16 "
+            "weeks, reg 10(1)). Advice still awaited is withdrawn. Roles: caseworker, manager."
+        ),
     ),
-    responses=COMMAND_ERRORS,
-)
-async def decide_issue(
-    *,
-    case_id: CaseId,
-    body: DecisionToIssueCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="decide_issue",
-        command=body.command(user.actor()),
-        idempotency_key=key,
-    )
-
-
-@router.post(
-    "/cases/{case_id}/draft",
-    response_model=CaseRead,
-    summary="Serve the draft plan",
-    description=(
-        "The draft plan was served on the parent or young person (reg 13(1)): their 15 days for "
-        "representations begin (reg 13(1)(a)). Roles: caseworker, manager."
+    CaseCommand(
+        "draft",
+        "serve_draft",
+        DraftCreate,
+        "Serve the draft plan",
+        (
+            "The draft plan was served on the parent or young person (reg 13(1)): their 15 days for "
+            "representations begin (reg 13(1)(a)). Roles: caseworker, manager."
+        ),
     ),
-    responses=COMMAND_ERRORS,
-)
-async def serve_draft(
-    *,
-    case_id: CaseId,
-    body: DraftCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="serve_draft",
-        command=body.command(user.actor()),
-        idempotency_key=key,
-    )
-
-
-@router.post(
-    "/cases/{case_id}/school-consultations",
-    response_model=CaseRead,
-    summary="Consult a school on being named",
-    description=(
-        "A school or college was consulted on being named in the plan (CFA s.39(2)-(3), s.40(3)); the "
-        "Code of Practice expects its answer within 15 days. Roles: caseworker, manager."
+    CaseCommand(
+        "school-consultations",
+        "consult_school",
+        SchoolConsultationCreate,
+        "Consult a school on being named",
+        (
+            "A school or college was consulted on being named in the plan (CFA s.39(2)-(3), s.40(3));"
+            " the Code of Practice expects its answer within 15 days. Roles: caseworker, manager."
+        ),
     ),
-    responses=COMMAND_ERRORS,
-)
-async def consult_school(
-    *,
-    case_id: CaseId,
-    body: SchoolConsultationCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="consult_school",
-        command=body.command(user.actor()),
-        idempotency_key=key,
-    )
-
-
-@router.post(
-    "/cases/{case_id}/school-responses",
-    response_model=CaseRead,
-    summary="Record a consulted school's answer",
-    description=(
-        "The consulted school or college answered (CFA s.39(3); Code of Practice 9.78: within 15 days). "
-        "Roles: caseworker, manager."
+    CaseCommand(
+        "school-responses",
+        "record_school_response",
+        SchoolResponseCreate,
+        "Record a consulted school's answer",
+        (
+            "The consulted school or college answered (CFA s.39(3); Code of Practice 9.78: within 15 "
+            "days). Roles: caseworker, manager."
+        ),
     ),
-    responses=COMMAND_ERRORS,
-)
-async def record_school_response(
-    *,
-    case_id: CaseId,
-    body: SchoolResponseCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="record_school_response",
-        command=body.command(user.actor()),
-        idempotency_key=key,
-    )
-
-
-@router.post(
-    "/cases/{case_id}/final-plan",
-    response_model=CaseRead,
-    summary="Issue the final plan",
-    description=(
-        "The final EHC plan was issued (reg 13(2), within 20 weeks of the request), once the parent's "
-        "representations window has closed; the plan's own workflow takes over. Roles: caseworker, "
-        "manager."
+    CaseCommand(
+        "final-plan",
+        "issue_final_plan",
+        FinalPlanCreate,
+        "Issue the final plan",
+        (
+            "The final EHC plan was issued (reg 13(2), within 20 weeks of the request), once the "
+            "parent's representations window has closed; the plan's own workflow takes over. Roles: "
+            "caseworker, manager."
+        ),
     ),
-    responses=COMMAND_ERRORS,
-)
-async def issue_final_plan(
-    *,
-    case_id: CaseId,
-    body: FinalPlanCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="issue_final_plan",
-        command=body.command(user.actor()),
-        idempotency_key=key,
-    )
-
-
-@router.post(
-    "/cases/{case_id}/exceptions",
-    response_model=CaseRead,
-    summary="Claim an exception to one deadline",
-    description=(
-        "An exception to one deadline (reg 5(4), reg 8(2), reg 10(4)), with its evidence; the statute "
-        "judges it at once and a manager approves it next. The Idempotency-Key is the claim's id. "
-        "Roles: caseworker, manager."
+    CaseCommand(
+        "exceptions",
+        "claim_exception",
+        ExceptionClaimCreate,
+        "Claim an exception to one deadline",
+        (
+            "An exception to one deadline (reg 5(4), reg 8(2), reg 10(4)), with its evidence; the "
+            "statute judges it at once and a manager approves it next. The Idempotency-Key is the "
+            "claim's id. Roles: caseworker, manager."
+        ),
     ),
-    responses=COMMAND_ERRORS,
+    CaseCommand(
+        "withdrawal",
+        "withdraw",
+        WithdrawalCreate,
+        "Withdraw the request",
+        (
+            "The request for an EHC needs assessment (reg 3) was withdrawn: outstanding reg 6 advice "
+            "requests stop and the case closes. Roles: caseworker, manager."
+        ),
+    ),
 )
-async def claim_exception(
-    *,
-    case_id: CaseId,
-    body: ExceptionClaimCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="claim_exception",
-        command=body.command(user.actor()),
-        idempotency_key=key,
-    )
+
+
+def _add_command_route(spec: CaseCommand) -> None:
+    async def endpoint(
+        *,
+        case_id: CaseId,
+        body: CommandBody,
+        user: CaseWorker,
+        key: IdempotencyKey,
+        session: SessionDep,
+        client: TemporalDep,
+    ) -> CaseRead:
+        return await run_case_command(
+            session=session,
+            client=client,
+            user=user,
+            case_id=case_id,
+            update=spec.update,
+            command=body.command(user.actor()),
+            idempotency_key=key,
+        )
+
+    endpoint.__name__ = endpoint.__qualname__ = spec.update
+    endpoint.__annotations__ = {**endpoint.__annotations__, "body": spec.body}  # the real body model
+    router.post(
+        f"/cases/{{case_id}}/{spec.path}",
+        response_model=CaseRead,
+        summary=spec.summary,
+        description=spec.description,
+        responses=COMMAND_ERRORS,
+    )(endpoint)
+
+
+for _command in CASE_COMMANDS:
+    _add_command_route(_command)
 
 
 @router.post(
@@ -359,35 +288,5 @@ async def approve_exception(
         case_id=case_id,
         update="approve_exception",
         command=body.command(user.actor(), claim_id),
-        idempotency_key=key,
-    )
-
-
-@router.post(
-    "/cases/{case_id}/withdrawal",
-    response_model=CaseRead,
-    summary="Withdraw the request",
-    description=(
-        "The request for an EHC needs assessment (reg 3) was withdrawn: outstanding reg 6 advice requests "
-        "stop and the case closes. Roles: caseworker, manager."
-    ),
-    responses=COMMAND_ERRORS,
-)
-async def withdraw(
-    *,
-    case_id: CaseId,
-    body: WithdrawalCreate,
-    user: CaseWorker,
-    key: IdempotencyKey,
-    session: SessionDep,
-    client: TemporalDep,
-) -> CaseRead:
-    return await run_case_command(
-        session=session,
-        client=client,
-        user=user,
-        case_id=case_id,
-        update="withdraw",
-        command=body.command(user.actor()),
         idempotency_key=key,
     )

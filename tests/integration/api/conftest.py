@@ -232,28 +232,3 @@ async def record_sent_advice(
             received_by_body_on=on,
             due_on=on,
         )
-
-
-def a_deadline(
-    name: str,
-    due: date,
-    *,
-    met_on: date | None = None,
-    key: str | None = None,
-    status: str = "open",
-    exception: Any = None,
-) -> Deadline:
-    return Deadline(
-        deadline=name,
-        id=key,
-        due=due,
-        practical_due=due,
-        rule="reg 5(1)",
-        statutory=True,
-        window=False,
-        from_event="request_received",
-        from_date=date(2000, 1, 1),
-        met_on=met_on,
-        status=status,
-        exception=exception,
-    )
