@@ -112,6 +112,7 @@ class Stack:
     agencies: dict[str, Account]  # by advice id
     server_pid: int
     worker_pid: int | None = None  # the worker's own process, when it runs apart from the API
+    app: Any = None  # the FastAPI app uvicorn serves, for a bench's own routes beside the service's
     extra: dict[str, Any] = field(default_factory=dict)
 
     def plain(self) -> dict[str, Any]:
@@ -260,8 +261,9 @@ async def embedded_stack(
             worker = start_worker(settings, tmp / "worker.log")
         in_process = contextlib.nullcontext() if separate_worker else running_worker(settings, client=client)
         async with in_process:
+            app = create_app(settings, client=client)
             config = uvicorn.Config(
-                create_app(settings, client=client),
+                app,
                 host="127.0.0.1",
                 port=api_port,
                 log_config=None,
@@ -288,6 +290,7 @@ async def embedded_stack(
                     agencies=agencies,
                     server_pid=server.pid,
                     worker_pid=worker.pid if worker else None,
+                    app=app,
                 )
             finally:
                 web.should_exit = True

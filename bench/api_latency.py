@@ -9,6 +9,9 @@ the p99 of its bare counterpart measured in the same run:
                       bare: a trivial update with a validator on a trivial running workflow
     submit advice     POST /api/advice-requests/{id}/{advice}/advice (multipart, one PDF)
                       bare: a trivial update with a validator on a trivial running workflow
+    floor             POST /bench/floor/{id}: a route added to the same app that only forwards a bare decide
+                      (no token, no database, no codec): what HTTP through FastAPI and uvicorn adds to any
+                      command on this machine, beside the same bare update called directly
     overdue list      GET /api/overdue (first page of 50)
                       bare: the SQL of db/deadlines.py list_overdue_steps on the raw sqlite3 module, on the
                       same database file, from 20 threads
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import random
@@ -43,19 +47,18 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 with workflow.unsafe.imports_passed_through():
+    from _bare_case import BareAnswer, BareCase, BareCaseStart, BareCommand, bare_worker
     from _stack import ADVICE, Stack, embedded_stack, note, percentile, run_driver, run_main
-    from pydantic import BaseModel
 
 TARGET = 1.5
 DRIVER_TIMEOUT = 900.0
 SETTLE_SECONDS = 180.0
 PAGE = 50
-OPERATIONS = ("create", "decide", "submit advice", "overdue list")
+OPERATIONS = ("create", "decide", "submit advice", "floor", "overdue list")
 
 
 def today_in_england() -> date:
@@ -65,58 +68,6 @@ def today_in_england() -> date:
 
 
 # ---- the bare counterparts ----
-
-
-class BareCaseStart(BaseModel):
-    case_id: str
-    received_on: date
-
-
-class BareCommand(BaseModel):
-    on: date
-    what: str = ""
-
-
-class BareAnswer(BaseModel):
-    stage: str
-
-
-@workflow.defn
-class BareCase:
-    """A trivial running workflow: an acknowledgement for update-with-start, two updates with validators."""
-
-    def __init__(self) -> None:
-        self._stage = "awaiting_decision_to_assess"
-        self._submitted = False
-
-    @workflow.run
-    async def run(self, start: BareCaseStart) -> str:
-        await workflow.wait_condition(lambda: self._stage == "closed")
-        return self._stage
-
-    @workflow.update
-    async def acknowledge(self) -> BareAnswer:
-        return BareAnswer(stage=self._stage)
-
-    @workflow.update
-    async def decide(self, cmd: BareCommand) -> BareAnswer:
-        self._stage = "gathering_advice"
-        return BareAnswer(stage=self._stage)
-
-    @decide.validator
-    def _check_decide(self, cmd: BareCommand) -> None:
-        if self._stage != "awaiting_decision_to_assess":
-            raise ValueError("the decision was already made")
-
-    @workflow.update
-    async def submit(self, cmd: BareCommand) -> BareAnswer:
-        self._submitted = True
-        return BareAnswer(stage=self._stage)
-
-    @submit.validator
-    def _check_submit(self, cmd: BareCommand) -> None:
-        if self._submitted:
-            raise ValueError("the advice was already received")
 
 
 # ---- the read model for the overdue list ----
@@ -407,6 +358,8 @@ class Calls:
         total = config["requests"] + config["warm"]
         self.cases = [""] * total
         self.bare_ids = [f"bare-case-{uuid.uuid4()}" for _ in range(total)]
+        # the floor's own bare workflows: the first half through the API's floor route, the second direct
+        self.floor_ids = [f"bare-floor-{uuid.uuid4()}" for _ in range(2 * total)]
 
     def command(self) -> dict[str, str]:
         return {
@@ -470,6 +423,14 @@ class Calls:
         handle = self.temporal.get_workflow_handle_for(BareCase.run, self.bare_ids[i])
         await handle.execute_update(BareCase.submit, BareCommand(on=self.today), id=str(uuid.uuid4()))
 
+    async def floor(self, i: int) -> None:
+        body = {"on": self.decided.isoformat()}
+        _check(await self.http.post(f"/bench/floor/{self.floor_ids[i]}", json=body), 200, "floor")
+
+    async def bare_floor(self, i: int) -> None:
+        handle = self.temporal.get_workflow_handle_for(BareCase.run, self.floor_ids[i + len(self.cases)])
+        await handle.execute_update(BareCase.decide, BareCommand(on=self.decided), id=str(uuid.uuid4()))
+
     def bare_list(self, conn: sqlite3.Connection) -> None:
         conn.execute(OVERDUE_SQL, ("excepted", self.today.isoformat(), PAGE + 1)).fetchall()
 
@@ -488,7 +449,9 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=config["api_url"], timeout=60, limits=limits) as http:
         calls = Calls(config, http, temporal)
+        await asyncio.gather(*(start_bare(temporal, config, wf) for wf in calls.floor_ids))
         for name, api_call, bare_call in (
+            ("floor", calls.floor, calls.bare_floor),
             ("create", calls.create, calls.bare_create),
             ("decide", calls.decide, calls.bare_decide),
             ("submit advice", calls.submit, calls.bare_submit),
@@ -504,6 +467,25 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
             "bare overdue list", n, warm, clients, call=calls.bare_list, db=db
         )
     return {"latency": results, "failures": dict(FAILURES)}
+
+
+async def start_bare(temporal: Client, config: dict[str, Any], workflow_id: str) -> None:
+    await temporal.start_workflow(
+        BareCase.run,
+        BareCaseStart(case_id=workflow_id, received_on=today_in_england()),
+        id=workflow_id,
+        task_queue=config["task_queue"],
+    )
+
+
+def add_floor_route(app: Any, client: Client) -> None:
+    """POST /bench/floor/{workflow_id}: parse a body, run a bare decide on that workflow, answer its JSON."""
+
+    async def floor(workflow_id: str, command: BareCommand) -> BareAnswer:
+        handle = client.get_workflow_handle_for(BareCase.run, workflow_id)
+        return await handle.execute_update(BareCase.decide, command, id=str(uuid.uuid4()))
+
+    app.add_api_route("/bench/floor/{workflow_id}", floor, methods=["POST"], response_model=BareAnswer)
 
 
 async def same_rows(pool: Any, config: dict[str, Any], db: str, as_of: str) -> None:
@@ -528,17 +510,30 @@ async def run(args: argparse.Namespace) -> None:
         note(f"filling the read model with {args.list_cases:,} cases' deadlines")
         rows, overdue = fill_read_model(stack.db_path, stack, args.list_cases, args.seed)
         bare_client = await stack.bare_client()
-        bare_queue = f"bare-{uuid.uuid4().hex[:8]}"
-        async with Worker(bare_client, task_queue=bare_queue, workflows=[BareCase]):
-            config = {
-                **stack.plain(),
-                "requests": args.requests,
-                "warm": max(10, args.requests // 10),
-                "clients": args.clients,
-                "pdf_kb": args.pdf_kb,
-                "task_queue": bare_queue,
-            }
-            outcome = await run_driver(drive, config, timeout=DRIVER_TIMEOUT)
+        add_floor_route(stack.app, bare_client)
+        config = {
+            **stack.plain(),
+            "requests": args.requests,
+            "warm": max(10, args.requests // 10),
+            "clients": args.clients,
+            "pdf_kb": args.pdf_kb,
+            "task_queue": f"bare-{uuid.uuid4().hex[:8]}",
+        }
+        # The bare workflows' worker runs in its own process, as the service's worker does: the API's
+        # process (this one) serves HTTP only, for the service and for the floor route alike.
+        bare = asyncio.create_task(run_driver(bare_worker, config, timeout=2 * DRIVER_TIMEOUT))
+        driving = asyncio.create_task(run_driver(drive, config, timeout=DRIVER_TIMEOUT))
+        try:
+            await asyncio.wait({driving, bare}, return_when=asyncio.FIRST_COMPLETED)
+            if bare.done():
+                bare.result()  # the bare worker stopped: its error, rather than a driver waiting on it
+                raise RuntimeError("the bare workflows' worker stopped")
+            outcome = driving.result()
+        finally:
+            for task in (driving, bare):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         report(
             args,
             results=outcome["latency"],
@@ -583,7 +578,8 @@ def report(
         print(f"{name:<14} {p50:>8.1f} {p99:>8.1f} {b50:>9.1f} {b99:>9.1f} {ratio:>9.1f}x {failed:>7}  {met}")
     print(
         "(bare: create = update-with-start of a trivial workflow; decide, submit advice = a trivial update "
-        "with a validator on it; overdue list = list_overdue_steps' SQL on raw sqlite3 from "
+        "with a validator on it; floor = the API's HTTP alone, a route forwarding a bare decide; "
+        "overdue list = list_overdue_steps' SQL on raw sqlite3 from "
         f"{args.clients} threads; failed: calls answered with an error, timed and counted, with the warm-up)"
     )
     for name, errors in failures.items():
