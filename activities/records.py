@@ -121,6 +121,7 @@ async def write_projection(session: AsyncSession, projection: CaseProjection) ->
         deadlines=[as_deadline(d) for d in projection.deadlines],
         agency_by_advice_id=projection.agency_by_advice_id,
         state_version=projection.state_version,
+        replace_from=projection.replace_from,
     )
 
 

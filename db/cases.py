@@ -75,8 +75,12 @@ async def project_case(
     deadlines: Sequence[Deadline],
     agency_by_advice_id: Mapping[str, uuid.UUID],
     state_version: int,
+    replace_from: date | None = None,
 ) -> bool:
     """Write the case row and replace its deadlines, unless a projection as new or newer is stored.
+
+    `replace_from` limits the replacement to deadlines starting on or after it: a plan's review cycle
+    owns those, and earlier cycles' rows stay as last written.
 
     Returns True when it wrote, False when the stored state version is >= `state_version`. The upsert's
     WHERE decides atomically (the row is locked on PostgreSQL), so two racing projections cannot both
@@ -91,7 +95,10 @@ async def project_case(
     ).returning(Case.id)
     if (await session.execute(upsert)).first() is None:
         return False
-    await session.execute(delete(CaseDeadline).where(CaseDeadline.case_id == case.id))
+    replaced = delete(CaseDeadline).where(CaseDeadline.case_id == case.id)
+    if replace_from is not None:
+        replaced = replaced.where(CaseDeadline.from_date >= replace_from)
+    await session.execute(replaced)
     rows = [_deadline_row(case, d, agency_by_advice_id, state_version) for d in deadlines]
     if rows:
         await session.execute(insert(CaseDeadline), rows)

@@ -15,14 +15,10 @@ so two commands racing cannot both pass.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Coroutine
 from datetime import date, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -30,9 +26,11 @@ with workflow.unsafe.imports_passed_through():
     from statute.events import Child
     from workflows.advice import AdviceRequestWorkflow
     from workflows.common import (
+        CaseCommands,
         DeadlineWatch,
         Publisher,
         key_of,
+        refuse,
         run_activity,
         run_local,
         today,
@@ -40,7 +38,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.messages import (
         ActivityName,
-        Actor,
         AdviceArrived,
         AdviceExcepted,
         AdviceRequestStart,
@@ -50,16 +47,13 @@ with workflow.unsafe.imports_passed_through():
         AssessmentState,
         CaseProjection,
         CaseRecord,
-        Change,
         ClaimException,
         ConsultSchool,
         DeadlineView,
         DecideAssessment,
         DecideIssue,
-        DecisionRecord,
         ExceptionClaim,
         IssueFinalPlan,
-        Notice,
         PlanStart,
         Recipient,
         RecordSchoolResponse,
@@ -76,13 +70,8 @@ FINISHED = frozenset({Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED})
 APPEAL_OPEN = frozenset({Stage.REFUSED_TO_ASSESS, Stage.NOT_ISSUED})
 
 
-def refuse(problem: str, kind: str = "IllegalStep") -> ApplicationError:
-    """An illegal step: the API answers 409 (IllegalStep), 422 (InvalidInput) or 403 (Forbidden)."""
-    return ApplicationError(problem, type=kind, non_retryable=True)
-
-
 @workflow.defn
-class AssessmentWorkflow:
+class AssessmentWorkflow(CaseCommands):
     @workflow.init
     def __init__(self, start: AssessmentStart) -> None:
         self._start = start
@@ -93,16 +82,12 @@ class AssessmentWorkflow:
         )
         self._events: list[StatuteEvent] = [StatuteEvent(event=first, date=start.received_on, **source)]
         self._stage = Stage.AWAITING_DECISION_TO_ASSESS
+        self._case_id = start.case_id
+        self._init_commands()
         self._publisher = Publisher()
         self._timeline: TimelineResult | None = None
         self._claims: dict[str, ExceptionClaim] = {}
         self._pending_claims: dict[str, ClaimException] = {}  # claims awaiting a manager, by claim id
-        # Side effects a command started and does not wait for: it answers once Temporal has its event.
-        self._effects: list[asyncio.Task[object]] = []
-        # What the change under way writes and sends: one `apply_change` when it is done (`_flush`).
-        self._decisions: list[DecisionRecord] = []
-        self._projection: CaseProjection | None = None
-        self._notices: list[Notice] = []
         self._advice: dict[str, AdviceSpec] = {}
         self._children: dict[str, workflow.ChildWorkflowHandle[Any, Any]] = {}
         self._received: dict[str, date] = {}
@@ -114,10 +99,8 @@ class AssessmentWorkflow:
             escalate_after_days=start.escalate_after_days, breached=set(), escalated=set()
         )
         self._plan_id: str | None = None
-        self._lock = asyncio.Lock()
         self._ready = False
         self._dirty = False  # a signal changed the facts: recompute
-        self._rearm = False  # a command recomputed already: only re-arm the timer
 
     # ---- the life of the case ----
 
@@ -558,26 +541,6 @@ class AssessmentWorkflow:
 
     # ---- helpers ----
 
-    @contextlib.asynccontextmanager
-    async def _command(self) -> AsyncIterator[None]:
-        """One command at a time; afterwards the main loop re-arms its timer for the changed case."""
-        async with self._lock:
-            yield
-            self._flush()
-            self._rearm = True
-
-    def _later(self, work: Coroutine[Any, Any, object] | None) -> None:
-        """Start a side effect without waiting for it; `_drain` waits for all of them."""
-        if work is not None:
-            self._effects = [task for task in self._effects if not task.done()]
-            self._effects.append(asyncio.create_task(work))
-
-    async def _drain(self) -> None:
-        """Wait for every side effect started so far (and those they start)."""
-        while self._effects:
-            effects, self._effects = self._effects, []
-            await asyncio.gather(*effects)
-
     def _timeline_request(self, events: list[StatuteEvent]) -> TimelineRequest:
         child = self._start.child
         return TimelineRequest(
@@ -650,69 +613,6 @@ class AssessmentWorkflow:
         appeal = self._deadline("appeal")
         facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""}
         self._notice(f"decision_{decision}", "parent", "decision with appeal rights", on, facts=facts)
-
-    def _record(self, kind: str, outcome: str, on: date, actor: Actor, reasons: str) -> None:
-        """A decision for the change under way, idempotent by the update id."""
-        info = workflow.current_update_info()
-        self._decisions.append(
-            DecisionRecord(
-                case_id=self._start.case_id,
-                update_id=info.id if info else f"{self._id}:{kind}:{on}",
-                kind=kind,
-                outcome=outcome,
-                decided_on=on,
-                actor_id=actor.actor_id,
-                reasons=reasons,
-            )
-        )
-
-    def _notice(
-        self,
-        template: str,
-        to: Recipient,
-        step: str,
-        on: date,
-        *,
-        key: str = "",
-        facts: dict[str, str] | None = None,
-    ) -> None:
-        """A notice for the change under way, idempotent by its key."""
-        self._notices.append(
-            Notice(
-                idempotency_key=f"{self._id}:{template}:{key or on.isoformat()}",
-                case_id=self._start.case_id,
-                workflow_id=self._id,
-                template=template,
-                to=to,
-                step=step,
-                on=on,
-                facts=facts or {},
-            )
-        )
-
-    def _flush(self) -> None:
-        """Send the change under way as one `apply_change`, not awaited (see `_later`)."""
-        if self._decisions or self._projection is not None or self._notices:
-            change = Change(
-                case_id=self._start.case_id,
-                decisions=self._decisions,
-                projection=self._projection,
-                notices=self._notices,
-            )
-            self._decisions, self._projection, self._notices = [], None, []
-            self._later(run_activity(ActivityName.APPLY_CHANGE, change))
-
-    def _require_role(self, actor: Actor, *roles: str) -> None:
-        if actor.role not in roles and actor.role != "admin":
-            raise refuse(f"a {actor.role} cannot do this; it needs a {' or '.join(roles)}", "Forbidden")
-
-    def _check_date(self, day: date, field: str, *, not_before: date) -> None:
-        if day < not_before:
-            raise refuse(
-                f"{field}: {day} is before {not_before}, when the previous step happened", "InvalidInput"
-            )
-        if day > today() + timedelta(days=1):
-            raise refuse(f"{field}: {day} is in the future", "InvalidInput")
 
     def _closed(self) -> str:
         return f"the case is {self._stage.value}; no further steps can be taken on it"

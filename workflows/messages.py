@@ -349,7 +349,10 @@ class AssessmentState(Model):
 
 class PlanStart(Model):
     """Starts `PlanWorkflow` (id `plan-<case_id>`) when the final plan is issued, and again at every
-    continue-as-new, carrying the case's whole history so its timers re-arm from absolute dates."""
+    continue-as-new: one run per review cycle, carrying only that cycle's events (from its anchor, the
+    plan's making or the review that opened it), ids, dates and enums, so timers re-arm from absolute
+    dates. The first run is given the assessment's whole history and keeps what is dated from the making.
+    """
 
     case_id: UUID
     assessment_workflow_id: str
@@ -363,6 +366,100 @@ class PlanStart(Model):
     agency_by_advice_id: dict[str, UUID] = {}
     breached: list[str] = []
     escalated: list[str] = []
+    cycle: int = 1  # the review cycle this run serves: 1 from the plan's making, then one per review
+    cycle_from: date | None = None  # the anchor's date: this run owns the deadlines starting on or after it
+    appeal_concluded_on: date | None = None  # an appeal against ceasing was decided without an order
+
+
+class PlanCommand(Model):
+    """What every plan command carries: who does it."""
+
+    actor: Actor
+
+
+class RecordReviewInvitations(PlanCommand):
+    """Update `record_review_invitations`: invitations and advice circulated (reg 20(2)-(4)), 2 weeks
+    before the meeting."""
+
+    sent_on: date
+
+
+class HoldReviewMeeting(PlanCommand):
+    """Update `hold_review_meeting`: the annual review meeting was held (reg 20(5)), led by the school or
+    setting (reg 20(1), (12)) or by the LA (reg 21)."""
+
+    held_on: date
+    led_by: Literal["school", "setting", "la"] = "school"
+
+
+class RecordReviewReport(PlanCommand):
+    """Update `record_review_report`: the review report circulated (reg 20(7)), within 2 weeks."""
+
+    sent_on: date
+
+
+class DecideReview(PlanCommand):
+    """Update `decide_review`: the LA's decision after the review (reg 20(10)), within 4 weeks of the
+    meeting: keep the plan, amend it (the proposed amendments go with the decision: Devon [2022]), or cease
+    it (a decision notice with appeal rights; the plan stays maintained while an appeal is possible)."""
+
+    decided_on: date
+    outcome: Literal["keep", "amend", "cease"]
+    reasons: str = ""
+    method: ServiceMethod = "email"
+
+
+class ProposeAmendments(PlanCommand):
+    """Update `propose_amendments`: a notice of proposed amendments outside a review (reg 22(2))."""
+
+    served_on: date
+    reasons: str = ""
+    method: ServiceMethod = "email"
+
+
+class IssueAmendedPlan(PlanCommand):
+    """Update `issue_amended_plan`: the amended plan, after the 15 days for representations and within
+    8 weeks of the notice (reg 22(2)(c), 22(3))."""
+
+    issued_on: date
+    school_named: str | None = None
+
+
+class RecordPhaseTransfer(PlanCommand):
+    """Update `record_phase_transfer`: the child changes phase in September of `year` (reg 18)."""
+
+    kind: Literal["school", "post16"]
+    year: int = Field(ge=2000, le=2100)
+    recorded_on: date
+
+
+class DecideToCease(PlanCommand):
+    """Update `decide_to_cease`: the LA decided to cease the plan (regs 29-31) after consulting the
+    parent or young person and the school; the notice carries appeal rights (CFA s.51(2)(f))."""
+
+    decided_on: date
+    reasons: str
+
+
+class RecordAppeal(PlanCommand):
+    """Update `record_appeal`: an appeal against the decision to cease reached the tribunal."""
+
+    lodged_on: date
+
+
+class RecordAppealOutcome(PlanCommand):
+    """Update `record_appeal_outcome`: the tribunal decided. `continue` orders the plan maintained
+    (reg 44); `dismissed` lets the LA cease it."""
+
+    decided_on: date
+    outcome: Literal["dismissed", "continue"]
+
+
+class CeasePlan(PlanCommand):
+    """Update `cease_plan`: the LA stops maintaining the plan, once no appeal is possible or pending."""
+
+    ceased_on: date
+    reasons: str = ""
 
 
 class PlanState(Model):
@@ -374,6 +471,11 @@ class PlanState(Model):
     made_on: date
     review_due: date | None
     deadlines: list[DeadlineView]
+    cycle: int = 1
+    cycle_from: date | None = None
+    events: list[StatuteEvent] = []
+    cease_decided_on: date | None = None
+    ceased_on: date | None = None
 
 
 # ---- Activity payloads ----
@@ -401,6 +503,9 @@ class CaseProjection(Model):
     final_issued_on: date | None = None
     closed_on: date | None = None
     week20_exception: bool = False
+    # The deadlines this projection replaces: all the case's (None), or those starting on or after this
+    # date (a plan's review cycle; earlier cycles' rows stay as they were last written).
+    replace_from: date | None = None
 
 
 class DecisionRecord(Model):
