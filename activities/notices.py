@@ -73,6 +73,34 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "The final EHC plan was issued on {on}. You can appeal its sections B, F and I to the First-tier "
         "Tribunal (SEND).",
     ),
+    "review_decision_keep": (
+        "Annual review decision, case {case}: the EHC plan stays as it is",
+        "After the annual review, on {on} the local authority decided to keep the EHC plan as it is "
+        "(reg 20(10)). If you asked for changes and disagree, you can appeal a decision not to amend the "
+        "plan to the First-tier Tribunal (SEND) (CFA s.51(2)(d)).",
+    ),
+    "amendment_notice": (
+        "Proposed amendments to the EHC plan, case {case}: representations by {representations_end}",
+        "On {on} the local authority sent you a copy of the EHC plan with a notice of the amendments it "
+        "proposes, and the evidence for them (reg 22(2)). You have 15 days, to {representations_end}, to "
+        "make representations, ask for a particular school or college to be named, and ask to meet an "
+        "officer. The amended plan must be issued by {due} (8 weeks, reg 22(3)).",
+    ),
+    "amended_plan_issued": (
+        "Amended EHC plan issued, case {case}",
+        "The amended EHC plan was issued on {on}. You can appeal its sections B, F and I, and the school "
+        "or college named, to the First-tier Tribunal (SEND).",
+    ),
+    "decision_cease": (
+        "Decision to cease the EHC plan, case {case}",
+        "On {on} the local authority decided to cease to maintain the EHC plan (regs 29-31). The plan stays "
+        "in place while you can appeal, and until any appeal is decided (CFA s.45).",
+    ),
+    "plan_ceased": (
+        "EHC plan ceased, case {case}",
+        "The local authority stopped maintaining the EHC plan on {on}, after the time to appeal its decision "
+        "had passed or an appeal was decided.",
+    ),
     "exception_applied": (
         "Timescale exception on case {case}: {step}",
         "On {on} the local authority applied an exception to a statutory time limit ({step}): {reason}. "

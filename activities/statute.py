@@ -51,9 +51,7 @@ def timeline_for(request: TimelineRequest, conventions: Conventions) -> Timeline
             },
         }
     )
-    timeline = compute_timeline(
-        history, as_of=as_of, conventions=Conventions().with_overrides(request.conventions)
-    )
+    timeline = compute_timeline(history, as_of=as_of, conventions=conventions)
     return TimelineResult(
         as_of=as_of,
         deadlines=[

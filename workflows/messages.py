@@ -476,6 +476,7 @@ class PlanState(Model):
     events: list[StatuteEvent] = []
     cease_decided_on: date | None = None
     ceased_on: date | None = None
+    run_id: str = ""  # the run that answered: one per review cycle
 
 
 # ---- Activity payloads ----

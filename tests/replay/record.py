@@ -1,9 +1,10 @@
 """Record the histories that tests/replay/ replays: `make replay-record` (never part of the test run).
 
-Each branch of the assessment runs on the time-skipping server with the production data converter
-(pydantic + the AES-GCM codec under the fixed development key) and fake side effects; every workflow's
-history is saved as JSON. Re-record only when a change to a workflow is meant to break old histories,
-and say so in the commit: running cases would break the same way.
+Each branch of the assessment and of the plan's life runs on the time-skipping server with the
+production data converter (pydantic + the AES-GCM codec under the fixed development key) and fake side
+effects; every workflow's history (each run of its own, for a plan's review cycles) is saved as JSON.
+Re-record only when a change to a workflow is meant to break old histories, and say so in the commit:
+running cases would break the same way.
 """
 
 from __future__ import annotations
@@ -25,15 +26,25 @@ from temporalio.worker import Worker
 from activities.statute import StatuteActivities
 from ehcp.settings import Settings
 from ehcp.temporal import data_converter, register_search_attributes
-from tests.workflows.conftest import CASEWORKER, MANAGER, Fakes, advice_set, agency, new_start
+from tests.workflows.conftest import CASEWORKER, MANAGER, Fakes, advice_set, agency, new_plan_start, new_start
 from workflows.advice import AdviceRequestWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.messages import (
     ApproveException,
+    CeasePlan,
     ClaimException,
     DecideAssessment,
     DecideIssue,
+    DecideReview,
+    DecideToCease,
+    HoldReviewMeeting,
+    IssueAmendedPlan,
     IssueFinalPlan,
+    PlanState,
+    RecordAppeal,
+    RecordAppealOutcome,
+    RecordReviewInvitations,
+    RecordReviewReport,
     ServeDraft,
     SubmitAdvice,
     Withdraw,
@@ -168,11 +179,73 @@ async def late_and_excepted(env: WorkflowEnvironment, client: Client, queue: str
     return [handle.id, f"advice-{case}-health", f"advice-{case}-ep"]
 
 
+async def _plan(env: WorkflowEnvironment, client: Client, queue: str) -> WorkflowHandle[object, PlanState]:
+    start = new_plan_start((await env.get_current_time()).date())
+    handle = await client.start_workflow(
+        PlanWorkflow.run, start, id=f"plan-{start.case_id}", task_queue=queue
+    )
+    await handle.execute_update(PlanWorkflow.acknowledge)
+    return handle
+
+
+async def plan_amended(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A review that amends the plan (a continue-as-new to cycle 2), the amended plan, then a review
+    missed: breached and escalated."""
+    handle = await _plan(env, client, queue)
+    await env.sleep(timedelta(days=300))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.record_review_invitations, RecordReviewInvitations(actor=CASEWORKER, sent_on=day)
+    )
+    await env.sleep(timedelta(days=14))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=day)
+    )
+    await handle.execute_update(
+        PlanWorkflow.record_review_report, RecordReviewReport(actor=CASEWORKER, sent_on=day)
+    )
+    first = await handle.execute_update(
+        PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=day, outcome="amend")
+    )
+    await env.sleep(timedelta(days=20))
+    day = (await env.get_current_time()).date()
+    second = await handle.execute_update(
+        PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=day)
+    )
+    await env.sleep(timedelta(days=400))
+    return [f"{handle.id}@{first.run_id}", f"{handle.id}@{second.run_id}"]
+
+
+async def plan_ceased(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A decision to cease, appealed, the appeal dismissed, the plan ceased."""
+    handle = await _plan(env, client, queue)
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.decide_to_cease,
+        DecideToCease(actor=CASEWORKER, decided_on=day, reasons="left education"),
+    )
+    await env.sleep(timedelta(days=20))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(PlanWorkflow.record_appeal, RecordAppeal(actor=CASEWORKER, lodged_on=day))
+    await env.sleep(timedelta(days=90))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.record_appeal_outcome,
+        RecordAppealOutcome(actor=CASEWORKER, decided_on=day, outcome="dismissed"),
+    )
+    await handle.execute_update(PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=day))
+    await handle.result()
+    return [handle.id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "on_time": on_time,
     "refused": refused,
     "not_issued": not_issued,
     "late_and_excepted": late_and_excepted,
+    "plan_amended": plan_amended,
+    "plan_ceased": plan_ceased,
 }
 
 
@@ -195,8 +268,10 @@ async def record() -> None:
                     activity_executor=executor,
                 ):
                     ids = await scenario(env, env.client, queue)
-                    for index, workflow_id in enumerate(ids):
-                        history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                    for index, name_and_run in enumerate(ids):
+                        workflow_id, _, run_id = name_and_run.partition("@")  # a run of its own, if named
+                        handle = env.client.get_workflow_handle(workflow_id, run_id=run_id or None)
+                        history = await handle.fetch_history()
                         kind = workflow_id.split("-", 1)[0]
                         path = HISTORIES / f"{name}.{index}.{kind}.json"
                         path.write_text(history.to_json())

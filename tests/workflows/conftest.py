@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -40,6 +41,8 @@ from workflows.messages import (
     ChildRecord,
     DecisionRecord,
     Notice,
+    PlanStart,
+    StatuteEvent,
 )
 from workflows.plan import PlanWorkflow
 
@@ -136,6 +139,15 @@ async def harness() -> AsyncIterator[Harness]:
                 yield Harness(env=env, client=env.client, fakes=fakes, task_queue=task_queue)
 
 
+async def refused(call: Any) -> ApplicationError:
+    """The update was refused by its validator: return the reason."""
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await call
+    cause = failure.value.cause
+    assert isinstance(cause, ApplicationError)
+    return cause
+
+
 async def eventually(check: Callable[[], Any], *, seconds: float = 5.0) -> Any:
     """Poll `check` until it returns something truthy: a command answers before its side effects land."""
     for _ in range(int(seconds / 0.02)):
@@ -159,6 +171,22 @@ def new_start(received_on: date, **changes: Any) -> AssessmentStart:
     }
     values.update(changes)
     return AssessmentStart(**values)
+
+
+def new_plan_start(made: date) -> PlanStart:
+    """A plan made on `made`, as the assessment starts it: with the assessment's history."""
+    case_id = uuid.uuid4()
+    return PlanStart(
+        case_id=case_id,
+        assessment_workflow_id=f"assessment-{case_id}",
+        la_code="999",
+        made_on=made,
+        events=[
+            StatuteEvent(event="request_received", date=made - timedelta(weeks=20)),
+            StatuteEvent(event="final_issued", date=made),
+        ],
+        caseworker_id=CASEWORKER.actor_id,
+    )
 
 
 def advice_set() -> list[AdviceSpec]:

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowHandle
 
 from workflows.advice import AdviceRequestWorkflow
 from workflows.assessment import AssessmentWorkflow
@@ -28,16 +27,7 @@ from workflows.messages import (
 )
 from workflows.plan import PlanWorkflow
 
-from .conftest import CASEWORKER, DAY, MANAGER, Harness, advice_set, agency, eventually, new_start
-
-
-async def refused(call: Any) -> ApplicationError:
-    """The update was refused by its validator: return the reason."""
-    with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await call
-    cause = failure.value.cause
-    assert isinstance(cause, ApplicationError)
-    return cause
+from .conftest import CASEWORKER, DAY, MANAGER, Harness, advice_set, agency, eventually, new_start, refused
 
 
 def deadline(state: Any, name: str, id: str | None = None) -> Any:

@@ -1,0 +1,409 @@
+"""`PlanWorkflow` on the time-skipping server: five years of review cycles, each a run of its own, and every
+illegal step refused.
+
+The read model the plan's projections build (each replacing only its cycle's deadlines) is checked against
+the statute engine run over all the plan's events at once: every date the same as `ehcp timeline` gives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Literal
+
+import pytest
+from temporalio.client import WorkflowContinuedAsNewError, WorkflowHandle
+from temporalio.service import RPCError
+
+from activities.statute import timeline_for
+from statute.conventions import Conventions
+from workflows.common import start_of
+from workflows.messages import (
+    CaseProjection,
+    CeasePlan,
+    DecideReview,
+    DecideToCease,
+    HoldReviewMeeting,
+    IssueAmendedPlan,
+    PlanStart,
+    PlanState,
+    ProposeAmendments,
+    RecordAppeal,
+    RecordAppealOutcome,
+    RecordPhaseTransfer,
+    RecordReviewInvitations,
+    RecordReviewReport,
+    Stage,
+    StatuteEvent,
+    TimelineRequest,
+)
+from workflows.plan import PlanWorkflow
+
+from .conftest import CASEWORKER, DAY, Harness, agency, eventually, new_plan_start, refused
+
+WEEK = timedelta(weeks=1)
+Outcome = Literal["keep", "amend", "cease"]
+
+
+async def start_plan(h: Harness) -> tuple[WorkflowHandle[Any, PlanState], PlanStart]:
+    """A plan made today, as the assessment starts it: with the assessment's history."""
+    start = new_plan_start(await h.today())
+    handle = await h.client.start_workflow(
+        PlanWorkflow.run, start, id=f"plan-{start.case_id}", task_queue=h.task_queue
+    )
+    await handle.execute_update(PlanWorkflow.acknowledge)
+    return handle, start
+
+
+async def sleep_to(h: Harness, day: date) -> None:
+    """Skip time to `day`, at the time of day the clock has now."""
+    today = await h.today()
+    assert day >= today, f"{day} is already past ({today})"
+    if day > today:
+        await h.env.sleep(day - today)
+
+
+async def next_cycle(h: Harness, state: PlanState) -> PlanState:
+    """The plan's state once the run that answered `state` has continued as new with the next cycle."""
+    old = h.client.get_workflow_handle(state.workflow_id, run_id=state.run_id)
+    with pytest.raises(WorkflowContinuedAsNewError):
+        await old.result(follow_runs=False)
+    new = await h.client.get_workflow_handle_for(PlanWorkflow.run, state.workflow_id).query(
+        PlanWorkflow.state
+    )
+    assert new.run_id != state.run_id
+    assert new.cycle == state.cycle + 1
+    return new
+
+
+async def annual_review(
+    h: Harness, handle: WorkflowHandle[Any, PlanState], outcome: Outcome, *, meeting: date
+) -> PlanState:
+    """Invitations 2 weeks before `meeting`, the report a week after, the decision 3 weeks after."""
+    await sleep_to(h, meeting - 2 * WEEK)
+    await handle.execute_update(
+        PlanWorkflow.record_review_invitations,
+        RecordReviewInvitations(actor=CASEWORKER, sent_on=meeting - 2 * WEEK),
+    )
+    await sleep_to(h, meeting)
+    await handle.execute_update(
+        PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=meeting)
+    )
+    await sleep_to(h, meeting + WEEK)
+    await handle.execute_update(
+        PlanWorkflow.record_review_report, RecordReviewReport(actor=CASEWORKER, sent_on=meeting + WEEK)
+    )
+    await sleep_to(h, meeting + 3 * WEEK)
+    reasons = "no longer needs special educational provision" if outcome == "cease" else ""
+    return await handle.execute_update(
+        PlanWorkflow.decide_review,
+        DecideReview(actor=CASEWORKER, decided_on=meeting + 3 * WEEK, outcome=outcome, reasons=reasons),
+    )
+
+
+def deadline(state: PlanState, name: str, from_date: date | None = None) -> Any:
+    found = [
+        d for d in state.deadlines if d.deadline == name and (from_date is None or d.from_date == from_date)
+    ]
+    return max(found, key=lambda d: d.from_date)
+
+
+def read_model(projections: list[CaseProjection]) -> dict[tuple[str, str, date], Any]:
+    """The deadlines table as the projections leave it, applied in state-version order, as the activity
+    applies them (a projection older than the stored one is skipped)."""
+    rows: dict[tuple[str, str, date], Any] = {}
+    for p in sorted(projections, key=lambda p: p.state_version):
+        cut = p.replace_from or date.min
+        rows = {k: v for k, v in rows.items() if k[2] < cut}
+        rows.update({(d.deadline, d.id or "", d.from_date): d for d in p.deadlines})
+    return rows
+
+
+async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness: Harness) -> None:
+    h = harness
+    handle, start = await start_plan(h)
+    made = start.made_on
+    state = await handle.query(PlanWorkflow.state)
+    assert state.cycle == 1
+    assert state.stage is Stage.PLAN_MAINTAINED
+    assert [e.event for e in state.events] == ["final_issued"]  # the assessment's history stays behind
+    review_due = made.replace(year=made.year + 1) - DAY  # CFA s.44(1): 12 months beginning with the day
+    assert state.review_due == review_due
+    first_run = (await handle.describe()).run_id
+    log = EventLog()
+
+    # Year 1: amend. The decision goes with the proposed amendments (Devon [2022]); the next cycle opens.
+    decided = log.add(await annual_review(h, handle, "amend", meeting=review_due - 6 * WEEK))
+    assert decided.run_id == first_run
+    on = review_due - 3 * WEEK
+    assert deadline(decided, "review_decision").met_on == on
+    assert deadline(decided, "review_due", made).met_on == on
+    assert deadline(decided, "amended_plan").due == on + 8 * WEEK
+    state = await next_cycle(h, decided)
+    assert state.cycle_from == on
+    assert [(e.event, e.date) for e in state.events] == [("plan_reviewed", on), ("amendment_notice_sent", on)]
+    assert deadline(state, "amended_plan").due == on + 8 * WEEK
+    assert state.review_due == on.replace(year=on.year + 1) - DAY
+
+    await sleep_to(h, on + 10 * DAY)
+    early = await refused(
+        handle.execute_update(
+            PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=on + 10 * DAY)
+        )
+    )
+    assert "15 days for representations" in early.message
+    await sleep_to(h, on + 3 * WEEK)
+    state = log.add(
+        await handle.execute_update(
+            PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=on + 3 * WEEK)
+        )
+    )
+    assert deadline(state, "amended_plan").met_on == on + 3 * WEEK
+    assert state.cycle == 2  # an amendment inside a cycle does not open another
+
+    # Year 2: keep.
+    review_due = state.review_due
+    assert review_due is not None
+    state = await next_cycle(
+        h, log.add(await annual_review(h, handle, "keep", meeting=review_due - 5 * WEEK))
+    )
+    on = review_due - 2 * WEEK
+    assert [(e.event, e.date) for e in state.events] == [("plan_reviewed", on)]
+    assert state.events[0].model_dump()["outcome"] == "keep"
+
+    # Year 3: a phase transfer next September. Reviewed and amended before 15 February (reg 18).
+    # The first September after this cycle's review: no review since then has settled the transfer.
+    september = date(on.year, 9, 1) if on < date(on.year, 9, 1) else date(on.year + 1, 9, 1)
+    await sleep_to(h, september)
+    today = await h.today()
+    transfer_year = today.year + 1
+    state = await handle.execute_update(
+        PlanWorkflow.record_phase_transfer,
+        RecordPhaseTransfer(actor=CASEWORKER, kind="school", year=transfer_year, recorded_on=today),
+    )
+    transfer = deadline(state, "phase_transfer_review")
+    assert transfer.due == date(transfer_year, 2, 14)
+    assert transfer.status == "open"
+    again = await refused(
+        handle.execute_update(
+            PlanWorkflow.record_phase_transfer,
+            RecordPhaseTransfer(actor=CASEWORKER, kind="school", year=transfer_year, recorded_on=today),
+        )
+    )
+    assert "already recorded" in again.message
+    log.add(await annual_review(h, handle, "amend", meeting=today + 2 * WEEK))
+    on = today + 5 * WEEK
+    # The phase transfer review is not settled until the amended plan is issued: the cycle waits for it.
+    await h.env.sleep(timedelta(seconds=5))
+    assert (await handle.query(PlanWorkflow.state)).cycle == 3
+    await sleep_to(h, on + 15 * DAY)
+    state = log.add(
+        await handle.execute_update(
+            PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=on + 15 * DAY)
+        )
+    )
+    assert deadline(state, "phase_transfer_review").met_on == on + 15 * DAY
+    state = await next_cycle(h, state)
+    assert [e.event for e in state.events] == [
+        "plan_reviewed",
+        "amendment_notice_sent",
+        "amended_plan_issued",
+    ]
+
+    # Year 4: keep, on time again.
+    review_due = state.review_due
+    assert review_due is not None
+    state = await next_cycle(
+        h, log.add(await annual_review(h, handle, "keep", meeting=review_due - 4 * WEEK))
+    )
+
+    # Year 5: cease. The plan stays maintained through the appeal window (CFA s.45), then ceases.
+    review_due = state.review_due
+    assert review_due is not None
+    state = log.add(await annual_review(h, handle, "cease", meeting=review_due - 4 * WEEK))
+    on = review_due - WEEK
+    appeal = deadline(state, "appeal")
+    assert appeal.id == "cease"
+    assert appeal.due >= on + 8 * WEEK
+    notice = await eventually(
+        lambda: next((n for n in h.fakes.notices if n.template == "decision_cease"), None)
+    )
+    assert notice.facts["appeal_due"] == appeal.due.isoformat()
+    assert notice.workflow_id == start.assessment_workflow_id
+    # The decision opens cycle 6, which carries the decision to cease and its appeal window.
+    state = await next_cycle(h, state)
+    assert [(e.event, e.date) for e in state.events] == [("plan_reviewed", on), ("decision_notice_sent", on)]
+    assert state.cease_decided_on == on
+    await sleep_to(h, on + WEEK)
+    too_soon = await refused(
+        handle.execute_update(PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=on + WEEK))
+    )
+    assert f"until {appeal.due}" in too_soon.message
+    await sleep_to(h, appeal.due + DAY)
+    state = await handle.execute_update(
+        PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=appeal.due + DAY)
+    )
+    assert state.stage is Stage.PLAN_CEASED
+    final = log.add(await handle.result())
+    assert final.stage is Stage.PLAN_CEASED
+    assert final.ceased_on == appeal.due + DAY
+    with pytest.raises(RPCError):  # the ceased plan's workflow has ended: nothing more reaches it
+        await handle.execute_update(
+            PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=appeal.due + DAY)
+        )
+
+    # Every review on time: nothing was breached, and each decision was recorded with its actor.
+    assert not [n for n in h.fakes.notices if n.template.startswith("deadline_")]
+    kinds = [d.kind for d in h.fakes.decisions]
+    assert kinds.count("review_decision") == 5
+    assert kinds.count("amended_plan") == 2
+    assert kinds[-1] == "plan_ceased"
+    assert {n.template for n in h.fakes.notices} >= {
+        "amendment_notice",
+        "amended_plan_issued",
+        "review_decision_keep",
+        "decision_cease",
+        "plan_ceased",
+    }
+
+    # The read model the five runs built holds every deadline the engine gives for all the plan's
+    # events at once, with the same dates: each run replaced only its own cycle's rows.
+    await eventually(lambda: h.fakes.projections and h.fakes.projections[-1].stage is Stage.PLAN_CEASED)
+    versions = sorted(p.state_version for p in h.fakes.projections)
+    assert len(versions) == len(set(versions))
+    rows = read_model(h.fakes.projections)
+    whole = timeline_for(TimelineRequest(events=log.events(), now=start_of(await h.today())), Conventions())
+    expected = {(d.deadline, d.id or "", d.from_date): (d.due, d.met_on) for d in whole.deadlines}
+    assert {k: (v.due, v.met_on) for k, v in rows.items()} == expected
+    assert len(expected) >= 25
+
+
+class EventLog:
+    """Every event of the plan, in order, from the states its runs answered (each run's are a suffix)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, StatuteEvent] = {}
+
+    def add(self, state: PlanState) -> PlanState:
+        for e in state.events:
+            self._seen.setdefault(e.model_dump_json(), e)
+        return state
+
+    def events(self) -> list[StatuteEvent]:
+        return list(self._seen.values())
+
+
+async def test_illegal_plan_steps_are_refused_before_anything_is_written(harness: Harness) -> None:
+    h = harness
+    handle, start = await start_plan(h)
+    today = start.made_on
+    written = len(h.fakes.decisions)
+
+    no_meeting = await refused(
+        handle.execute_update(
+            PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=today, outcome="keep")
+        )
+    )
+    assert "review meeting first" in no_meeting.message
+    nothing_proposed = await refused(
+        handle.execute_update(
+            PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=today)
+        )
+    )
+    assert "amendment notice sent first" in nothing_proposed.message
+    not_ceasing = await refused(
+        handle.execute_update(PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=today))
+    )
+    assert "decision notice sent first" in not_ceasing.message
+    forbidden = await refused(
+        handle.execute_update(
+            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=agency("school"), held_on=today)
+        )
+    )
+    assert forbidden.type == "Forbidden"
+    before = await refused(
+        handle.execute_update(
+            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today - DAY)
+        )
+    )
+    assert before.type == "InvalidInput"
+    assert "held_on" in before.message
+    future = await refused(
+        handle.execute_update(
+            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today + 30 * DAY)
+        )
+    )
+    assert "in the future" in future.message
+    no_reasons = await refused(
+        handle.execute_update(
+            PlanWorkflow.decide_to_cease, DecideToCease(actor=CASEWORKER, decided_on=today, reasons=" ")
+        )
+    )
+    assert no_reasons.type == "InvalidInput"
+    assert len(h.fakes.decisions) == written
+
+    await handle.execute_update(
+        PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today)
+    )
+    second = await refused(
+        handle.execute_update(
+            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today)
+        )
+    )
+    assert "still awaits the LA's decision" in second.message
+    await handle.execute_update(
+        PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=today)
+    )
+    twice = await refused(
+        handle.execute_update(
+            PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=today)
+        )
+    )
+    assert "await their amended plan" in twice.message
+    amend = await refused(
+        handle.execute_update(
+            PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=today, outcome="amend")
+        )
+    )
+    assert "await their amended plan" in amend.message
+
+
+async def test_an_appeal_keeps_the_plan_until_the_tribunal_decides(harness: Harness) -> None:
+    h = harness
+    handle, start = await start_plan(h)
+    today = start.made_on
+    state = await handle.execute_update(
+        PlanWorkflow.decide_to_cease,
+        DecideToCease(actor=CASEWORKER, decided_on=today, reasons="moved to higher education"),
+    )
+    appeal = deadline(state, "appeal")
+    twice = await refused(
+        handle.execute_update(
+            PlanWorkflow.decide_to_cease, DecideToCease(actor=CASEWORKER, decided_on=today, reasons="again")
+        )
+    )
+    assert "already decided to cease" in twice.message
+    await sleep_to(h, today + 3 * WEEK)
+    state = await handle.execute_update(
+        PlanWorkflow.record_appeal, RecordAppeal(actor=CASEWORKER, lodged_on=today + 3 * WEEK)
+    )
+    assert deadline(state, "appeal").met_on == today + 3 * WEEK
+    await sleep_to(h, appeal.due + 2 * DAY)
+    pending = await refused(
+        handle.execute_update(
+            PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=appeal.due + 2 * DAY)
+        )
+    )
+    assert "appeal against the decision to cease is pending" in pending.message
+
+    # The tribunal orders the plan continued: the decision to cease is gone, and the plan stays.
+    decided = appeal.due + 2 * DAY
+    state = await handle.execute_update(
+        PlanWorkflow.record_appeal_outcome,
+        RecordAppealOutcome(actor=CASEWORKER, decided_on=decided, outcome="continue"),
+    )
+    assert state.cease_decided_on is None
+    gone = await refused(
+        handle.execute_update(PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=decided))
+    )
+    assert "decide to cease first" in gone.message
+    assert state.stage is Stage.PLAN_MAINTAINED
