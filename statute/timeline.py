@@ -19,6 +19,7 @@ from statute.conventions import Conventions
 from statute.events import CaseHistory, Event
 from statute.exceptions import judge
 from statute.model import Deadline, ExceptionVerdict, Timeline
+from statute.phases import phase_transfer_due, settling_period
 from statute.rules import days_beginning_with, months, period_starting_with_ends, within_days
 
 _DEFAULT_CONVENTIONS = Conventions()
@@ -250,19 +251,18 @@ def _reviews(case: _Case) -> None:
 def _phase_transfers(case: _Case) -> None:
     """Reviewed and, where necessary, amended before 15 February or 31 March (reg 18)."""
     seen: set[tuple[str | None, int | None]] = set()
-    last_day = 15 if case.conventions.phase_transfer_reading == "inclusive" else 14
     for transfer in case.all("phase_transfer"):
         if (transfer.kind, transfer.year) in seen or transfer.year is None:
             continue
         seen.add((transfer.kind, transfer.year))
         year = transfer.year
-        due = date(year, 2, last_day) if transfer.kind == "school" else date(year, 3, last_day + 16)
-        transfer_day = date(year, 9, 1)
+        due = phase_transfer_due("school" if transfer.kind == "school" else "post16", year, case.conventions)
+        opens, transfer_day = settling_period(year)
 
         def settles(event: Event, transfer_day: date = transfer_day) -> bool:
             return event.outcome != "amend" and event.date < transfer_day
 
-        done = case.first_of(("amended_plan_issued", "plan_reviewed"), date(year - 1, 9, 1), settles)
+        done = case.first_of(("amended_plan_issued", "plan_reviewed"), opens, settles)
         case.add("phase_transfer_review", due, transfer, met_on=_on(done), id=str(year))
 
 
