@@ -86,6 +86,7 @@ class PlanWorkflow(CaseCommands):
         self._appeal_concluded_on = start.appeal_concluded_on
         self._stage = Stage.PLAN_CEASED if self._last("plan_ceased") else Stage.PLAN_MAINTAINED
         self._ready = False
+        self._continue_as_new_suggested = False
 
     # ---- the life of the plan ----
 
@@ -98,12 +99,12 @@ class PlanWorkflow(CaseCommands):
             self._ready = True
         while not self._ceased():
             assert self._timeline is not None
-            if self._next_cycle() is not None or workflow.info().is_continue_as_new_suggested():
+            if self._next_cycle() is not None or self._suggested():
                 break
             wake = self._watch.next_wake(self._owned(self._timeline.deadlines))
             await wait_until(
                 wake,
-                lambda: self._rearm or self._ceased() or workflow.info().is_continue_as_new_suggested(),
+                lambda: self._rearm or self._ceased() or self._suggested(),
             )
             async with self._lock:
                 self._rearm = False
@@ -111,8 +112,11 @@ class PlanWorkflow(CaseCommands):
                     await self._refresh()
                     await self._act_on_deadlines()
                     self._flush()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._drain()
+        while True:  # every command answered and every write landed, even those that came meanwhile
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            await self._drain()
+            if workflow.all_handlers_finished():
+                break
         if self._ceased():
             return self.state()
         workflow.continue_as_new(self._next_start())
@@ -504,6 +508,14 @@ class PlanWorkflow(CaseCommands):
         ceasing = self._ceasing()
         if ceasing is not None:
             raise refuse(f"the LA already decided to cease the plan on {ceasing.date}")
+
+    def _suggested(self) -> bool:
+        """Temporal suggested continue-as-new. Latched: only the activation that starts a workflow task
+        carries the suggestion, and a local activity's result arrives in an activation that does not."""
+        self._continue_as_new_suggested = (
+            self._continue_as_new_suggested or workflow.info().is_continue_as_new_suggested()
+        )
+        return self._continue_as_new_suggested
 
     def _ceased(self) -> bool:
         return self._stage is Stage.PLAN_CEASED

