@@ -1,8 +1,13 @@
-"""Manager KPIs over the requests received in a period, mirroring DfE SEN2 (statute.md §3).
+"""Manager KPIs, mirroring DfE SEN2 (statute.md §3): the assessment measures over the requests received
+in a period, and the plan measures over the deadlines falling due in a period.
 
-Each measure counts the deadlines of that name that were met (the step happened) and how many of those
-were met on or before `due`; undecided or unissued cases are not in a denominator yet, as in SEN2. The
-"excluding exceptions" measures leave out the deadlines with an accepted exception (reg 5(4), reg 10(4)).
+Each assessment measure counts the deadlines of that name that were met (the step happened) and how many
+of those were met on or before `due`; undecided or unissued cases are not in a denominator yet, as in
+SEN2. The "excluding exceptions" measures leave out the deadlines with an accepted exception (reg 5(4),
+reg 10(4)).
+
+A plan measure (KPIs 6-8) counts a deadline once its outcome is known: met, or past its due date unmet
+(a review never held is late, not left out: statute.md §4.4). Annual reviews have no exceptions.
 """
 
 from __future__ import annotations
@@ -53,6 +58,20 @@ class Kpis:
     advice_by_agency: tuple[AgencyAdvice, ...]
     decided_within_6_weeks_excluding_exceptions: Measure
     not_to_issue_within_16_weeks_excluding_exceptions: Measure
+
+
+@dataclass(frozen=True, slots=True)
+class PlanKpis:
+    """The plan measures over the deadlines due from `due_from` to `due_to` (both included)."""
+
+    la_code: str
+    due_from: date
+    due_to: date
+    as_of: date
+    reviews_decided_within_4_weeks: Measure  # review_decision: reg 20(10), Devon [2022]
+    reviews_within_12_months: Measure  # review_due: CFA s.44(1)
+    amended_plans_within_8_weeks: Measure  # amended_plan: reg 22(3)
+    phase_transfers_by_deadline: Measure  # phase_transfer_review: reg 18
 
 
 _D = CaseDeadline
@@ -120,3 +139,34 @@ async def kpis(*, session: AsyncSession, la_code: str, received_from: date, rece
             session, not_to_issue.where(no_accepted_exception)
         ),
     )
+
+
+# The deadline each plan measure counts.
+_PLAN_MEASURES = {
+    "review_decision": "reviews_decided_within_4_weeks",
+    "review_due": "reviews_within_12_months",
+    "amended_plan": "amended_plans_within_8_weeks",
+    "phase_transfer_review": "phase_transfers_by_deadline",
+}
+
+
+async def plan_kpis(
+    *, session: AsyncSession, la_code: str, due_from: date, due_to: date, as_of: date
+) -> PlanKpis:
+    """KPIs 6-8 for the deadlines due from `due_from` to `due_to` (both included), each counted once met
+    or once past due on `as_of`; `within` are those met on or before their due date."""
+    stmt = (
+        select(_D.deadline, _ON_TIME, func.count())
+        .select_from(_D)
+        .join(Case, Case.id == _D.case_id)
+        .where(
+            Case.la_code == la_code,
+            _D.deadline.in_(_PLAN_MEASURES),
+            _D.due.between(due_from, due_to),
+            or_(_D.met_on.is_not(None), _D.due < as_of),
+        )
+        .group_by(_D.deadline)
+    )
+    found = {name: (int(within), int(total)) for name, within, total in (await session.execute(stmt)).all()}
+    measures = {field: Measure.of(*found.get(name, (0, 0))) for name, field in _PLAN_MEASURES.items()}
+    return PlanKpis(la_code=la_code, due_from=due_from, due_to=due_to, as_of=as_of, **measures)

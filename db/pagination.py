@@ -46,6 +46,8 @@ def decode_key(cursor: str, *parsers: Callable[[str], Any]) -> tuple[Any, ...]:
         raise InvalidCursor(f"not a cursor: {cursor!r}") from exc
 
 
-def after_key(columns: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
+def after_key(
+    columns: Sequence[InstrumentedAttribute[Any] | ColumnElement[Any]], values: Sequence[Any]
+) -> ColumnElement[bool]:
     """`(c1, c2, ...) > (v1, v2, ...)`: the rows after a cursor, each value bound with its column's type."""
     return tuple_(*columns) > tuple_(*(literal(v, c.type) for c, v in zip(columns, values, strict=True)))

@@ -40,9 +40,10 @@ async def a_case(
     la_code: str = "201",
     caseworker_id: uuid.UUID | None = None,
     stage: str = "decision_to_assess",
+    date_of_birth: date = date(2016, 3, 4),
 ) -> CaseProjection:
     child = await create_child(
-        session=session, given_name="Sam", family_name="Example", date_of_birth=date(2016, 3, 4)
+        session=session, given_name="Sam", family_name="Example", date_of_birth=date_of_birth
     )
     case_id = uuid.uuid4()
     return CaseProjection(
