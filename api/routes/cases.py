@@ -6,13 +6,12 @@ Each command is one update of the case's workflow, with the caller's Idempotency
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Annotated, Protocol
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import BaseModel
 
 from api.deps import CaseReader, CaseWorker, IdempotencyKey, Manager, SessionDep, SettingsDep, TemporalDep
+from api.routes.commands import CaseId, Command, add_command_routes
 from api.schemas import (
     CaseCreate,
     CasePage,
@@ -30,12 +29,11 @@ from api.schemas import (
 )
 from api.services.cases import create_case, get_case_with_state, list_cases, run_case_command
 from api.services.clock import today_in_england
-from workflows.messages import Actor, Stage
+from workflows.messages import Stage
 
 router = APIRouter(prefix="/api", tags=["caseworkers"])
 
 COMMAND_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
-CaseId = Annotated[uuid.UUID, Path(description="The case's id, as the create request answered it.")]
 
 
 @router.post(
@@ -119,26 +117,9 @@ async def get_case(
     return await get_case_with_state(session=session, client=client, case_id=case_id)
 
 
-class CommandBody(Protocol):
-    """A command's request body: it becomes the workflow update's input, with the caller as actor."""
-
-    def command(self, actor: Actor) -> BaseModel: ...
-
-
-@dataclass(frozen=True, slots=True)
-class CaseCommand:
-    """One caseworker command: its path under the case, the workflow update it runs, its body."""
-
-    path: str
-    update: str
-    body: type[CommandBody]
-    summary: str
-    description: str
-
-
 # Each is one update of the case's workflow (workflows/assessment.py), named after it in OpenAPI.
-CASE_COMMANDS: tuple[CaseCommand, ...] = (
-    CaseCommand(
+CASE_COMMANDS: tuple[Command, ...] = (
+    Command(
         "decision-to-assess",
         "decide_assessment",
         DecisionToAssessCreate,
@@ -149,7 +130,7 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
             "gives reasons and opens the appeal window (reg 5(3)). Roles: caseworker, manager."
         ),
     ),
-    CaseCommand(
+    Command(
         "decision-to-issue",
         "decide_issue",
         DecisionToIssueCreate,
@@ -159,7 +140,7 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
             "weeks, reg 10(1)). Advice still awaited is withdrawn. Roles: caseworker, manager."
         ),
     ),
-    CaseCommand(
+    Command(
         "draft",
         "serve_draft",
         DraftCreate,
@@ -169,7 +150,7 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
             "representations begin (reg 13(1)(a)). Roles: caseworker, manager."
         ),
     ),
-    CaseCommand(
+    Command(
         "school-consultations",
         "consult_school",
         SchoolConsultationCreate,
@@ -179,7 +160,7 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
             " the Code of Practice expects its answer within 15 days. Roles: caseworker, manager."
         ),
     ),
-    CaseCommand(
+    Command(
         "school-responses",
         "record_school_response",
         SchoolResponseCreate,
@@ -189,7 +170,7 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
             "days). Roles: caseworker, manager."
         ),
     ),
-    CaseCommand(
+    Command(
         "final-plan",
         "issue_final_plan",
         FinalPlanCreate,
@@ -200,7 +181,7 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
             "caseworker, manager."
         ),
     ),
-    CaseCommand(
+    Command(
         "exceptions",
         "claim_exception",
         ExceptionClaimCreate,
@@ -211,7 +192,7 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
             "claim's id. Roles: caseworker, manager."
         ),
     ),
-    CaseCommand(
+    Command(
         "withdrawal",
         "withdraw",
         WithdrawalCreate,
@@ -224,39 +205,14 @@ CASE_COMMANDS: tuple[CaseCommand, ...] = (
 )
 
 
-def _add_command_route(spec: CaseCommand) -> None:
-    async def endpoint(
-        *,
-        case_id: CaseId,
-        body: CommandBody,
-        user: CaseWorker,
-        key: IdempotencyKey,
-        session: SessionDep,
-        client: TemporalDep,
-    ) -> CaseRead:
-        return await run_case_command(
-            session=session,
-            client=client,
-            user=user,
-            case_id=case_id,
-            update=spec.update,
-            command=body.command(user.actor()),
-            idempotency_key=key,
-        )
-
-    endpoint.__name__ = endpoint.__qualname__ = spec.update
-    endpoint.__annotations__ = {**endpoint.__annotations__, "body": spec.body}  # the real body model
-    router.post(
-        f"/cases/{{case_id}}/{spec.path}",
-        response_model=CaseRead,
-        summary=spec.summary,
-        description=spec.description,
-        responses=COMMAND_ERRORS,
-    )(endpoint)
-
-
-for _command in CASE_COMMANDS:
-    _add_command_route(_command)
+add_command_routes(
+    router,
+    CASE_COMMANDS,
+    under="/cases/{case_id}",
+    run=run_case_command,
+    response_model=CaseRead,
+    responses=COMMAND_ERRORS,
+)
 
 
 @router.post(

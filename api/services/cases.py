@@ -9,19 +9,19 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.deps import Principal
-from api.errors import ApiError, NotFound, Unprocessable
+from api.errors import NotFound, Unprocessable
 from api.schemas import CaseCreate, CasePage, CaseRead, CaseSummary
 from api.services.audit import audit
+from api.services.commands import CommandRunner
 from api.services.temporal import (
+    Missing,
     assessment_workflow_id,
     case_missing,
     query_state,
-    run_update,
     start_case,
 )
 from db.cases import get_case
@@ -87,46 +87,22 @@ async def create_case(
     return await read_case(session=session, case_id=case_id, state=state)
 
 
-async def run_case_command(
-    *,
-    session: AsyncSession,
-    client: Client,
-    user: Principal,
-    case_id: uuid.UUID,
-    update: str,
-    command: BaseModel,
-    idempotency_key: str,
-) -> CaseRead:
-    """Run one caseworker or manager command on a case and audit it, refused or done."""
-    try:
-        state = await run_update(
-            client=client,
-            workflow_id=assessment_workflow_id(case_id),
-            update=update,
-            command=command,
-            update_id=idempotency_key,
-            result_type=AssessmentState,
-            missing=case_missing(case_id),
-        )
-    except ApiError as error:
-        await audit(
-            session=session,
-            user=user,
-            action=f"command.{update}.refused",
-            case_id=case_id,
-            update_id=idempotency_key,
-            detail={"status": error.status_code},
-        )
-        raise
-    await audit(
-        session=session,
-        user=user,
-        action=f"command.{update}",
-        case_id=case_id,
-        update_id=idempotency_key,
-        detail={"stage": state.stage.value},
-    )
-    return await read_case(session=session, case_id=case_id, state=state)
+class AssessmentCommandRunner(CommandRunner[AssessmentState, CaseRead]):
+    """A caseworker's or manager's command on an assessment (regs 3-14)."""
+
+    result_type = AssessmentState
+
+    def workflow_id(self, case_id: uuid.UUID) -> str:
+        return assessment_workflow_id(case_id)
+
+    def missing(self, case_id: uuid.UUID) -> Missing:
+        return case_missing(case_id)
+
+    async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState) -> CaseRead:
+        return await read_case(session=session, case_id=case_id, state=state)
+
+
+run_case_command = AssessmentCommandRunner()
 
 
 async def get_case_with_state(*, session: AsyncSession, client: Client, case_id: uuid.UUID) -> CaseRead:

@@ -1,0 +1,83 @@
+"""Commands on case workflows: one update each, audited whether refused or done, and answered with the
+case or plan as it then stands.
+
+A caseworker's or manager's command is one update of the workflow, its id the caller's Idempotency-Key;
+the workflow's validator refuses an illegal step before anything is written (api/services/temporal.py).
+Each kind of workflow has a runner naming the workflow and reading the answer back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from api.deps import Principal
+from api.errors import ApiError
+from api.services.audit import audit
+from api.services.temporal import Missing, run_update
+from workflows.messages import AssessmentState, PlanState
+
+S = TypeVar("S", AssessmentState, PlanState)  # the workflow's answer
+R_co = TypeVar("R_co", bound=BaseModel, covariant=True)  # the API's answer
+
+
+class CommandRunner(ABC, Generic[S, R_co]):
+    """Runs one command on a case's workflow of one kind and audits it, refused or done."""
+
+    result_type: type[S]
+
+    @abstractmethod
+    def workflow_id(self, case_id: uuid.UUID) -> str: ...
+
+    @abstractmethod
+    def missing(self, case_id: uuid.UUID) -> Missing: ...
+
+    @abstractmethod
+    async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: S) -> R_co:
+        """The API's answer: the case as it stands after the command."""
+
+    async def __call__(
+        self,
+        *,
+        session: AsyncSession,
+        client: Client,
+        user: Principal,
+        case_id: uuid.UUID,
+        update: str,
+        command: BaseModel,
+        idempotency_key: str,
+    ) -> R_co:
+        try:
+            state = await run_update(
+                client=client,
+                workflow_id=self.workflow_id(case_id),
+                update=update,
+                command=command,
+                update_id=idempotency_key,
+                result_type=self.result_type,
+                missing=self.missing(case_id),
+            )
+        except ApiError as error:
+            await audit(
+                session=session,
+                user=user,
+                action=f"command.{update}.refused",
+                case_id=case_id,
+                update_id=idempotency_key,
+                detail={"status": error.status_code},
+            )
+            raise
+        await audit(
+            session=session,
+            user=user,
+            action=f"command.{update}",
+            case_id=case_id,
+            update_id=idempotency_key,
+            detail={"stage": state.stage.value},
+        )
+        return await self.read(session=session, case_id=case_id, state=state)
