@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import advice, cases, health, manager
+from api.routes import advice, cases, health, manager, plans
 from db.engine import make_engine, make_session_factory
 from ehcp.settings import Settings
 from ehcp.temporal import connect
@@ -31,6 +31,10 @@ same key when retrying and the command is applied once.
 
 TAGS = [
     {"name": "caseworkers", "description": "Requests and the statutory steps on them (regs 3-14)."},
+    {
+        "name": "plans",
+        "description": "EHC plans: annual reviews, amendments, phase transfers and ceasing (regs 18-31).",
+    },
     {"name": "agencies", "description": "Advice requests sent to an agency and its advice (regs 6-8)."},
     {"name": "managers", "description": "Overdue steps, timeliness measures and exception approvals."},
     {"name": "operations", "description": "Service health."},
@@ -70,6 +74,6 @@ def create_app(
     app.state.temporal = client
     app.state.sessions = session_factory
     install_error_handlers(app)
-    for router in (cases.router, advice.router, manager.router, health.router):
+    for router in (cases.router, plans.router, advice.router, manager.router, health.router):
         app.include_router(router)
     return app

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from api.errors import Forbidden, Unauthenticated, Unavailable
+from api.errors import Forbidden, NotFound, Unauthenticated, Unavailable
 from db.models import Role
 from db.users import find_user_by_token
 from ehcp.settings import Settings
@@ -102,12 +102,30 @@ class RequireRoles:
         return user
 
 
+class StaffOnly:
+    """`RequireRoles` for a record that is no agency's business: an agency is told it does not exist (404),
+    as for any request not sent to it, so it cannot learn which cases exist. `unknown` is the 404's
+    message, formatted with the path parameters."""
+
+    def __init__(self, *roles: Role, unknown: str) -> None:
+        self.roles = RequireRoles(*roles)
+        self.unknown = unknown
+
+    async def __call__(self, user: CurrentUser, request: Request) -> Principal:
+        if user.role == "agency":
+            raise NotFound(self.unknown.format(**request.path_params))
+        return await self.roles(user)
+
+
 # Who may do what. Admins keep the service running: they read, but make no statutory decisions.
 CaseWorker = Annotated[Principal, Depends(RequireRoles("caseworker", "manager"))]
 CaseReader = Annotated[Principal, Depends(RequireRoles("caseworker", "manager", "admin"))]
 Manager = Annotated[Principal, Depends(RequireRoles("manager"))]
 DashboardReader = Annotated[Principal, Depends(RequireRoles("manager", "admin"))]
 AgencyUser = Annotated[Principal, Depends(RequireRoles("agency"))]
+PlanReader = Annotated[
+    Principal, Depends(StaffOnly("caseworker", "manager", "admin", unknown="no plan {case_id}"))
+]
 
 IdempotencyKey = Annotated[
     str,

@@ -19,14 +19,26 @@ from workflows.messages import (
     AdviceSpec,
     ApproveException,
     AssessmentState,
+    CeasePlan,
     ChildRecord,
     ClaimException,
     ConsultSchool,
     ContactRecord,
     DecideAssessment,
     DecideIssue,
+    DecideReview,
+    DecideToCease,
     ExceptionKind,
+    HoldReviewMeeting,
+    IssueAmendedPlan,
     IssueFinalPlan,
+    PlanState,
+    ProposeAmendments,
+    RecordAppeal,
+    RecordAppealOutcome,
+    RecordPhaseTransfer,
+    RecordReviewInvitations,
+    RecordReviewReport,
     RecordSchoolResponse,
     RequestSource,
     SchoolClosure,
@@ -53,8 +65,8 @@ class ErrorRead(BaseModel):
 _ERRORS = {
     401: "No bearer token, or an unknown one",
     403: "The caller's role may not do this",
-    404: "No such case or request (for an agency: none sent to it)",
-    409: "An illegal step for where the case stands, or a closed case",
+    404: "No such case, plan or request (for an agency: none sent to it)",
+    409: "An illegal step for where the case stands, or a closed case or ceased plan",
     422: "Input refused; `field` (or the validation error's `loc`) names what to fix",
     503: "The database or workflow service is not ready",
 }
@@ -269,6 +281,220 @@ class WithdrawalCreate(BaseModel):
         return Withdraw(actor=actor, **self.model_dump())
 
 
+# ---- plans ----
+
+
+class DeadlineRead(BaseModel):
+    """One deadline of a case as the read model holds it, of any review cycle (vocabulary.md)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    deadline: str
+    key: str = Field(description="The deadline's id (the year of a phase transfer...), or empty.")
+    from_event: str
+    from_date: date
+    due: date
+    practical_due: date
+    rule: str
+    statutory: bool
+    status: str
+    met_on: date | None
+
+
+class PlanRead(BaseModel):
+    """An EHC plan: the case's read-model row, the live state of the plan's current review cycle (absent
+    once Temporal's retention has passed), and the deadlines of every cycle from the read model."""
+
+    case_id: uuid.UUID
+    workflow_id: str
+    record: CaseSummary | None
+    state: PlanState | None
+    deadlines: list[DeadlineRead] = Field(description="Every cycle's deadlines, soonest due first.")
+
+
+class ReviewInvitationsCreate(BaseModel):
+    """Invitations to the review meeting and its advice were sent (reg 20(2)-(4)), 2 weeks before it."""
+
+    model_config = _examples({"sent_on": TODAY})
+    sent_on: date
+
+    def command(self, actor: Actor) -> RecordReviewInvitations:
+        return RecordReviewInvitations(actor=actor, **self.model_dump())
+
+
+class ReviewMeetingCreate(BaseModel):
+    """The annual review meeting was held (reg 20(5)), led by the school or setting or by the LA."""
+
+    model_config = _examples({"held_on": TODAY, "led_by": "school"})
+    held_on: date
+    led_by: Literal["school", "setting", "la"] = "school"
+
+    def command(self, actor: Actor) -> HoldReviewMeeting:
+        return HoldReviewMeeting(actor=actor, **self.model_dump())
+
+
+class ReviewReportCreate(BaseModel):
+    """The review report was circulated (reg 20(7)-(8)), within 2 weeks of the meeting."""
+
+    model_config = _examples({"sent_on": TODAY})
+    sent_on: date
+
+    def command(self, actor: Actor) -> RecordReviewReport:
+        return RecordReviewReport(actor=actor, **self.model_dump())
+
+
+class ReviewDecisionCreate(BaseModel):
+    """The LA's decision after the review (reg 20(10)): keep, amend (with the proposed amendments, Devon
+    [2022]) or cease (with reasons, reg 31)."""
+
+    model_config = _examples(
+        {"decided_on": TODAY, "outcome": "keep"},
+        {"decided_on": TODAY, "outcome": "amend", "method": "email"},
+        {"decided_on": TODAY, "outcome": "cease", "reasons": "Outcomes met; needs now met by the school."},
+    )
+    decided_on: date
+    outcome: Literal["keep", "amend", "cease"]
+    reasons: str = ""
+    method: ServiceMethod = "email"
+
+    def command(self, actor: Actor) -> DecideReview:
+        return DecideReview(actor=actor, **self.model_dump())
+
+
+class AmendmentsCreate(BaseModel):
+    """A notice of proposed amendments outside a review (reg 22(2)), served on the parent or young person."""
+
+    model_config = _examples({"served_on": TODAY, "reasons": "New OT advice.", "method": "post"})
+    served_on: date
+    reasons: str = ""
+    method: ServiceMethod = "email"
+
+    def command(self, actor: Actor) -> ProposeAmendments:
+        return ProposeAmendments(actor=actor, **self.model_dump())
+
+
+class AmendedPlanCreate(BaseModel):
+    """The amended plan was issued (reg 22(3)), after the 15 days for representations."""
+
+    model_config = _examples({"issued_on": TODAY, "school_named": "Northshire Academy"})
+    issued_on: date
+    school_named: str | None = None
+
+    def command(self, actor: Actor) -> IssueAmendedPlan:
+        return IssueAmendedPlan(actor=actor, **self.model_dump())
+
+
+class PhaseTransferCreate(BaseModel):
+    """The child changes phase in September of `year` (reg 18): `school` or `post16`."""
+
+    model_config = _examples({"kind": "school", "year": 2026, "recorded_on": TODAY})
+    kind: Literal["school", "post16"]
+    year: int = Field(ge=2000, le=2100)
+    recorded_on: date
+
+    def command(self, actor: Actor) -> RecordPhaseTransfer:
+        return RecordPhaseTransfer(actor=actor, **self.model_dump())
+
+
+class CeaseDecisionCreate(BaseModel):
+    """The LA decided to cease the plan (regs 29-31), with its reasons."""
+
+    model_config = _examples({"decided_on": TODAY, "reasons": "The young person has started university."})
+    decided_on: date
+    reasons: str
+
+    def command(self, actor: Actor) -> DecideToCease:
+        return DecideToCease(actor=actor, **self.model_dump())
+
+
+class AppealCreate(BaseModel):
+    """An appeal against the decision to cease reached the tribunal (CFA s.51(2)(e))."""
+
+    model_config = _examples({"lodged_on": TODAY})
+    lodged_on: date
+
+    def command(self, actor: Actor) -> RecordAppeal:
+        return RecordAppeal(actor=actor, **self.model_dump())
+
+
+class AppealOutcomeCreate(BaseModel):
+    """The tribunal decided the appeal against ceasing: `continue` (reg 44) or `dismissed`."""
+
+    model_config = _examples({"decided_on": TODAY, "outcome": "dismissed"})
+    decided_on: date
+    outcome: Literal["dismissed", "continue"]
+
+    def command(self, actor: Actor) -> RecordAppealOutcome:
+        return RecordAppealOutcome(actor=actor, **self.model_dump())
+
+
+class CessationCreate(BaseModel):
+    """The LA stopped maintaining the plan (reg 31), once no appeal is possible or pending."""
+
+    model_config = _examples({"ceased_on": TODAY, "reasons": "Appeal window closed without an appeal."})
+    ceased_on: date
+    reasons: str = ""
+
+    def command(self, actor: Actor) -> CeasePlan:
+        return CeasePlan(actor=actor, **self.model_dump())
+
+
+class PhaseTransferRead(BaseModel):
+    """One maintained plan whose child changes phase in September of the year asked about (reg 18)."""
+
+    case_id: uuid.UUID
+    caseworker_id: uuid.UUID | None
+    kind: Literal["school", "post16"]
+    source: Literal["recorded", "date_of_birth"] = Field(
+        description="A recorded `phase_transfer_review` deadline, or the child's date of birth."
+    )
+    year_group: int = Field(description="The year group from September (0 is Reception, 12 is Year 12).")
+    deadline: date = Field(description="Reviewed and amended by: 14 Feb (school) / 30 Mar (post-16).")
+    latest_review_meeting: date = Field(description="The deadline less 12 weeks (4-week decision + 8 weeks).")
+    invitations_by: date = Field(description="2 weeks before the latest review meeting (reg 20(2)).")
+    review_meeting_on: date | None = Field(description="The latest review meeting since 1 September before.")
+    review_decided_on: date | None = Field(description="The LA's decision on that meeting.")
+    settled: bool
+    settled_on: date | None
+    status: Literal["settled", "on_track", "at_risk", "overdue"]
+
+
+class PhaseTransferPage(BaseModel):
+    """The phase-transfer cohort of one year, soonest deadline first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2026,
+                    "as_of": "2025-11-12",
+                    "items": [
+                        {
+                            "case_id": "7d4f7f3a-93f4-5a7e-9f0e-1a2b3c4d5e6f",
+                            "caseworker_id": None,
+                            "kind": "school",
+                            "source": "date_of_birth",
+                            "year_group": 7,
+                            "deadline": "2026-02-14",
+                            "latest_review_meeting": "2025-11-22",
+                            "invitations_by": "2025-11-08",
+                            "review_meeting_on": None,
+                            "review_decided_on": None,
+                            "settled": False,
+                            "settled_on": None,
+                            "status": "at_risk",
+                        }
+                    ],
+                    "next_after": None,
+                }
+            ]
+        }
+    )
+    year: int
+    as_of: date
+    items: list[PhaseTransferRead]
+    next_after: str | None = Field(description="Pass as `after` for the next page; null on the last page.")
+
+
 # ---- agencies ----
 
 
@@ -379,8 +605,32 @@ class AgencyAdviceRead(BaseModel):
     outstanding: int
 
 
+class PlanMeasuresRead(BaseModel):
+    """The plan measures (statute.md §3, KPIs 6-8) over the deadlines due in the period: each counted
+    once met, or once past due unmet (a review never held counts as late); `within` met by its due date.
+    Annual reviews have no exceptions."""
+
+    model_config = ConfigDict(from_attributes=True)
+    due_from: date
+    due_to: date
+    as_of: date
+    reviews_decided_within_4_weeks: MeasureRead = Field(
+        description="The LA's decision within 4 weeks of the review meeting (reg 20(10); Devon [2022])."
+    )
+    reviews_within_12_months: MeasureRead = Field(
+        description="Reviewed within 12 months of the making or the last review (CFA s.44(1))."
+    )
+    amended_plans_within_8_weeks: MeasureRead = Field(
+        description="Amended plans within 8 weeks of the notice of proposed amendments (reg 22(3))."
+    )
+    phase_transfers_by_deadline: MeasureRead = Field(
+        description="Phase transfers reviewed and amended by their deadline (reg 18: 14 Feb / 30 Mar)."
+    )
+
+
 class KpisRead(BaseModel):
-    """SEN2-style measures for the requests received in a period (statute.md §3)."""
+    """SEN2-style measures for the requests received in a period, and the plan measures for the
+    deadlines due in it (statute.md §3)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -403,6 +653,15 @@ class KpisRead(BaseModel):
                         "excluding_exceptions": {"within": 38, "total": 52, "percent": 73.1},
                     },
                     "advice_by_agency": [],
+                    "plans": {
+                        "due_from": "2025-01-01",
+                        "due_to": "2025-03-31",
+                        "as_of": "2025-06-02",
+                        "reviews_decided_within_4_weeks": {"within": 51, "total": 100, "percent": 51.0},
+                        "reviews_within_12_months": {"within": 180, "total": 200, "percent": 90.0},
+                        "amended_plans_within_8_weeks": {"within": 30, "total": 40, "percent": 75.0},
+                        "phase_transfers_by_deadline": {"within": 70, "total": 80, "percent": 87.5},
+                    },
                 }
             ]
         }
@@ -415,6 +674,7 @@ class KpisRead(BaseModel):
     not_to_issue_within_16_weeks: MeasurePair
     issued_within_20_weeks: MeasurePair
     advice_by_agency: list[AgencyAdviceRead]
+    plans: PlanMeasuresRead
 
 
 class HealthRead(BaseModel):

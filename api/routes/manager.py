@@ -59,7 +59,12 @@ async def get_overdue(
         "For the requests received in the period (both days included): decisions whether to assess within "
         "6 weeks (reg 5(1)), decisions not to issue within 16 weeks (reg 10(1)) and final plans within "
         "20 weeks (reg 13(2)), each including and excluding exceptions (reg 10(4)), and advice returned "
-        "within 6 weeks by agency (reg 8(1)), as DfE SEN2 counts them. Roles: manager, admin."
+        "within 6 weeks by agency (reg 8(1)), as DfE SEN2 counts them. Under `plans`, for the deadlines "
+        "due in the period: review decisions within 4 weeks of the meeting (reg 20(10)), reviews within "
+        "12 months (CFA s.44(1)), amended plans within 8 weeks of the notice (reg 22(3)) and phase "
+        "transfers by their deadline (reg 18: 14 Feb / 30 Mar by default), each counted once met or past "
+        "due (today in England). "
+        "Roles: manager, admin."
     ),
     responses=error_responses(401, 403, 422),
 )
@@ -72,5 +77,9 @@ async def get_kpis(
     received_to: date,
 ) -> KpisRead:
     return await measures(
-        session=session, la_code=settings.la_code, received_from=received_from, received_to=received_to
+        session=session,
+        la_code=settings.la_code,
+        received_from=received_from,
+        received_to=received_to,
+        as_of=today_in_england(),
     )

@@ -18,10 +18,11 @@ from api.schemas import (
     MeasureRead,
     OverduePage,
     OverdueStepRead,
+    PlanMeasuresRead,
 )
 from db.deadlines import list_overdue_steps
 from db.errors import InvalidCursor
-from db.kpis import Measure, kpis
+from db.kpis import Measure, kpis, plan_kpis
 
 
 async def overdue(
@@ -60,12 +61,16 @@ def _read(measure: Measure) -> MeasureRead:
 
 
 async def measures(
-    *, session: AsyncSession, la_code: str, received_from: date, received_to: date
+    *, session: AsyncSession, la_code: str, received_from: date, received_to: date, as_of: date
 ) -> KpisRead:
-    """The 6-, 16- and 20-week measures, including and excluding exceptions, and advice by agency."""
+    """The 6-, 16- and 20-week measures, including and excluding exceptions, and advice by agency; and
+    the plan measures over the deadlines due in the same period, as of `as_of`."""
     if received_to < received_from:
         raise Unprocessable("received_to: is before received_from", field="received_to")
     found = await kpis(session=session, la_code=la_code, received_from=received_from, received_to=received_to)
+    plans = await plan_kpis(
+        session=session, la_code=la_code, due_from=received_from, due_to=received_to, as_of=as_of
+    )
     return KpisRead(
         la_code=la_code,
         received_from=received_from,
@@ -92,4 +97,13 @@ async def measures(
             )
             for a in found.advice_by_agency
         ],
+        plans=PlanMeasuresRead(
+            due_from=plans.due_from,
+            due_to=plans.due_to,
+            as_of=plans.as_of,
+            reviews_decided_within_4_weeks=_read(plans.reviews_decided_within_4_weeks),
+            reviews_within_12_months=_read(plans.reviews_within_12_months),
+            amended_plans_within_8_weeks=_read(plans.amended_plans_within_8_weeks),
+            phase_transfers_by_deadline=_read(plans.phase_transfers_by_deadline),
+        ),
     )

@@ -1,18 +1,21 @@
 """Commands and queries on case workflows, with Temporal's failures turned into the API's errors.
 
 The API names workflows and updates by string (it may import only `workflows.messages`): the names are
-those of workflows/assessment.py and workflows/advice.py.
+those of workflows/assessment.py, workflows/advice.py and workflows/plan.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
-    WorkflowExecutionStatus,
+    WorkflowFailureError,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
@@ -23,7 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, Conflict, NotFound, TimedOut, Unavailable, refusal
-from workflows.messages import AssessmentStart, AssessmentState
+from workflows.messages import AssessmentStart, AssessmentState, PlanState
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -40,12 +43,33 @@ def advice_workflow_id(case_id: object, advice_id: str) -> str:
     return f"advice-{case_id}-{advice_id}"
 
 
+def plan_workflow_id(case_id: object) -> str:
+    return f"plan-{case_id}"
+
+
 class Missing:
     """What to say when a workflow is unknown (404) or has completed (409)."""
 
     def __init__(self, *, unknown: str, closed: str) -> None:
         self.unknown = unknown
         self.closed = closed
+
+    async def closed_detail(self, handle: WorkflowHandle[Any, Any]) -> str:
+        """What to say of the completed workflow behind `handle`."""
+        return self.closed
+
+
+class PlanMissing(Missing):
+    """A plan's workflow completes when the plan ceases: say when, from its result."""
+
+    async def closed_detail(self, handle: WorkflowHandle[Any, Any]) -> str:
+        try:
+            state = PlanState.model_validate(await handle.result())
+        except (WorkflowFailureError, RPCError, ValidationError):
+            return self.closed
+        if state.ceased_on is None:
+            return self.closed
+        return f"the plan ceased on {state.ceased_on}; no further steps can be taken"
 
 
 def case_missing(case_id: object) -> Missing:
@@ -55,16 +79,28 @@ def case_missing(case_id: object) -> Missing:
     )
 
 
-async def _missing_or_closed(handle: WorkflowHandle[Any, Any], missing: Missing) -> ApiError:
+def plan_missing(case_id: object) -> Missing:
+    return PlanMissing(
+        unknown=f"no plan {case_id}",
+        closed=f"the plan of case {case_id} is closed: no further steps can be taken on it",
+    )
+
+
+async def _missing_or_closed(client: Client, handle: WorkflowHandle[Any, Any], missing: Missing) -> ApiError:
     """Temporal answers NOT_FOUND both for an unknown workflow and for an update on a completed one."""
+    # The raw description: its status is all that is needed, and decoding the search attributes fails on
+    # a datetime attribute unset by the workflow (the time-skipping test server keeps it as null).
+    request = DescribeWorkflowExecutionRequest(
+        namespace=client.namespace, execution=WorkflowExecution(workflow_id=handle.id)
+    )
     try:
-        described = await handle.describe()
+        described = await client.workflow_service.describe_workflow_execution(request)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return NotFound(missing.unknown)
         raise
-    if described.status != WorkflowExecutionStatus.RUNNING:
-        return Conflict(missing.closed)
+    if described.workflow_execution_info.status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING:
+        return Conflict(await missing.closed_detail(handle))
     return Unavailable("the case could not take the command just now; retry with the same Idempotency-Key")
 
 
@@ -83,13 +119,17 @@ async def run_update(
     try:
         result: T = await handle.execute_update(update, command, id=update_id, result_type=result_type)
     except WorkflowUpdateFailedError as error:
-        raise refusal(error.cause) from error
+        answer = refusal(error.cause)
+        if type(answer) is ApiError:  # not a refusal: the workflow may have completed under the update
+            closed = await _missing_or_closed(client, handle, missing)
+            answer = closed if isinstance(closed, Conflict) else answer
+        raise answer from error
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
         raise TimedOut("the case did not answer in time; retry with the same Idempotency-Key") from error
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
-        raise await _missing_or_closed(handle, missing) from error
+        raise await _missing_or_closed(client, handle, missing) from error
     return result
 
 
@@ -136,9 +176,15 @@ async def start_case(
 
 async def query_state(*, client: Client, workflow_id: str, missing: Missing) -> AssessmentState | None:
     """The live state of an assessment; None when Temporal no longer holds the workflow."""
+    return await query_workflow(client=client, workflow_id=workflow_id, result_type=AssessmentState)
+
+
+async def query_workflow(*, client: Client, workflow_id: str, result_type: type[T]) -> T | None:
+    """A workflow's `state` query (of its latest run, closed or not); None when Temporal no longer holds
+    the workflow."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        state: AssessmentState = await handle.query(STATE_QUERY, result_type=AssessmentState)
+        state: T = await handle.query(STATE_QUERY, result_type=result_type)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return None

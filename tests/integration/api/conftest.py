@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -27,6 +28,7 @@ from db.cases import CaseProjection, project_case
 from db.children import create_child
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
+from db.models import AuditEntry
 from db.users import create_user
 from ehcp.settings import Settings
 from ehcp.temporal import data_converter, register_search_attributes
@@ -192,10 +194,12 @@ async def project(
     deadlines: list[Deadline] | None = None,
     agencies: dict[str, uuid.UUID] | None = None,
     la_code: str = LA_CODE,
+    date_of_birth: date = date(2015, 3, 1),
+    final_issued_on: date | None = None,
 ) -> uuid.UUID:
     """Write a case into the read model as the workflow's activities would (the lane's fakes do not)."""
     child = await create_child(
-        session=session, given_name="Ada", family_name="Example", date_of_birth=date(2015, 3, 1)
+        session=session, given_name="Ada", family_name="Example", date_of_birth=date_of_birth
     )
     case_id = case_id or uuid.uuid4()
     await project_case(
@@ -209,6 +213,7 @@ async def project(
             request_source="parent",
             stage=stage,
             caseworker_id=caseworker_id,
+            final_issued_on=final_issued_on,
         ),
         deadlines=deadlines or [],
         agency_by_advice_id=agencies or {},
@@ -232,3 +237,14 @@ async def record_sent_advice(
             received_by_body_on=on,
             due_on=on,
         )
+
+
+async def audited_actions(sessions: async_sessionmaker[AsyncSession], case_id: str) -> dict[str, int]:
+    """How many times each action was audited on a case."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(AuditEntry.action, func.count().label("n"))
+            .where(AuditEntry.case_id == uuid.UUID(case_id))
+            .group_by(AuditEntry.action)
+        )
+        return {row.action: row.n for row in rows.all()}

@@ -6,12 +6,9 @@ import uuid
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import AuditEntry
-
-from .conftest import People, Temporal, advice_for, new_request, project
+from .conftest import People, Temporal, advice_for, audited_actions, new_request, project
 
 
 async def open_case(
@@ -113,15 +110,7 @@ async def test_a_decision_then_the_same_decision_again_is_an_illegal_step(
         "detail": f"the decision whether to assess was already made on {today}",
         "field": None,
     }
-    async with sessions() as session:
-        actions = (
-            await session.execute(
-                select(AuditEntry.action, func.count())
-                .where(AuditEntry.case_id == uuid.UUID(case_id))
-                .group_by(AuditEntry.action)
-            )
-        ).all()
-    assert dict(actions) == {
+    assert await audited_actions(sessions, case_id) == {
         "command.acknowledge_request": 1,
         "command.decide_assessment": 1,
         "command.decide_assessment.refused": 1,

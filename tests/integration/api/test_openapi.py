@@ -7,20 +7,20 @@ import re
 from fastapi.routing import APIRoute
 
 from api.app import create_app
-from api.routes import advice, cases, health, manager
+from api.routes import advice, cases, health, manager, plans
 from ehcp.settings import Settings
 
 LAW = re.compile(r"\bregs? \d|\bs\.\d|Regulations 2014")
-AUDIENCES = {"caseworkers", "agencies", "managers", "operations"}
+AUDIENCES = {"caseworkers", "plans", "agencies", "managers", "operations"}
 
 
 def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     app = create_app(Settings(_env_file=None))
     document = app.openapi()
-    routers = (cases.router, advice.router, manager.router, health.router)
+    routers = (cases.router, plans.router, advice.router, manager.router, health.router)
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
-    assert len(routes) == 18
-    assert len(document["paths"]) == 18
+    assert len(routes) == 31
+    assert len(document["paths"]) == 31
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -29,9 +29,12 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
             assert operation["tags"], route.path
             assert set(operation["tags"]) <= AUDIENCES, route.path
             assert "200" in operation["responses"] or "201" in operation["responses"], route.path
-    command = document["paths"]["/api/cases/{case_id}/decision-to-assess"]["post"]
-    assert any(p["name"] == "Idempotency-Key" and p["required"] for p in command["parameters"])
+    for path in ("/api/cases/{case_id}/decision-to-assess", "/api/plans/{case_id}/review-decisions"):
+        command = document["paths"][path]["post"]
+        assert any(p["name"] == "Idempotency-Key" and p["required"] for p in command["parameters"]), path
+    assert document["paths"]["/api/plans/{case_id}/review-decisions"]["post"]["tags"] == ["plans"]
+    assert document["paths"]["/api/phase-transfers"]["get"]["tags"] == ["plans"]
     schemas = document["components"]["schemas"]
-    assert schemas["DecisionToAssessCreate"]["examples"]
-    assert schemas["CaseCreate"]["examples"]
+    for name in ("DecisionToAssessCreate", "CaseCreate", "ReviewDecisionCreate", "PhaseTransferPage"):
+        assert schemas[name]["examples"], name
     assert "ApiToken" in document["components"]["securitySchemes"]

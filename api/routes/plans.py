@@ -1,0 +1,212 @@
+"""Plans' routes: each step of an EHC plan's life (CFA s.44-45; regs 18-31), the plan as it stands, and
+the phase-transfer cohort planner (reg 18; docs/phase-transfers.md).
+
+Each command is one update of the plan's workflow (`plan-<case id>`), with the caller's Idempotency-Key
+as its id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CaseReader, PlanReader, SessionDep, SettingsDep, TemporalDep
+from api.routes.commands import CaseId, Command, add_command_routes
+from api.schemas import (
+    AmendedPlanCreate,
+    AmendmentsCreate,
+    AppealCreate,
+    AppealOutcomeCreate,
+    CeaseDecisionCreate,
+    CessationCreate,
+    PhaseTransferCreate,
+    PhaseTransferPage,
+    PlanRead,
+    ReviewDecisionCreate,
+    ReviewInvitationsCreate,
+    ReviewMeetingCreate,
+    ReviewReportCreate,
+    error_responses,
+)
+from api.services.clock import today_in_england
+from api.services.plans import get_plan, phase_transfer_cohort, run_plan_command
+from statute.conventions import Conventions
+
+router = APIRouter(prefix="/api", tags=["plans"])
+
+ROLES = " Roles: caseworker, manager."
+
+# Each is one update of the plan's workflow (workflows/plan.py), named after it in OpenAPI.
+PLAN_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "review-invitations",
+        "record_review_invitations",
+        ReviewInvitationsCreate,
+        "Record the review meeting's invitations",
+        "Invitations to the annual review meeting, with the advice and information gathered, went to the "
+        "parent or young person, the school, the LA's SEN and social care officers and health (reg "
+        "20(2)-(4)): at least 2 weeks before the meeting." + ROLES,
+    ),
+    Command(
+        "review-meetings",
+        "hold_review_meeting",
+        ReviewMeetingCreate,
+        "Record the annual review meeting",
+        "The annual review meeting was held (CFA s.44(1); reg 20(5)-(6)), led by the school or setting "
+        "(reg 20(1)) or by the LA (reg 21): the report is due within 2 weeks and the LA's decision within "
+        "4 weeks of it (reg 20(7), (10)). Refused while an earlier meeting awaits its decision." + ROLES,
+    ),
+    Command(
+        "review-reports",
+        "record_review_report",
+        ReviewReportCreate,
+        "Record the review report",
+        "The report of the review meeting, with its recommendations and any disagreement, was circulated "
+        "to everyone invited (reg 20(7)-(8)), within 2 weeks of the meeting." + ROLES,
+    ),
+    Command(
+        "review-decisions",
+        "decide_review",
+        ReviewDecisionCreate,
+        "Decide after the annual review",
+        "The LA's decision after the review, within 4 weeks of the meeting (reg 20(10)): `keep` the plan; "
+        "`amend` it, the notice of proposed amendments going with the decision (R (L, M, P) v Devon CC "
+        "[2022]; reg 22(2)) and the amended plan due 8 weeks later (reg 22(3)); or `cease` it, with "
+        "reasons and a notice of appeal rights (reg 31; CFA s.51(2)(e)). The next 12-month review period "
+        "starts (CFA s.44(1))." + ROLES,
+    ),
+    Command(
+        "amendments",
+        "propose_amendments",
+        AmendmentsCreate,
+        "Propose amendments outside a review",
+        "A notice of proposed amendments, with the plan and the evidence, was served on the parent or "
+        "young person (reg 22(2)): their 15 days for representations begin (reg 22(2)(c)) and the amended "
+        "plan is due within 8 weeks (reg 22(3)). Refused while earlier amendments await their amended "
+        "plan." + ROLES,
+    ),
+    Command(
+        "amended-plans",
+        "issue_amended_plan",
+        AmendedPlanCreate,
+        "Issue the amended plan",
+        "The amended plan was issued to the parent or young person, the named school and the "
+        "commissioning body (reg 22(3), within 8 weeks of the notice), once the 15 days for "
+        "representations (reg 22(2)(c)) have passed." + ROLES,
+    ),
+    Command(
+        "phase-transfers",
+        "record_phase_transfer",
+        PhaseTransferCreate,
+        "Record a phase transfer",
+        "The child changes phase in September of `year` (reg 18): the plan must be reviewed and, where "
+        "necessary, amended before 15 February (`school`) or 31 March (`post16`) of that year. Recorded "
+        "within the 12 months before it; a recorded transfer wins over the cohort planner's guess from "
+        "the date of birth." + ROLES,
+    ),
+    Command(
+        "cease-decisions",
+        "decide_to_cease",
+        CeaseDecisionCreate,
+        "Decide to cease the plan",
+        "The LA decided to cease the plan (CFA s.45; regs 29-31) after informing and consulting the "
+        "parent or young person and the school, giving its reasons; the notice carries appeal and "
+        "mediation rights (reg 31(3); CFA s.51(2)(e)) and the plan stays maintained while an appeal is "
+        "possible." + ROLES,
+    ),
+    Command(
+        "appeals",
+        "record_appeal",
+        AppealCreate,
+        "Record an appeal against ceasing",
+        "An appeal against the decision to cease reached the First-tier Tribunal in time (CFA s.51(2)(e); "
+        "HESC Rules r.20): the plan stays maintained until it is decided (CFA s.45)." + ROLES,
+    ),
+    Command(
+        "appeal-outcomes",
+        "record_appeal_outcome",
+        AppealOutcomeCreate,
+        "Record the tribunal's decision",
+        "The tribunal decided the appeal against ceasing: `continue` orders the plan maintained and the "
+        "decision to cease falls (reg 44); `dismissed` lets the LA cease it (reg 44(2)(a))." + ROLES,
+    ),
+    Command(
+        "cessation",
+        "cease_plan",
+        CessationCreate,
+        "Cease the plan",
+        "The LA stops maintaining the plan (CFA s.45; reg 31) once no appeal against the decision to "
+        "cease is possible or pending. The plan's workflow ends: every later step is refused with 409."
+        + ROLES,
+    ),
+)
+
+add_command_routes(
+    router,
+    PLAN_COMMANDS,
+    under="/plans/{case_id}",
+    run=run_plan_command,
+    response_model=PlanRead,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+)
+
+
+@router.get(
+    "/plans/{case_id}",
+    response_model=PlanRead,
+    summary="Read one plan and the deadlines of all its review cycles",
+    description=(
+        "The plan's read-model row; the live state of its current review cycle (stage, events, and that "
+        "cycle's deadlines: the review within 12 months (CFA s.44(1)), invitations, report and decision "
+        "(reg 20), the amended plan (reg 22(3)), a phase transfer (reg 18), an appeal against ceasing); "
+        "and the deadlines of every cycle from the read model, soonest due first. 404 for a case with no "
+        "plan, and for an agency. Roles: caseworker, manager, admin."
+    ),
+    responses=error_responses(401, 403, 404, 422, 503),
+)
+async def read_plan(
+    *, case_id: CaseId, user: PlanReader, session: SessionDep, client: TemporalDep
+) -> PlanRead:
+    return await get_plan(session=session, client=client, case_id=case_id)
+
+
+@router.get(
+    "/phase-transfers",
+    response_model=PhaseTransferPage,
+    summary="Plan the phase transfers of a year",
+    description=(
+        "Every maintained plan whose child changes phase in September of `year` (by default the next "
+        "September's, in England's date), which reg 18 requires reviewed and, where necessary, amended "
+        "before 15 February (`school`: into Reception, Year 3 or Year 7) or 31 March (`post16`: into "
+        "Year 12) of that year; the deadline is 14 Feb / 30 Mar under the default strict reading. A plan "
+        "is in the cohort by its child's date of birth (born 1 September Y to 31 August Y+1: Reception in "
+        "September Y+5) or by a recorded `phase_transfer_review` deadline due that year, which wins. "
+        "Working back (R (L, M, P) v Devon CC [2022]): the latest feasible review meeting is 12 weeks "
+        "before the deadline (the 4-week decision, reg 20(10), and the 8-week amended plan, reg 22(3)), "
+        "its invitations 2 weeks before that (reg 20(2)). A review since 1 September of the year before "
+        "settles the transfer once it keeps the plan or its amended plan is issued. `status`: `settled`; "
+        "`overdue` (deadline passed unsettled); `at_risk` (no meeting held and the invitations date has "
+        "passed, or the latest feasible meeting has passed without a decision); else `on_track`. Soonest "
+        "deadline first; pass `next_after` back as `after`. Roles: caseworker, manager, admin."
+    ),
+    responses=error_responses(401, 403, 422),
+)
+async def get_phase_transfers(
+    *,
+    user: CaseReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100, examples=[2026])] = None,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PhaseTransferPage:
+    return await phase_transfer_cohort(
+        session=session,
+        la_code=settings.la_code,
+        year=year,
+        today=today_in_england(),
+        conventions=Conventions().with_overrides(settings.statute_conventions),
+        after=after,
+        limit=limit,
+    )

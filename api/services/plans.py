@@ -1,0 +1,125 @@
+"""Caseworkers' and managers' work on EHC plans: each step of the review cycle, amendments, phase
+transfers and ceasing as one update of the plan's workflow (CFA s.44-45; regs 18-31), the plan as it
+stands, and the phase-transfer cohort of a year (reg 18).
+
+The plan's workflow holds only its current review cycle; the read model (`deadlines`) holds every
+cycle's deadlines, so a plan is read from both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from api.errors import NotFound, Unprocessable
+from api.schemas import CaseSummary, DeadlineRead, PhaseTransferPage, PhaseTransferRead, PlanRead
+from api.services.commands import CommandRunner
+from api.services.temporal import Missing, plan_missing, plan_workflow_id, query_workflow
+from db.cases import get_case, list_case_deadlines
+from db.errors import InvalidCursor
+from db.plans import TransferPlan, list_transfer_plans
+from statute.conventions import Conventions
+from statute.phases import (
+    invitations_by,
+    kind_due_on,
+    latest_review_meeting,
+    next_transfer_year,
+    transfer_status,
+    year_group,
+)
+from workflows.messages import PlanState
+
+
+async def read_plan(*, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:
+    row = await get_case(session=session, case_id=case_id)
+    deadlines = await list_case_deadlines(session=session, case_id=case_id)
+    return PlanRead(
+        case_id=case_id,
+        workflow_id=plan_workflow_id(case_id),
+        record=CaseSummary.model_validate(row) if row is not None else None,
+        state=state,
+        deadlines=[DeadlineRead.model_validate(d) for d in deadlines],
+    )
+
+
+class PlanCommandRunner(CommandRunner[PlanState, PlanRead]):
+    """A caseworker's or manager's command on a plan (CFA s.44-45; regs 18-31)."""
+
+    result_type = PlanState
+
+    def workflow_id(self, case_id: uuid.UUID) -> str:
+        return plan_workflow_id(case_id)
+
+    def missing(self, case_id: uuid.UUID) -> Missing:
+        return plan_missing(case_id)
+
+    async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: PlanState) -> PlanRead:
+        return await read_plan(session=session, case_id=case_id, state=state)
+
+
+run_plan_command = PlanCommandRunner()
+
+
+async def get_plan(*, session: AsyncSession, client: Client, case_id: uuid.UUID) -> PlanRead:
+    """The plan's live state and every cycle's deadlines; 404 unless the workflow or the read model
+    knows a plan (a final plan issued) for the case."""
+    state = await query_workflow(client=client, workflow_id=plan_workflow_id(case_id), result_type=PlanState)
+    found = await read_plan(session=session, case_id=case_id, state=state)
+    if found.state is None and (found.record is None or found.record.final_issued_on is None):
+        raise NotFound(f"no plan {case_id}")
+    return found
+
+
+def _transfer_read(plan: TransferPlan, *, year: int, today: date) -> PhaseTransferRead:
+    meeting = latest_review_meeting(plan.due)
+    return PhaseTransferRead(
+        case_id=plan.case_id,
+        caseworker_id=plan.caseworker_id,
+        kind=kind_due_on(plan.due),
+        source="recorded" if plan.recorded else "date_of_birth",
+        year_group=year_group(plan.date_of_birth, year),
+        deadline=plan.due,
+        latest_review_meeting=meeting,
+        invitations_by=invitations_by(meeting),
+        review_meeting_on=plan.meeting_on,
+        review_decided_on=plan.decided_on,
+        settled=plan.settled_on is not None,
+        settled_on=plan.settled_on,
+        status=transfer_status(
+            due=plan.due,
+            today=today,
+            meeting_on=plan.meeting_on,
+            decided_on=plan.decided_on,
+            settled_on=plan.settled_on,
+        ),
+    )
+
+
+async def phase_transfer_cohort(
+    *,
+    session: AsyncSession,
+    la_code: str,
+    year: int | None,
+    today: date,
+    conventions: Conventions,
+    after: str | None,
+    limit: int,
+) -> PhaseTransferPage:
+    """The maintained plans whose child changes phase in September of `year` (by default the next
+    September's), soonest deadline first, each with where its reg 18 review stands on `today`."""
+    year = year if year is not None else next_transfer_year(today)
+    try:
+        page = await list_transfer_plans(
+            session=session, la_code=la_code, year=year, conventions=conventions, after=after, limit=limit
+        )
+    except InvalidCursor:
+        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+    return PhaseTransferPage(
+        year=year,
+        as_of=today,
+        items=[_transfer_read(plan, year=year, today=today) for plan in page.plans],
+        next_after=page.next_after,
+    )
