@@ -302,7 +302,8 @@ class DeadlineRead(BaseModel):
 
 class PlanRead(BaseModel):
     """An EHC plan: the case's read-model row, the live state of the plan's current review cycle (absent
-    once Temporal's retention has passed), and the deadlines of every cycle from the read model."""
+    once Temporal's retention has passed), and the deadlines of every cycle from the read model (those
+    from the plan's making on)."""
 
     case_id: uuid.UUID
     workflow_id: str

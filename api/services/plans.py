@@ -34,14 +34,17 @@ from workflows.messages import PlanState
 
 
 async def read_plan(*, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:
+    """The case's row, the plan's live state, and the deadlines of every review cycle: those the read
+    model holds from the plan's making on (the assessment's own stay on the case)."""
     row = await get_case(session=session, case_id=case_id)
+    made = state.made_on if state is not None else row.final_issued_on if row is not None else None
     deadlines = await list_case_deadlines(session=session, case_id=case_id)
     return PlanRead(
         case_id=case_id,
         workflow_id=plan_workflow_id(case_id),
         record=CaseSummary.model_validate(row) if row is not None else None,
         state=state,
-        deadlines=[DeadlineRead.model_validate(d) for d in deadlines],
+        deadlines=[DeadlineRead.model_validate(d) for d in deadlines if made is None or d.from_date >= made],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from api.app import create_app
 from api.routes import advice, cases, health, manager, plans
@@ -38,3 +39,15 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     for name in ("DecisionToAssessCreate", "CaseCreate", "ReviewDecisionCreate", "PhaseTransferPage"):
         assert schemas[name]["examples"], name
     assert "ApiToken" in document["components"]["securitySchemes"]
+
+
+def test_every_command_body_example_is_a_valid_body() -> None:
+    bodies = [command.body for command in (*cases.CASE_COMMANDS, *plans.PLAN_COMMANDS)]
+    assert len(bodies) == 19
+    for body in bodies:
+        assert isinstance(body, type)
+        assert issubclass(body, BaseModel)
+        examples = body.model_json_schema()["examples"]
+        assert examples, body
+        for example in examples:
+            body.model_validate(example)

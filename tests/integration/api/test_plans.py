@@ -334,8 +334,8 @@ async def test_a_plan_reads_with_its_live_state_and_every_cycles_deadlines(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     case_id, today = await start_plan(temporal, settings)
-    made = today - timedelta(days=400)
-    async with sessions() as session:  # the read model as the plan's runs left it: an earlier cycle too
+    made, reviewed = today - timedelta(days=300), today - timedelta(days=10)
+    async with sessions() as session:  # the read model as the case's runs left it: an earlier cycle too
         await project(
             session,
             case_id=uuid.UUID(case_id),
@@ -343,8 +343,11 @@ async def test_a_plan_reads_with_its_live_state_and_every_cycles_deadlines(
             stage="plan_maintained",
             final_issued_on=made,
             deadlines=[
-                a_deadline("review_due", made + timedelta(days=364), from_date=made, met_on=today),
-                a_deadline("review_due", today + timedelta(days=364), from_date=today),
+                a_deadline(
+                    "final_plan", made, from_date=made - timedelta(weeks=20), met_on=made
+                ),  # assessment
+                a_deadline("review_due", made + timedelta(days=364), from_date=made, met_on=reviewed),
+                a_deadline("review_due", reviewed + timedelta(days=364), from_date=reviewed),
             ],
         )
         await session.commit()
@@ -354,8 +357,8 @@ async def test_a_plan_reads_with_its_live_state_and_every_cycles_deadlines(
     assert plan["record"]["final_issued_on"] == made.isoformat()
     assert plan["state"]["cycle"] == 1
     assert [(d["deadline"], d["from_date"], d["met_on"]) for d in plan["deadlines"]] == [
-        ("review_due", made.isoformat(), today.isoformat()),
-        ("review_due", today.isoformat(), None),
+        ("review_due", made.isoformat(), reviewed.isoformat()),
+        ("review_due", reviewed.isoformat(), None),
     ]
     assert "given_name" not in response.text  # no personal data leaves through a plan read
 
