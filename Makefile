@@ -46,6 +46,7 @@ bench: setup
 	@$(BIN)/python bench/overdue_list.py
 	@$(BIN)/python bench/pathways.py
 	@$(BIN)/python bench/api_latency.py
+	@$(BIN)/python bench/plan_history.py
 
 replay-record: setup
 	@$(BIN)/python -m tests.replay.record

@@ -53,8 +53,9 @@ def key_of(d: DeadlineView) -> str:
 
 
 def is_pending(d: DeadlineView) -> bool:
-    """Not met and not excepted: something still must happen."""
-    return d.deadline not in WINDOWS and d.status in ("open", "overdue")
+    """Not met and not excepted: something still must happen. A deadline met late keeps the status
+    `overdue` (it was missed), but nothing more is owed on it."""
+    return d.deadline not in WINDOWS and d.met_on is None and d.status in ("open", "overdue")
 
 
 def today() -> date:

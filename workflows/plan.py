@@ -221,6 +221,12 @@ class PlanWorkflow(CaseCommands):
     @hold_review_meeting.validator
     def _check_hold_review_meeting(self, cmd: HoldReviewMeeting) -> None:
         self._check_step(cmd, cmd.held_on, "held_on")
+        decided = self._last("plan_reviewed")
+        if decided is not None and cmd.held_on < decided.date:
+            raise refuse(
+                f"held_on: {cmd.held_on} is before the last review decision, on {decided.date}",
+                "InvalidInput",
+            )
         waiting = self._undecided_meeting()
         if waiting is not None:
             raise refuse(
