@@ -205,6 +205,10 @@ class CaseCommands:
             yield
             self._flush()
             self._rearm = True
+            self._applied()
+
+    def _applied(self) -> None:
+        """A command was applied (a hook: the plan remembers its update ids across runs)."""
 
     def _later(self, work: Coroutine[Any, Any, object] | None) -> None:
         """Start a side effect without waiting for it; `_drain` waits for all of them."""

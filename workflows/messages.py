@@ -369,6 +369,7 @@ class PlanStart(Model):
     cycle: int = 1  # the review cycle this run serves: 1 from the plan's making, then one per review
     cycle_from: date | None = None  # the anchor's date: this run owns the deadlines starting on or after it
     appeal_concluded_on: date | None = None  # an appeal against ceasing was decided without an order
+    applied: list[str] = []  # the latest commands' update ids: a retry after continue-as-new is answered
 
 
 class PlanCommand(Model):

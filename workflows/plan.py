@@ -61,6 +61,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Representations on proposed amendments: at least 15 days beginning with the day served (reg 22(2)(c)).
 REPRESENTATIONS = timedelta(days=15)
+# How many of the latest commands' update ids a run carries to the next (retries come within minutes).
+APPLIED_KEPT = 20
 # The events that open a review cycle: its review is due 12 months later (CFA s.44(1)).
 ANCHORS = ("final_issued", "plan_reviewed")
 
@@ -87,6 +89,10 @@ class PlanWorkflow(CaseCommands):
         self._stage = Stage.PLAN_CEASED if self._last("plan_ceased") else Stage.PLAN_MAINTAINED
         self._ready = False
         self._continue_as_new_suggested = False
+        # The update ids of the latest commands, carried across runs: a command retried with the same
+        # Idempotency-Key after its run continued as new (a review decision opens the next cycle) is
+        # answered, not refused and not applied twice.
+        self._applied_ids = list(start.applied)
 
     # ---- the life of the plan ----
 
@@ -150,6 +156,7 @@ class PlanWorkflow(CaseCommands):
                 "cycle": self._start.cycle + (1 if anchor is not None else 0),
                 "cycle_from": cycle_from,
                 "appeal_concluded_on": self._appeal_concluded_on,
+                "applied": self._applied_ids,
             }
         )
 
@@ -198,12 +205,16 @@ class PlanWorkflow(CaseCommands):
     async def record_review_invitations(self, cmd: RecordReviewInvitations) -> PlanState:
         """Invitations and advice circulated for the review meeting (reg 20(2)-(4))."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_record_review_invitations(cmd)
             await self._happened("review_invitations_sent", cmd.sent_on)
             return self.state()
 
     @record_review_invitations.validator
     def _check_record_review_invitations(self, cmd: RecordReviewInvitations) -> None:
+        if self._repeated():
+            return
         self._check_step(cmd, cmd.sent_on, "sent_on")
         sent = self._last("review_invitations_sent")
         if sent is not None and self._after(sent, "review_meeting"):
@@ -213,6 +224,8 @@ class PlanWorkflow(CaseCommands):
     async def hold_review_meeting(self, cmd: HoldReviewMeeting) -> PlanState:
         """The review meeting was held (reg 20(5)); the report is due in 2 weeks, the decision in 4."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_hold_review_meeting(cmd)
             await self._happened("review_meeting", cmd.held_on)
             self._record("review_meeting", cmd.led_by, cmd.held_on, cmd.actor, "")
@@ -220,6 +233,8 @@ class PlanWorkflow(CaseCommands):
 
     @hold_review_meeting.validator
     def _check_hold_review_meeting(self, cmd: HoldReviewMeeting) -> None:
+        if self._repeated():
+            return
         self._check_step(cmd, cmd.held_on, "held_on")
         decided = self._last("plan_reviewed")
         if decided is not None and cmd.held_on < decided.date:
@@ -237,12 +252,16 @@ class PlanWorkflow(CaseCommands):
     async def record_review_report(self, cmd: RecordReviewReport) -> PlanState:
         """The review report was circulated (reg 20(7)-(8))."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_record_review_report(cmd)
             await self._happened("review_report_sent", cmd.sent_on)
             return self.state()
 
     @record_review_report.validator
     def _check_record_review_report(self, cmd: RecordReviewReport) -> None:
+        if self._repeated():
+            return
         meeting = self._check_step(cmd, cmd.sent_on, "sent_on", after="review_meeting")
         report = self._last("review_report_sent")
         if report is not None and report.date >= meeting.date:
@@ -253,6 +272,8 @@ class PlanWorkflow(CaseCommands):
         """The LA's decision after the review (reg 20(10)): keep, amend (with the proposed amendments,
         Devon [2022]) or cease (a decision notice with appeal rights). It opens the next review cycle."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_decide_review(cmd)
             on = cmd.decided_on
             self._events.append(StatuteEvent(event="plan_reviewed", date=on, outcome=cmd.outcome))
@@ -268,6 +289,8 @@ class PlanWorkflow(CaseCommands):
 
     @decide_review.validator
     def _check_decide_review(self, cmd: DecideReview) -> None:
+        if self._repeated():
+            return
         meeting = self._check_step(cmd, cmd.decided_on, "decided_on", after="review_meeting")
         if self._undecided_meeting() is None:
             decided = self._last("plan_reviewed")
@@ -287,6 +310,8 @@ class PlanWorkflow(CaseCommands):
         """A notice of proposed amendments outside a review (reg 22(2)); the amended plan is due in
         8 weeks (reg 22(3))."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_propose_amendments(cmd)
             self._record("amendment_proposed", "amend", cmd.served_on, cmd.actor, cmd.reasons)
             await self._amendments_proposed(cmd.served_on, cmd.method)
@@ -294,6 +319,8 @@ class PlanWorkflow(CaseCommands):
 
     @propose_amendments.validator
     def _check_propose_amendments(self, cmd: ProposeAmendments) -> None:
+        if self._repeated():
+            return
         self._check_step(cmd, cmd.served_on, "served_on")
         self._check_no_pending_amendment()
 
@@ -301,6 +328,8 @@ class PlanWorkflow(CaseCommands):
     async def issue_amended_plan(self, cmd: IssueAmendedPlan) -> PlanState:
         """The amended plan, once the 15 days for representations have passed (reg 22(2)(c), (3))."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_issue_amended_plan(cmd)
             await self._happened("amended_plan_issued", cmd.issued_on)
             detail = {"school_named": cmd.school_named} if cmd.school_named else {}
@@ -310,6 +339,8 @@ class PlanWorkflow(CaseCommands):
 
     @issue_amended_plan.validator
     def _check_issue_amended_plan(self, cmd: IssueAmendedPlan) -> None:
+        if self._repeated():
+            return
         notice = self._check_step(cmd, cmd.issued_on, "issued_on", after="amendment_notice_sent")
         if not self._after(notice, "amended_plan_issued"):
             raise refuse("no amendments are proposed: serve a notice of proposed amendments first (reg 22)")
@@ -325,6 +356,8 @@ class PlanWorkflow(CaseCommands):
         """The child changes phase next September: the plan must be reviewed and amended by 15 February
         (school) or 31 March (post-16) of that year (reg 18)."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_record_phase_transfer(cmd)
             self._events.append(
                 StatuteEvent(event="phase_transfer", date=cmd.recorded_on, kind=cmd.kind, year=cmd.year)
@@ -334,6 +367,8 @@ class PlanWorkflow(CaseCommands):
 
     @record_phase_transfer.validator
     def _check_record_phase_transfer(self, cmd: RecordPhaseTransfer) -> None:
+        if self._repeated():
+            return
         self._check_step(cmd, cmd.recorded_on, "recorded_on")
         if not cmd.recorded_on.year <= cmd.year <= cmd.recorded_on.year + 1:
             raise refuse(
@@ -350,6 +385,8 @@ class PlanWorkflow(CaseCommands):
     async def decide_to_cease(self, cmd: DecideToCease) -> PlanState:
         """The LA decided to cease the plan (reg 30); the notice carries appeal and mediation rights."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_decide_to_cease(cmd)
             self._record("decision_to_cease", "cease", cmd.decided_on, cmd.actor, cmd.reasons)
             await self._cease_decided(cmd.decided_on)
@@ -357,6 +394,8 @@ class PlanWorkflow(CaseCommands):
 
     @decide_to_cease.validator
     def _check_decide_to_cease(self, cmd: DecideToCease) -> None:
+        if self._repeated():
+            return
         self._check_step(cmd, cmd.decided_on, "decided_on")
         self._check_not_ceasing()
         if not cmd.reasons.strip():
@@ -366,12 +405,16 @@ class PlanWorkflow(CaseCommands):
     async def record_appeal(self, cmd: RecordAppeal) -> PlanState:
         """An appeal against the decision to cease reached the tribunal: the plan stays maintained."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_record_appeal(cmd)
             await self._happened("appeal_lodged", cmd.lodged_on)
             return self.state()
 
     @record_appeal.validator
     def _check_record_appeal(self, cmd: RecordAppeal) -> None:
+        if self._repeated():
+            return
         notice = self._check_step(cmd, cmd.lodged_on, "lodged_on", after="decision_notice_sent")
         if not self._after(notice, "appeal_lodged"):
             raise refuse(f"an appeal against the decision of {notice.date} is already recorded")
@@ -387,6 +430,8 @@ class PlanWorkflow(CaseCommands):
         """The tribunal decided: `continue` orders the plan maintained (reg 44, the decision to cease is
         gone); `dismissed` lets the LA cease it."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_record_appeal_outcome(cmd)
             self._record("appeal_outcome", cmd.outcome, cmd.decided_on, cmd.actor, "")
             if cmd.outcome == "continue":
@@ -400,6 +445,8 @@ class PlanWorkflow(CaseCommands):
 
     @record_appeal_outcome.validator
     def _check_record_appeal_outcome(self, cmd: RecordAppealOutcome) -> None:
+        if self._repeated():
+            return
         lodged = self._check_step(cmd, cmd.decided_on, "decided_on", after="appeal_lodged")
         if self._appeal_pending() is None:
             raise refuse(f"the appeal lodged on {lodged.date} was already decided")
@@ -408,6 +455,8 @@ class PlanWorkflow(CaseCommands):
     async def cease_plan(self, cmd: CeasePlan) -> PlanState:
         """The LA stops maintaining the plan (reg 31): only once no appeal is possible or pending."""
         async with self._command():
+            if self._repeated():
+                return self.state()
             self._check_cease_plan(cmd)
             self._stage = Stage.PLAN_CEASED
             await self._happened("plan_ceased", cmd.ceased_on)
@@ -417,6 +466,8 @@ class PlanWorkflow(CaseCommands):
 
     @cease_plan.validator
     def _check_cease_plan(self, cmd: CeasePlan) -> None:
+        if self._repeated():
+            return
         notice = self._check_step(cmd, cmd.ceased_on, "ceased_on", after="decision_notice_sent")
         if self._ceasing() is None:
             raise refuse("the plan can only cease after a decision to cease: decide to cease first (reg 30)")
@@ -514,6 +565,16 @@ class PlanWorkflow(CaseCommands):
         ceasing = self._ceasing()
         if ceasing is not None:
             raise refuse(f"the LA already decided to cease the plan on {ceasing.date}")
+
+    def _repeated(self) -> bool:
+        """This update's id was applied already, in this run or an earlier one."""
+        info = workflow.current_update_info()
+        return info is not None and info.id in self._applied_ids
+
+    def _applied(self) -> None:
+        info = workflow.current_update_info()
+        if info is not None and info.id not in self._applied_ids:
+            self._applied_ids = [*self._applied_ids, info.id][-APPLIED_KEPT:]
 
     def _suggested(self) -> bool:
         """Temporal suggested continue-as-new. Latched: only the activation that starts a workflow task

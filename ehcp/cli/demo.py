@@ -1,4 +1,6 @@
-"""Demo data for `ehcp run`: agencies, users with tokens, and cases at every stage, some already late.
+"""Demo data for `ehcp run`: agencies, users with tokens, and cases at every stage, some already late,
+and plans through their reviews: one due for review soon, one amended at its last review, one whose review
+is overdue, one transferring to secondary school next September.
 
 Cases are created as the API creates them (update-with-start, one workflow per request) with dates in
 the past, so their statutory clocks have run: the late ones are breached on the first run and their
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,9 +36,15 @@ from workflows.messages import (
     ContactRecord,
     DecideAssessment,
     DecideIssue,
+    DecideReview,
+    HoldReviewMeeting,
+    IssueAmendedPlan,
+    IssueFinalPlan,
+    RecordPhaseTransfer,
     ServeDraft,
     SubmitAdvice,
 )
+from workflows.plan import PlanWorkflow
 
 DEMO = uuid.UUID("5e1d0000-0000-4000-8000-000000000000")
 AGENCIES: dict[str, tuple[str, AgencyKind]] = {
@@ -57,7 +66,31 @@ CASES: list[tuple[str, int, dict[str, int]]] = [
     ("refused", 5, {"refuse": 1}),
     ("draft-served", 16, {"assess": 12, "answer:all": 7, "issue": 5, "draft": 0}),
     ("final-plan-overdue", 23, {"assess": 18, "answer:all": 13, "issue": 10, "draft": 6}),
+    # Plans: "final" issues the plan; then its reviews ("meeting", "review:<outcome>", "amended").
+    ("plan-review-soon", 66, {"assess": 61, "answer:all": 56, "issue": 53, "draft": 51, "final": 47}),
+    (
+        "plan-amended",
+        118,
+        {
+            "assess": 113,
+            "answer:all": 108,
+            "issue": 105,
+            "draft": 103,
+            "final": 99,
+            "meeting": 53,
+            "review:amend": 50,
+            "amended": 46,
+        },
+    ),
+    ("plan-review-overdue", 77, {"assess": 72, "answer:all": 67, "issue": 64, "draft": 62, "final": 58}),
+    (
+        "plan-phase-transfer",
+        40,
+        {"assess": 35, "answer:all": 30, "issue": 27, "draft": 25, "final": 21, "transfer": 2},
+    ),
 ]
+# Year 6 this academic year: moves to secondary school next September (reg 18: reviewed by 15 February).
+DATES_OF_BIRTH = {"plan-phase-transfer": date(2015, 10, 1)}
 
 
 async def seed_demo(settings: Settings, client: Client, var: Path) -> dict[str, str]:
@@ -148,8 +181,8 @@ async def _seed_case(
         child=ChildRecord(
             given_name="Demo",
             family_name=name.replace("-", " ").title(),
-            date_of_birth=date(2016, 9, 1),
-            year_group=5,
+            date_of_birth=DATES_OF_BIRTH.get(name, date(2016, 9, 1)),
+            year_group=6 if name in DATES_OF_BIRTH else 5,
         ),
         contacts=[
             ContactRecord(
@@ -224,4 +257,53 @@ async def _seed_case(
             AssessmentWorkflow.serve_draft,
             ServeDraft(actor=caseworker, served_on=week("draft")),
             id=f"demo-{name}-draft",
+        )
+    if "final" not in steps:
+        return
+    await handle.execute_update(
+        AssessmentWorkflow.issue_final_plan,
+        IssueFinalPlan(actor=caseworker, issued_on=week("final")),
+        id=f"demo-{name}-final",
+    )
+    await _seed_plan(client, name=name, case_id=case_id, steps=steps, week=week, caseworker=caseworker)
+
+
+async def _seed_plan(
+    client: Client,
+    *,
+    name: str,
+    case_id: uuid.UUID,
+    steps: dict[str, int],
+    week: Callable[[str], date],
+    caseworker: Actor,
+) -> None:
+    """The plan's reviews so far, through its own workflow (it starts as the final plan is issued)."""
+    await wait_for_workflow(client, f"plan-{case_id}")
+    plan = client.get_workflow_handle_for(PlanWorkflow.run, f"plan-{case_id}")
+    if "meeting" in steps:
+        await plan.execute_update(
+            PlanWorkflow.hold_review_meeting,
+            HoldReviewMeeting(actor=caseworker, held_on=week("meeting")),
+            id=f"demo-{name}-meeting",
+        )
+    for outcome in ("keep", "amend"):
+        if f"review:{outcome}" in steps:
+            await plan.execute_update(
+                PlanWorkflow.decide_review,
+                DecideReview(actor=caseworker, decided_on=week(f"review:{outcome}"), outcome=outcome),
+                id=f"demo-{name}-review",
+            )
+    if "amended" in steps:
+        await plan.execute_update(
+            PlanWorkflow.issue_amended_plan,
+            IssueAmendedPlan(actor=caseworker, issued_on=week("amended")),
+            id=f"demo-{name}-amended",
+        )
+    if "transfer" in steps:
+        on = week("transfer")
+        september = on.year + 1 if on.month >= 9 else on.year
+        await plan.execute_update(
+            PlanWorkflow.record_phase_transfer,
+            RecordPhaseTransfer(actor=caseworker, kind="school", year=september, recorded_on=on),
+            id=f"demo-{name}-transfer",
         )

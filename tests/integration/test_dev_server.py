@@ -212,23 +212,20 @@ async def test_a_request_through_the_api_on_the_dev_server(
 
 
 async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, tmp_path: Path) -> None:
-    """What `make run` shows a person: demo cases received weeks ago, the late ones on the overdue list."""
+    """What `make run` shows a person: demo cases received weeks ago, the late ones on the overdue list,
+    and plans through their reviews."""
+    import uuid as uuid_module
+
+    from db.cases import list_case_deadlines
     from db.deadlines import list_overdue_steps
-    from ehcp.cli.demo import seed_demo
+    from ehcp.cli.demo import DEMO, seed_demo
 
     var = tmp_path / "var"
     var.mkdir()
-    with (tmp_path / "temporal.log").open("wb") as log:  # its own server: the demo's case ids are fixed
-        port = _free_port()
-        server = subprocess.Popen(
-            [*dev_server_command(tmp_path, port=port, ui_port=_free_port()), "--headless"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with running_dev_server(tmp_path) as address:  # its own server: the demo's case ids are fixed
         settings = Settings(
             _env_file=None,
-            temporal_address=f"127.0.0.1:{port}",
+            temporal_address=address,
             database_url=database.url,
             task_queue=f"tq-{uuid.uuid4()}",
             outbox_dir=str(var / "outbox"),
@@ -238,15 +235,30 @@ async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, t
             tokens = await seed_demo(settings, client, var)
             assert set(tokens) >= {"demo-caseworker", "demo-manager", "demo-health"}
             late: set[str] = set()
+            expected = {"decision_to_assess", "advice", "final_plan", "review_due"}
             for _ in range(100):
                 async with database.sessions() as session:
                     page = await list_overdue_steps(session=session, as_of=today_in_england(), limit=100)
                 late = {step.deadline for step in page.steps}
-                if {"decision_to_assess", "advice", "final_plan"} <= late:
+                if expected <= late:
                     break
                 await asyncio.sleep(0.2)
-            assert {"decision_to_assess", "advice", "final_plan"} <= late
+            assert expected <= late
             assert await seed_demo(settings, client, var) == tokens  # a second run seeds nothing
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+
+            # The amended plan: its first cycle's rows stay (review met, amended plan met), the second
+            # cycle's review is open.
+            amended = uuid_module.uuid5(DEMO, "plan-amended")
+            rows: list[tuple[str, bool]] = []
+            for _ in range(100):
+                async with database.sessions() as session:
+                    found = await list_case_deadlines(session=session, case_id=amended)
+                rows = [
+                    (r.deadline, r.met_on is not None)
+                    for r in found
+                    if r.deadline in ("review_due", "amended_plan")
+                ]
+                if len(rows) == 3:
+                    break
+                await asyncio.sleep(0.2)
+            assert sorted(rows) == [("amended_plan", True), ("review_due", False), ("review_due", True)]

@@ -97,6 +97,7 @@ async def annual_review(
     return await handle.execute_update(
         PlanWorkflow.decide_review,
         DecideReview(actor=CASEWORKER, decided_on=meeting + 3 * WEEK, outcome=outcome, reasons=reasons),
+        id=f"review-{(await handle.query(PlanWorkflow.state)).cycle}",
     )
 
 
@@ -139,6 +140,14 @@ async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness
     assert deadline(decided, "review_due", made).met_on == on
     assert deadline(decided, "amended_plan").due == on + 8 * WEEK
     state = await next_cycle(h, decided)
+    # The decision retried with the same Idempotency-Key reaches the next cycle's run: answered, not
+    # refused, not applied again.
+    decisions = len(h.fakes.decisions)
+    retry = DecideReview(actor=CASEWORKER, decided_on=on, outcome="amend")
+    again = await handle.execute_update(PlanWorkflow.decide_review, retry, id="review-1")
+    assert again.run_id == state.run_id
+    assert [e.event for e in again.events] == ["plan_reviewed", "amendment_notice_sent"]
+    assert len(h.fakes.decisions) == decisions
     assert state.cycle_from == on
     assert [(e.event, e.date) for e in state.events] == [("plan_reviewed", on), ("amendment_notice_sent", on)]
     assert deadline(state, "amended_plan").due == on + 8 * WEEK
