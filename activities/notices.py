@@ -96,6 +96,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "On {on} the local authority decided to cease to maintain the EHC plan (regs 29-31). The plan stays "
         "in place while you can appeal, and until any appeal is decided (CFA s.45).",
     ),
+    "decision_refuse_reassess": (
+        "Decision not to reassess, case {case}",
+        "On {on} the local authority decided not to carry out a re-assessment of the child's or young "
+        "person's education, health and care needs (reg 25).",
+    ),
+    "plan_transferred": (
+        "EHC plan transferred to the new local authority, case {case}",
+        "On {on} the EHC plan was transferred to the local authority you are moving to (reg 15). That "
+        "authority must tell you within 6 weeks whether it will review or reassess the plan.",
+    ),
     "plan_ceased": (
         "EHC plan ceased, case {case}",
         "The local authority stopped maintaining the EHC plan on {on}, after the time to appeal its decision "

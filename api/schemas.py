@@ -22,10 +22,12 @@ from workflows.messages import (
     CeasePlan,
     ChildRecord,
     ClaimException,
+    ConcedeAppeal,
     ConsultSchool,
     ContactRecord,
     DecideAssessment,
     DecideIssue,
+    DecideReassessment,
     DecideReview,
     DecideToCease,
     ExceptionKind,
@@ -36,14 +38,19 @@ from workflows.messages import (
     ProposeAmendments,
     RecordAppeal,
     RecordAppealOutcome,
+    RecordMediation,
+    RecordMove,
     RecordPhaseTransfer,
     RecordReviewInvitations,
     RecordReviewReport,
     RecordSchoolResponse,
+    RecordTransferInformed,
+    RequestReassessment,
     RequestSource,
     SchoolClosure,
     ServeDraft,
     ServiceMethod,
+    TransferPlanOut,
     Withdraw,
 )
 
@@ -418,14 +425,99 @@ class AppealCreate(BaseModel):
 
 
 class AppealOutcomeCreate(BaseModel):
-    """The tribunal decided the appeal against ceasing: `continue` (reg 44) or `dismissed`."""
+    """The tribunal decided the appeal: `continue` or `amend` (reg 44 orders), or `dismissed`."""
 
     model_config = _examples({"decided_on": TODAY, "outcome": "dismissed"})
     decided_on: date
-    outcome: Literal["dismissed", "continue"]
+    outcome: Literal["dismissed", "continue", "amend"]
 
     def command(self, actor: Actor) -> RecordAppealOutcome:
         return RecordAppealOutcome(actor=actor, **self.model_dump())
+
+
+class AppealConcessionCreate(BaseModel):
+    """The LA does not oppose an appeal on the plan's content or the school named (reg 45)."""
+
+    model_config = _examples({"conceded_on": TODAY, "appeal": "content"})
+    conceded_on: date
+    appeal: Literal["content", "school"]
+
+    def command(self, actor: Actor) -> ConcedeAppeal:
+        return ConcedeAppeal(actor=actor, **self.model_dump())
+
+
+class MediationCreate(BaseModel):
+    """A step of mediation on the latest appealable decision (CFA s.53-55; regs 33-39)."""
+
+    model_config = _examples(
+        {"on": TODAY, "step": "adviser_contacted", "wants_mediation": True},
+        {"on": TODAY, "step": "certificate_issued"},
+    )
+    on: date
+    step: Literal["adviser_contacted", "held", "not_arranged", "certificate_issued"]
+    wants_mediation: bool | None = None
+
+    def command(self, actor: Actor) -> RecordMediation:
+        return RecordMediation(actor=actor, **self.model_dump())
+
+
+class ReassessmentRequestCreate(BaseModel):
+    """A request to reassess the child's or young person's needs (CFA s.44(2); reg 24)."""
+
+    model_config = _examples({"requested_on": TODAY, "requested_by": "parent"})
+    requested_on: date
+    requested_by: Literal["parent", "young_person", "school", "la"] = "parent"
+
+    def command(self, actor: Actor) -> RequestReassessment:
+        return RequestReassessment(actor=actor, **self.model_dump())
+
+
+class ReassessmentDecisionCreate(BaseModel):
+    """Whether to reassess (reg 25): a refusal gives reasons and carries appeal rights."""
+
+    model_config = _examples(
+        {"decided_on": TODAY, "outcome": "reassess"},
+        {"decided_on": TODAY, "outcome": "refuse", "reasons": "No change in needs since the last review."},
+    )
+    decided_on: date
+    outcome: Literal["reassess", "refuse"]
+    reasons: str = Field(default="", max_length=5000)
+
+    def command(self, actor: Actor) -> DecideReassessment:
+        return DecideReassessment(actor=actor, **self.model_dump())
+
+
+class MoveCreate(BaseModel):
+    """The family is moving to another LA (reg 15(1))."""
+
+    model_config = _examples({"aware_on": TODAY, "move_on": "2025-04-14", "to_la": "Southshire"})
+    aware_on: date
+    move_on: date
+    to_la: str = Field(min_length=1, max_length=100)
+
+    def command(self, actor: Actor) -> RecordMove:
+        return RecordMove(actor=actor, **self.model_dump())
+
+
+class TransferOutCreate(BaseModel):
+    """The plan was transferred to the new LA (reg 15(2))."""
+
+    model_config = _examples({"transferred_on": TODAY})
+    transferred_on: date
+
+    def command(self, actor: Actor) -> TransferPlanOut:
+        return TransferPlanOut(actor=actor, **self.model_dump())
+
+
+class TransferInformedCreate(BaseModel):
+    """For a plan transferred in: the parent was told whether it will be reviewed or reassessed
+    (reg 15(4))."""
+
+    model_config = _examples({"informed_on": TODAY})
+    informed_on: date
+
+    def command(self, actor: Actor) -> RecordTransferInformed:
+        return RecordTransferInformed(actor=actor, **self.model_dump())
 
 
 class CessationCreate(BaseModel):

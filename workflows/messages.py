@@ -59,6 +59,7 @@ class Stage(StrEnum):
     CLOSED = "closed"
     PLAN_MAINTAINED = "plan_maintained"
     PLAN_CEASED = "plan_ceased"
+    PLAN_TRANSFERRED = "plan_transferred"  # to another LA (reg 15): this LA maintains it no longer
 
 
 # ---- Facts carried by the workflow ----
@@ -370,6 +371,9 @@ class PlanStart(Model):
     cycle_from: date | None = None  # the anchor's date: this run owns the deadlines starting on or after it
     appeal_concluded_on: date | None = None  # an appeal against ceasing was decided without an order
     applied: list[str] = []  # the latest commands' update ids: a retry after continue-as-new is answered
+    # A plan transferred in from another LA (reg 15): the case to record first. `events` then hold the
+    # plan's making (as the old LA made it) and the transfer.
+    arriving: CaseRecord | None = None
 
 
 class PlanCommand(Model):
@@ -450,10 +454,69 @@ class RecordAppeal(PlanCommand):
 
 class RecordAppealOutcome(PlanCommand):
     """Update `record_appeal_outcome`: the tribunal decided. `continue` orders the plan maintained
-    (reg 44); `dismissed` lets the LA cease it."""
+    (reg 44); `amend` orders it amended (reg 44(2)(d): within 5 weeks); `dismissed` upholds the LA."""
 
     decided_on: date
-    outcome: Literal["dismissed", "continue"]
+    outcome: Literal["dismissed", "continue", "amend"]
+
+
+class ConcedeAppeal(PlanCommand):
+    """Update `concede_appeal`: the LA does not oppose an appeal on the plan's content or school (reg 45):
+    the amended plan is due within 5 weeks (content) or 2 weeks (the school only)."""
+
+    conceded_on: date
+    appeal: Literal["content", "school"]
+
+
+class RecordMediation(PlanCommand):
+    """Update `record_mediation`: a step of mediation on the latest appealable decision (CFA s.53-55;
+    regs 33-39): the parent contacted the mediation adviser (and whether they want mediation), the
+    mediation was held or could not be arranged, the certificate was issued (the appeal deadline may then
+    move, HESC r.20)."""
+
+    on: date
+    step: Literal["adviser_contacted", "held", "not_arranged", "certificate_issued"]
+    wants_mediation: bool | None = None
+
+
+class RequestReassessment(PlanCommand):
+    """Update `request_reassessment`: a request to reassess the child's needs (CFA s.44(2); reg 24):
+    the LA decides within 15 days (reg 25)."""
+
+    requested_on: date
+    requested_by: Literal["parent", "young_person", "school", "la"] = "parent"
+
+
+class DecideReassessment(PlanCommand):
+    """Update `decide_reassessment`: whether to reassess (reg 25). On `reassess`, the amended plan is due
+    within 14 weeks (reg 27); a refusal is a decision notice with appeal rights."""
+
+    decided_on: date
+    outcome: Literal["reassess", "refuse"]
+    reasons: str = ""
+
+
+class RecordMove(PlanCommand):
+    """Update `record_move`: the LA learned the family is moving to another LA (reg 15(1)): the plan must
+    be transferred by the move, or within 15 working days if it learned less than 15 working days before."""
+
+    aware_on: date
+    move_on: date
+    to_la: str = Field(min_length=1, max_length=100)
+
+
+class TransferPlanOut(PlanCommand):
+    """Update `transfer_plan_out`: the plan was transferred to the new LA (reg 15(2)); this LA maintains it
+    no longer, and the plan's workflow here ends."""
+
+    transferred_on: date
+
+
+class RecordTransferInformed(PlanCommand):
+    """Update `record_transfer_informed`: for a plan transferred in, the parent was told within 6 weeks
+    whether it will be reassessed or reviewed (reg 15(4))."""
+
+    informed_on: date
 
 
 class CeasePlan(PlanCommand):

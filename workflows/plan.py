@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         is_pending,
         key_of,
         refuse,
+        run_activity,
         run_local,
         wait_until,
     )
@@ -38,7 +39,9 @@ with workflow.unsafe.imports_passed_through():
         ActivityName,
         CaseProjection,
         CeasePlan,
+        ConcedeAppeal,
         DeadlineView,
+        DecideReassessment,
         DecideReview,
         DecideToCease,
         HoldReviewMeeting,
@@ -50,19 +53,26 @@ with workflow.unsafe.imports_passed_through():
         Recipient,
         RecordAppeal,
         RecordAppealOutcome,
+        RecordMediation,
+        RecordMove,
         RecordPhaseTransfer,
         RecordReviewInvitations,
         RecordReviewReport,
+        RecordTransferInformed,
+        RequestReassessment,
         Stage,
         StatuteEvent,
         TimelineRequest,
         TimelineResult,
+        TransferPlanOut,
     )
 
 # Representations on proposed amendments: at least 15 days beginning with the day served (reg 22(2)(c)).
 REPRESENTATIONS = timedelta(days=15)
 # How many of the latest commands' update ids a run carries to the next (retries come within minutes).
 APPLIED_KEPT = 20
+# A plan transferred to another LA: these are that LA's duties (reg 15(4)-(5)), not this one's.
+NEW_LA_DEADLINES = frozenset({"transfer_inform", "transfer_review"})
 # The events that open a review cycle: its review is due 12 months later (CFA s.44(1)).
 ANCHORS = ("final_issued", "plan_reviewed")
 
@@ -86,7 +96,13 @@ class PlanWorkflow(CaseCommands):
             escalated=set(start.escalated),
         )
         self._appeal_concluded_on = start.appeal_concluded_on
-        self._stage = Stage.PLAN_CEASED if self._last("plan_ceased") else Stage.PLAN_MAINTAINED
+        self._stage = Stage.PLAN_MAINTAINED
+        if self._last("plan_ceased"):
+            self._stage = Stage.PLAN_CEASED
+        # A transfer out (after a move was recorded) ends the plan here; one in has no move before it.
+        moved, aware = self._last("transferred"), self._last("transfer_aware")
+        if moved is not None and aware is not None and moved.date >= aware.date:
+            self._stage = Stage.PLAN_TRANSFERRED
         self._ready = False
         self._continue_as_new_suggested = False
         # The update ids of the latest commands, carried across runs: a command retried with the same
@@ -98,23 +114,25 @@ class PlanWorkflow(CaseCommands):
 
     @workflow.run
     async def run(self, start: PlanStart) -> PlanState:
+        if start.arriving is not None:  # a plan transferred in: its case is recorded before anything else
+            await run_activity(ActivityName.RECORD_CASE, start.arriving)
         async with self._lock:
             await self._refresh()
             await self._act_on_deadlines()
             self._flush()
             self._ready = True
-        while not self._ceased():
+        while not self._ended():
             assert self._timeline is not None
             if self._next_cycle() is not None or self._suggested():
                 break
             wake = self._watch.next_wake(self._owned(self._timeline.deadlines))
             await wait_until(
                 wake,
-                lambda: self._rearm or self._ceased() or self._suggested(),
+                lambda: self._rearm or self._ended() or self._suggested(),
             )
             async with self._lock:
                 self._rearm = False
-                if wake is not None and workflow.now() >= wake and not self._ceased():
+                if wake is not None and workflow.now() >= wake and not self._ended():
                     await self._refresh()
                     await self._act_on_deadlines()
                     self._flush()
@@ -123,7 +141,7 @@ class PlanWorkflow(CaseCommands):
             await self._drain()
             if workflow.all_handlers_finished():
                 break
-        if self._ceased():
+        if self._ended():
             return self.state()
         workflow.continue_as_new(self._next_start())
 
@@ -157,6 +175,7 @@ class PlanWorkflow(CaseCommands):
                 "cycle_from": cycle_from,
                 "appeal_concluded_on": self._appeal_concluded_on,
                 "applied": self._applied_ids,
+                "arriving": None,  # recorded by the first run
             }
         )
 
@@ -169,7 +188,11 @@ class PlanWorkflow(CaseCommands):
             TimelineResult,
         )
         deadlines = self._owned(self._timeline.deadlines)
-        ceased = self._last("plan_ceased")
+        if self._stage is Stage.PLAN_TRANSFERRED:  # what follows a transfer is the new LA's to do
+            deadlines = [d for d in deadlines if d.deadline not in NEW_LA_DEADLINES]
+        ended = self._last("plan_ceased") or (
+            self._last("transferred") if self._stage is Stage.PLAN_TRANSFERRED else None
+        )
         prepared = self._publisher.prepare(
             CaseProjection(
                 case_id=start.case_id,
@@ -181,7 +204,7 @@ class PlanWorkflow(CaseCommands):
                 agency_by_advice_id=start.agency_by_advice_id,
                 caseworker_id=start.caseworker_id,
                 final_issued_on=start.made_on,
-                closed_on=ceased.date if ceased else None,
+                closed_on=ended.date if ended else None,
                 replace_from=self._cycle_from,
             )
         )
@@ -341,6 +364,10 @@ class PlanWorkflow(CaseCommands):
     def _check_issue_amended_plan(self, cmd: IssueAmendedPlan) -> None:
         if self._repeated():
             return
+        ordered = self._tribunal_amendment()
+        if ordered is not None:  # the tribunal's amendments: no representations window (reg 44, 45)
+            self._check_step(cmd, cmd.issued_on, "issued_on", after=ordered.event)
+            return
         notice = self._check_step(cmd, cmd.issued_on, "issued_on", after="amendment_notice_sent")
         if not self._after(notice, "amended_plan_issued"):
             raise refuse("no amendments are proposed: serve a notice of proposed amendments first (reg 22)")
@@ -434,12 +461,12 @@ class PlanWorkflow(CaseCommands):
                 return self.state()
             self._check_record_appeal_outcome(cmd)
             self._record("appeal_outcome", cmd.outcome, cmd.decided_on, cmd.actor, "")
-            if cmd.outcome == "continue":
-                self._events.append(
-                    StatuteEvent(event="tribunal_order", date=cmd.decided_on, order="continue")
-                )
-            else:
+            if cmd.outcome == "dismissed":
                 self._appeal_concluded_on = cmd.decided_on
+            else:
+                self._events.append(
+                    StatuteEvent(event="tribunal_order", date=cmd.decided_on, order=cmd.outcome)
+                )
             await self._refresh()
             return self.state()
 
@@ -450,6 +477,175 @@ class PlanWorkflow(CaseCommands):
         lodged = self._check_step(cmd, cmd.decided_on, "decided_on", after="appeal_lodged")
         if self._appeal_pending() is None:
             raise refuse(f"the appeal lodged on {lodged.date} was already decided")
+
+    @workflow.update
+    async def concede_appeal(self, cmd: ConcedeAppeal) -> PlanState:
+        """The LA does not oppose the appeal (reg 45): the amended plan is due within 5 weeks (content) or
+        2 weeks (the school only)."""
+        async with self._command():
+            if self._repeated():
+                return self.state()
+            self._check_concede_appeal(cmd)
+            self._record("appeal_conceded", cmd.appeal, cmd.conceded_on, cmd.actor, "")
+            await self._happened("appeal_unopposed", cmd.conceded_on, appeal=cmd.appeal)
+            return self.state()
+
+    @concede_appeal.validator
+    def _check_concede_appeal(self, cmd: ConcedeAppeal) -> None:
+        if self._repeated():
+            return
+        lodged = self._check_step(cmd, cmd.conceded_on, "conceded_on", after="appeal_lodged")
+        if self._appeal_pending() is None:
+            raise refuse(f"the appeal lodged on {lodged.date} was already decided")
+
+    @workflow.update
+    async def record_mediation(self, cmd: RecordMediation) -> PlanState:
+        """A step of mediation on the latest appealable decision (CFA s.53-55; regs 33-39)."""
+        async with self._command():
+            if self._repeated():
+                return self.state()
+            self._check_record_mediation(cmd)
+            if cmd.step == "adviser_contacted":
+                await self._happened(
+                    "mediation_adviser_contacted", cmd.on, wants_mediation=bool(cmd.wants_mediation)
+                )
+            elif cmd.step == "held":
+                await self._happened("mediation_held", cmd.on)
+            elif cmd.step == "not_arranged":
+                await self._happened("mediation_not_arranged", cmd.on)
+            else:
+                await self._happened("mediation_certificate_issued", cmd.on)
+            return self.state()
+
+    @record_mediation.validator
+    def _check_record_mediation(self, cmd: RecordMediation) -> None:
+        if self._repeated():
+            return
+        notice = self._check_step(cmd, cmd.on, "on", after="decision_notice_sent")
+        contact = self._last("mediation_adviser_contacted")
+        contacted = contact if contact is not None and contact.date >= notice.date else None
+        if cmd.step == "adviser_contacted":
+            if cmd.wants_mediation is None:
+                raise refuse("wants_mediation: say whether the parent wants mediation", "InvalidInput")
+            if contacted is not None:
+                raise refuse(f"the mediation adviser was already contacted on {contacted.date}")
+            return
+        if contacted is None:
+            raise refuse(f"the mediation adviser has not been contacted about the decision of {notice.date}")
+        self._check_date(cmd.on, "on", not_before=contacted.date)
+        if cmd.step in ("held", "not_arranged") and not getattr(contacted, "wants_mediation", False):
+            raise refuse("the parent did not want mediation: record the certificate instead")
+
+    # ---- reassessment (CFA s.44(2); regs 24-28) ----
+
+    @workflow.update
+    async def request_reassessment(self, cmd: RequestReassessment) -> PlanState:
+        """A request to reassess: the LA decides within 15 days (reg 25)."""
+        async with self._command():
+            if self._repeated():
+                return self.state()
+            self._check_request_reassessment(cmd)
+            await self._happened("reassessment_requested", cmd.requested_on)
+            return self.state()
+
+    @request_reassessment.validator
+    def _check_request_reassessment(self, cmd: RequestReassessment) -> None:
+        if self._repeated():
+            return
+        self._check_step(cmd, cmd.requested_on, "requested_on")
+        waiting = self._last("reassessment_requested")
+        if waiting is not None and self._after(waiting, "reassessment_decided"):
+            raise refuse(f"the request to reassess of {waiting.date} still awaits its decision")
+
+    @workflow.update
+    async def decide_reassessment(self, cmd: DecideReassessment) -> PlanState:
+        """Whether to reassess (reg 25): on `reassess` the amended plan is due in 14 weeks (reg 27); a
+        refusal is a decision notice with appeal rights."""
+        async with self._command():
+            if self._repeated():
+                return self.state()
+            self._check_decide_reassessment(cmd)
+            on = cmd.decided_on
+            self._record("reassessment_decision", cmd.outcome, on, cmd.actor, cmd.reasons)
+            await self._happened("reassessment_decided", on, outcome=cmd.outcome)
+            if cmd.outcome == "refuse":
+                await self._decision_notice(
+                    "refuse_assess", on, "decision not to reassess, with appeal rights"
+                )
+            return self.state()
+
+    @decide_reassessment.validator
+    def _check_decide_reassessment(self, cmd: DecideReassessment) -> None:
+        if self._repeated():
+            return
+        request = self._check_step(cmd, cmd.decided_on, "decided_on", after="reassessment_requested")
+        if not self._after(request, "reassessment_decided"):
+            raise refuse(f"the request to reassess of {request.date} was already decided")
+        if cmd.outcome == "refuse" and not cmd.reasons.strip():
+            raise refuse("reasons: a refusal to reassess must give its reasons", "InvalidInput")
+
+    # ---- transfer between LAs (reg 15) ----
+
+    @workflow.update
+    async def record_move(self, cmd: RecordMove) -> PlanState:
+        """The family is moving to another LA: the plan must go by the move, or within 15 working days
+        of the LA learning of it (reg 15(1)-(2))."""
+        async with self._command():
+            if self._repeated():
+                return self.state()
+            self._check_record_move(cmd)
+            self._record("move", "to_another_la", cmd.aware_on, cmd.actor, "", detail={"to_la": cmd.to_la})
+            await self._happened("transfer_aware", cmd.aware_on, move=cmd.move_on)
+            return self.state()
+
+    @record_move.validator
+    def _check_record_move(self, cmd: RecordMove) -> None:
+        if self._repeated():
+            return
+        self._check_step(cmd, cmd.aware_on, "aware_on")
+        if cmd.move_on < cmd.aware_on:
+            raise refuse(f"move_on: {cmd.move_on} is before aware_on, {cmd.aware_on}", "InvalidInput")
+        moving = self._last("transfer_aware")
+        if moving is not None:
+            raise refuse(f"a move was already recorded on {moving.date}")
+
+    @workflow.update
+    async def transfer_plan_out(self, cmd: TransferPlanOut) -> PlanState:
+        """The plan went to the new LA (reg 15(2)): this LA maintains it no longer."""
+        async with self._command():
+            if self._repeated():
+                return self.state()
+            self._check_transfer_plan_out(cmd)
+            self._stage = Stage.PLAN_TRANSFERRED
+            self._record("transfer", "transferred_out", cmd.transferred_on, cmd.actor, "")
+            await self._happened("transferred", cmd.transferred_on)
+            self._say("plan_transferred", "parent", "EHC plan transferred to the new LA", cmd.transferred_on)
+            return self.state()
+
+    @transfer_plan_out.validator
+    def _check_transfer_plan_out(self, cmd: TransferPlanOut) -> None:
+        if self._repeated():
+            return
+        self._check_step(cmd, cmd.transferred_on, "transferred_on", after="transfer_aware")
+
+    @workflow.update
+    async def record_transfer_informed(self, cmd: RecordTransferInformed) -> PlanState:
+        """For a plan transferred in: the parent was told whether it will be reassessed or reviewed
+        (reg 15(4), within 6 weeks)."""
+        async with self._command():
+            if self._repeated():
+                return self.state()
+            self._check_record_transfer_informed(cmd)
+            await self._happened("transfer_informed", cmd.informed_on)
+            return self.state()
+
+    @record_transfer_informed.validator
+    def _check_record_transfer_informed(self, cmd: RecordTransferInformed) -> None:
+        if self._repeated():
+            return
+        arrived = self._check_step(cmd, cmd.informed_on, "informed_on", after="transferred")
+        if not self._after(arrived, "transfer_informed"):
+            raise refuse(f"the parent was already told after the transfer of {arrived.date}")
 
     @workflow.update
     async def cease_plan(self, cmd: CeasePlan) -> PlanState:
@@ -469,9 +665,11 @@ class PlanWorkflow(CaseCommands):
         if self._repeated():
             return
         notice = self._check_step(cmd, cmd.ceased_on, "ceased_on", after="decision_notice_sent")
-        if self._ceasing() is None:
+        ceasing = self._ceasing()
+        if ceasing is None:
             raise refuse("the plan can only cease after a decision to cease: decide to cease first (reg 30)")
-        appeal = self._appeal()
+        notice = ceasing
+        appeal = self._appeal(ceasing)
         if appeal is not None and appeal.status == "open" and cmd.ceased_on <= appeal.due:
             raise refuse(
                 f"the parent can appeal the decision of {notice.date} until {appeal.due}: the plan stays "
@@ -528,12 +726,15 @@ class PlanWorkflow(CaseCommands):
         self._say("amendment_notice", "parent", "proposed amendments to the EHC plan", on, facts=facts)
 
     async def _cease_decided(self, on: date) -> None:
-        await self._happened("decision_notice_sent", on, decision="cease")
+        await self._decision_notice("cease", on, "decision to cease the EHC plan, with appeal rights")
+
+    async def _decision_notice(self, decision: str, on: date, step: str) -> None:
+        """An appealable decision: the notice with appeal and mediation rights; the appeal window opens."""
+        await self._happened("decision_notice_sent", on, decision=decision)
         appeal = self._appeal()
-        facts = {"decision": "cease", "appeal_due": appeal.due.isoformat() if appeal else ""}
-        self._say(
-            "decision_cease", "parent", "decision to cease the EHC plan, with appeal rights", on, facts=facts
-        )
+        facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""}
+        template = "decision_refuse_reassess" if decision == "refuse_assess" else f"decision_{decision}"
+        self._say(template, "parent", step, on, facts=facts)
 
     def _say(self, template: str, to: Recipient, step: str, on: date, **kwargs: Any) -> None:
         """A notice on the case, under the case's reference (the assessment's workflow id)."""
@@ -549,6 +750,12 @@ class PlanWorkflow(CaseCommands):
             ceased = self._last("plan_ceased")
             raise refuse(
                 f"the plan ceased on {ceased.date if ceased else '?'}; no further steps can be taken"
+            )
+        if self._stage is Stage.PLAN_TRANSFERRED:
+            moved = self._last("transferred")
+            raise refuse(
+                f"the plan was transferred to another LA on {moved.date if moved else '?'}; "
+                "no further steps can be taken here"
             )
         previous = self._last(after) if after else self._events[0]
         if previous is None:
@@ -584,8 +791,9 @@ class PlanWorkflow(CaseCommands):
         )
         return self._continue_as_new_suggested
 
-    def _ceased(self) -> bool:
-        return self._stage is Stage.PLAN_CEASED
+    def _ended(self) -> bool:
+        """Ceased, or transferred to another LA: nothing more happens to the plan here."""
+        return self._stage in (Stage.PLAN_CEASED, Stage.PLAN_TRANSFERRED)
 
     def _last(self, name: str) -> StatuteEvent | None:
         return next((e for e in reversed(self._events) if e.event == name), None)
@@ -617,28 +825,47 @@ class PlanWorkflow(CaseCommands):
         order = self._last("tribunal_order")
         return None if order is not None and order.date >= notice.date else notice
 
-    def _appeal(self) -> DeadlineView | None:
-        """The appeal deadline of the decision to cease."""
-        ceasing = self._ceasing()
-        if ceasing is None or self._timeline is None:
+    def _appeal(self, notice: StatuteEvent | None = None) -> DeadlineView | None:
+        """The appeal deadline of a decision notice: the latest one unless given."""
+        notice = notice or self._last("decision_notice_sent")
+        if notice is None or self._timeline is None:
             return None
         return next(
             (
                 d
                 for d in self._timeline.deadlines
-                if d.deadline == "appeal" and d.id == "cease" and d.from_date == ceasing.date
+                if d.deadline == "appeal"
+                and d.id == getattr(notice, "decision", None)
+                and d.from_date == notice.date
             ),
             None,
         )
 
     def _appeal_pending(self) -> StatuteEvent | None:
-        """An appeal against ceasing, lodged and not yet decided."""
-        ceasing = self._ceasing()
+        """An appeal against the latest decision, lodged and not yet decided (no order, not conceded,
+        not dismissed)."""
+        notice = self._last("decision_notice_sent")
         lodged = self._last("appeal_lodged")
-        if ceasing is None or lodged is None or lodged.date < ceasing.date:
+        if notice is None or lodged is None or lodged.date < notice.date:
             return None
+        for ended in ("tribunal_order", "appeal_unopposed"):
+            after = self._last(ended)
+            if after is not None and after.date >= lodged.date:
+                return None
         concluded = self._appeal_concluded_on
         return lodged if concluded is None or concluded < lodged.date else None
+
+    def _tribunal_amendment(self) -> StatuteEvent | None:
+        """A tribunal order to amend, or a conceded appeal, still awaiting its amended plan."""
+        orders = [
+            e
+            for e in self._events
+            if (e.event == "tribunal_order" and getattr(e, "order", None) == "amend")
+            or e.event == "appeal_unopposed"
+        ]
+        if not orders:
+            return None
+        return orders[-1] if self._after(orders[-1], "amended_plan_issued") else None
 
     def _latest(self, name: str) -> DeadlineView | None:
         if self._timeline is None:

@@ -16,17 +16,24 @@ from api.routes.commands import CaseId, Command, add_command_routes
 from api.schemas import (
     AmendedPlanCreate,
     AmendmentsCreate,
+    AppealConcessionCreate,
     AppealCreate,
     AppealOutcomeCreate,
     CeaseDecisionCreate,
     CessationCreate,
+    MediationCreate,
+    MoveCreate,
     PhaseTransferCreate,
     PhaseTransferPage,
     PlanRead,
+    ReassessmentDecisionCreate,
+    ReassessmentRequestCreate,
     ReviewDecisionCreate,
     ReviewInvitationsCreate,
     ReviewMeetingCreate,
     ReviewReportCreate,
+    TransferInformedCreate,
+    TransferOutCreate,
     error_responses,
 )
 from api.services.clock import today_in_england
@@ -116,20 +123,84 @@ PLAN_COMMANDS: tuple[Command, ...] = (
         "possible." + ROLES,
     ),
     Command(
+        "mediation",
+        "record_mediation",
+        MediationCreate,
+        "Record a step of mediation",
+        "On the latest appealable decision (to cease, not to reassess): the parent or young person "
+        "contacted the mediation adviser (CFA s.55) and said whether they want mediation, which must then "
+        "be held within 30 days (reg 37); the mediation was held or could not be arranged; the certificate "
+        "was issued (within 3 working days, regs 34 and 39), which can move the appeal deadline to a month "
+        "after it (HESC Rules r.20)." + ROLES,
+    ),
+    Command(
         "appeals",
         "record_appeal",
         AppealCreate,
-        "Record an appeal against ceasing",
-        "An appeal against the decision to cease reached the First-tier Tribunal in time (CFA s.51(2)(e); "
-        "HESC Rules r.20): the plan stays maintained until it is decided (CFA s.45)." + ROLES,
+        "Record an appeal against the latest decision",
+        "An appeal against the latest appealable decision (to cease, not to reassess) reached the "
+        "First-tier Tribunal in time (CFA s.51; HESC Rules r.20): a plan the LA decided to cease stays "
+        "maintained until it is decided (CFA s.45)." + ROLES,
     ),
     Command(
         "appeal-outcomes",
         "record_appeal_outcome",
         AppealOutcomeCreate,
         "Record the tribunal's decision",
-        "The tribunal decided the appeal against ceasing: `continue` orders the plan maintained and the "
-        "decision to cease falls (reg 44); `dismissed` lets the LA cease it (reg 44(2)(a))." + ROLES,
+        "The tribunal decided the appeal: `continue` orders the plan maintained and a decision to cease "
+        "falls (reg 44); `amend` orders it amended, the amended plan due within 5 weeks (reg 44(2)(d)); "
+        "`dismissed` upholds the LA's decision." + ROLES,
+    ),
+    Command(
+        "appeal-concessions",
+        "concede_appeal",
+        AppealConcessionCreate,
+        "Concede an appeal",
+        "The LA does not oppose an appeal on the plan's content or the school named (reg 45): the amended "
+        "plan is due within 5 weeks (content) or 2 weeks (the school only)." + ROLES,
+    ),
+    Command(
+        "reassessment-requests",
+        "request_reassessment",
+        ReassessmentRequestCreate,
+        "Record a request to reassess",
+        "A request to reassess the child's or young person's needs (CFA s.44(2); reg 24): the LA decides "
+        "within 15 days (reg 25). Refused while an earlier request awaits its decision." + ROLES,
+    ),
+    Command(
+        "reassessment-decisions",
+        "decide_reassessment",
+        ReassessmentDecisionCreate,
+        "Decide whether to reassess",
+        "Whether to reassess (reg 25): on `reassess`, the amended plan is due within 14 weeks (reg 27); a "
+        "refusal gives reasons and sends the notice with appeal and mediation rights (CFA s.51(2)(c))."
+        + ROLES,
+    ),
+    Command(
+        "moves",
+        "record_move",
+        MoveCreate,
+        "Record a move to another LA",
+        "The LA learned the family is moving to another local authority (reg 15(1)): the plan must be "
+        "transferred by the move, or within 15 working days of learning of it if that is later "
+        "(reg 15(2))." + ROLES,
+    ),
+    Command(
+        "transfer-out",
+        "transfer_plan_out",
+        TransferOutCreate,
+        "Transfer the plan to the new LA",
+        "The plan was transferred to the new local authority (reg 15(2)); this LA maintains it no longer, "
+        "its workflow ends and every later step is refused with 409. The new LA's duties (to tell the "
+        "family within 6 weeks, to review) are not this LA's." + ROLES,
+    ),
+    Command(
+        "transfer-informed",
+        "record_transfer_informed",
+        TransferInformedCreate,
+        "Record the family told after a transfer in",
+        "For a plan transferred in from another LA: the parent or young person was told whether the plan "
+        "will be reviewed or the needs reassessed (reg 15(4), within 6 weeks of the transfer)." + ROLES,
     ),
     Command(
         "cessation",

@@ -26,7 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, Conflict, NotFound, TimedOut, Unavailable, refusal
-from workflows.messages import AssessmentStart, AssessmentState, PlanState
+from workflows.messages import AssessmentStart, AssessmentState, PlanState, Stage
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -60,16 +60,19 @@ class Missing:
 
 
 class PlanMissing(Missing):
-    """A plan's workflow completes when the plan ceases: say when, from its result."""
+    """A plan's workflow completes when the plan ceases or moves to another LA: say so, from its result."""
 
     async def closed_detail(self, handle: WorkflowHandle[Any, Any]) -> str:
         try:
             state = PlanState.model_validate(await handle.result())
         except (WorkflowFailureError, RPCError, ValidationError):
             return self.closed
-        if state.ceased_on is None:
-            return self.closed
-        return f"the plan ceased on {state.ceased_on}; no further steps can be taken"
+        if state.ceased_on is not None:
+            return f"the plan ceased on {state.ceased_on}; no further steps can be taken"
+        moved = next((e.date for e in reversed(state.events) if e.event == "transferred"), None)
+        if state.stage is Stage.PLAN_TRANSFERRED and moved is not None:
+            return f"the plan was transferred to another LA on {moved}; no further steps can be taken here"
+        return self.closed
 
 
 def case_missing(case_id: object) -> Missing:

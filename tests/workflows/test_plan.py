@@ -7,6 +7,7 @@ the statute engine run over all the plan's events at once: every date the same a
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -16,10 +17,13 @@ from temporalio.service import RPCError
 
 from activities.statute import timeline_for
 from statute.conventions import Conventions
+from statute.rules import months
 from workflows.common import start_of
 from workflows.messages import (
     CaseProjection,
+    CaseRecord,
     CeasePlan,
+    DecideReassessment,
     DecideReview,
     DecideToCease,
     HoldReviewMeeting,
@@ -29,16 +33,21 @@ from workflows.messages import (
     ProposeAmendments,
     RecordAppeal,
     RecordAppealOutcome,
+    RecordMediation,
+    RecordMove,
     RecordPhaseTransfer,
     RecordReviewInvitations,
     RecordReviewReport,
+    RecordTransferInformed,
+    RequestReassessment,
     Stage,
     StatuteEvent,
     TimelineRequest,
+    TransferPlanOut,
 )
 from workflows.plan import PlanWorkflow
 
-from .conftest import CASEWORKER, DAY, Harness, agency, eventually, new_plan_start, refused
+from .conftest import CASEWORKER, DAY, Harness, agency, eventually, new_plan_start, new_start, refused
 
 WEEK = timedelta(weeks=1)
 Outcome = Literal["keep", "amend", "cease"]
@@ -416,3 +425,204 @@ async def test_an_appeal_keeps_the_plan_until_the_tribunal_decides(harness: Harn
     )
     assert "decide to cease first" in gone.message
     assert state.stage is Stage.PLAN_MAINTAINED
+
+
+async def test_a_reassessment_refused_then_made_meets_its_14_weeks(harness: Harness) -> None:
+    h = harness
+    handle, start = await start_plan(h)
+    today = start.made_on
+    await handle.execute_update(
+        PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=today)
+    )
+    waiting = await refused(
+        handle.execute_update(
+            PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=today)
+        )
+    )
+    assert "still awaits its decision" in waiting.message
+    no_reasons = await refused(
+        handle.execute_update(
+            PlanWorkflow.decide_reassessment,
+            DecideReassessment(actor=CASEWORKER, decided_on=today, outcome="refuse"),
+        )
+    )
+    assert no_reasons.type == "InvalidInput"
+    state = await handle.execute_update(
+        PlanWorkflow.decide_reassessment,
+        DecideReassessment(
+            actor=CASEWORKER, decided_on=today, outcome="refuse", reasons="no change in needs"
+        ),
+    )
+    assert deadline(state, "reassessment_decision").met_on == today
+    assert deadline(state, "reassessment_decision").due == today + 15 * DAY  # R3: within 15 days, d + 15
+    appeal = deadline(state, "appeal")
+    assert appeal.id == "refuse_assess"
+    notice = await eventually(
+        lambda: next((n for n in h.fakes.notices if n.template == "decision_refuse_reassess"), None)
+    )
+    assert notice.facts["appeal_due"] == appeal.due.isoformat()
+
+    await sleep_to(h, today + 4 * WEEK)
+    asked = today + 4 * WEEK
+    await handle.execute_update(
+        PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=asked)
+    )
+    await sleep_to(h, asked + 7 * DAY)
+    state = await handle.execute_update(
+        PlanWorkflow.decide_reassessment,
+        DecideReassessment(actor=CASEWORKER, decided_on=asked + 7 * DAY, outcome="reassess"),
+    )
+    assert deadline(state, "reassessment_plan").due == asked + 7 * DAY + 14 * WEEK
+    await sleep_to(h, asked + 10 * WEEK)
+    served = asked + 10 * WEEK
+    await handle.execute_update(
+        PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=served)
+    )
+    await sleep_to(h, served + 15 * DAY)
+    state = await handle.execute_update(
+        PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=served + 15 * DAY)
+    )
+    assert deadline(state, "reassessment_plan").met_on == served + 15 * DAY
+
+
+async def test_a_plan_transferred_out_ends_here_without_the_new_las_duties(harness: Harness) -> None:
+    h = harness
+    handle, start = await start_plan(h)
+    today = start.made_on
+    await sleep_to(h, today + 10 * DAY)
+    aware = today + 10 * DAY
+    backwards = await refused(
+        handle.execute_update(
+            PlanWorkflow.record_move,
+            RecordMove(actor=CASEWORKER, aware_on=aware, move_on=aware - DAY, to_la="Southshire"),
+        )
+    )
+    assert backwards.type == "InvalidInput"
+    assert "move_on" in backwards.message
+    early = await refused(
+        handle.execute_update(
+            PlanWorkflow.transfer_plan_out, TransferPlanOut(actor=CASEWORKER, transferred_on=aware)
+        )
+    )
+    assert "transfer aware first" in early.message
+    state = await handle.execute_update(
+        PlanWorkflow.record_move,
+        RecordMove(actor=CASEWORKER, aware_on=aware, move_on=aware + 30 * DAY, to_la="Southshire"),
+    )
+    assert deadline(state, "transfer_plan").due == aware + 30 * DAY  # 15 working days' notice or more
+    await sleep_to(h, aware + 20 * DAY)
+    state = await handle.execute_update(
+        PlanWorkflow.transfer_plan_out, TransferPlanOut(actor=CASEWORKER, transferred_on=aware + 20 * DAY)
+    )
+    assert state.stage is Stage.PLAN_TRANSFERRED
+    assert deadline(state, "transfer_plan").met_on == aware + 20 * DAY
+    final = await handle.result()
+    assert final.stage is Stage.PLAN_TRANSFERRED
+    last = await eventually(
+        lambda: next((p for p in reversed(h.fakes.projections) if p.stage is Stage.PLAN_TRANSFERRED), None)
+    )
+    assert last.closed_on == aware + 20 * DAY
+    assert not {d.deadline for d in last.deadlines} & {"transfer_inform", "transfer_review"}
+    assert "plan_transferred" in h.fakes.templates()
+
+
+async def test_a_plan_transferred_in_is_recorded_and_its_family_told(harness: Harness) -> None:
+    h = harness
+    today = await h.today()
+    made = today - 200 * DAY
+    case_id = uuid.uuid4()
+    record = CaseRecord(
+        case_id=case_id,
+        workflow_id=f"plan-{case_id}",
+        start=new_start(today, case_id=case_id),
+    )
+    start = PlanStart(
+        case_id=case_id,
+        assessment_workflow_id=f"plan-{case_id}",
+        la_code="999",
+        made_on=made,
+        events=[StatuteEvent(event="final_issued", date=made), StatuteEvent(event="transferred", date=today)],
+        caseworker_id=CASEWORKER.actor_id,
+        arriving=record,
+    )
+    handle = await h.client.start_workflow(
+        PlanWorkflow.run, start, id=f"plan-{case_id}", task_queue=h.task_queue
+    )
+    state = await handle.execute_update(PlanWorkflow.acknowledge)
+    assert [c.case_id for c in h.fakes.cases] == [case_id]
+    assert state.stage is Stage.PLAN_MAINTAINED
+    assert deadline(state, "transfer_inform").due == today + 6 * WEEK
+    # reg 15(5): within 12 months of the making or 3 months of the transfer, whichever is later.
+    review = made.replace(year=made.year + 1) - DAY
+    assert deadline(state, "transfer_review").due == max(review, months(today, 3))
+    assert not any(d.deadline == "review_due" for d in state.deadlines)
+    state = await handle.execute_update(
+        PlanWorkflow.record_transfer_informed, RecordTransferInformed(actor=CASEWORKER, informed_on=today)
+    )
+    assert deadline(state, "transfer_inform").met_on == today
+    again = await refused(
+        handle.execute_update(
+            PlanWorkflow.record_transfer_informed, RecordTransferInformed(actor=CASEWORKER, informed_on=today)
+        )
+    )
+    assert "already told" in again.message
+
+
+async def test_mediation_moves_the_appeal_and_a_tribunal_amendment_is_met_by_the_amended_plan(
+    harness: Harness,
+) -> None:
+    h = harness
+    handle, start = await start_plan(h)
+    today = start.made_on
+    state = await handle.execute_update(
+        PlanWorkflow.decide_to_cease,
+        DecideToCease(actor=CASEWORKER, decided_on=today, reasons="needs met without a plan"),
+    )
+    first_due = deadline(state, "appeal").due
+    not_contacted = await refused(
+        handle.execute_update(
+            PlanWorkflow.record_mediation, RecordMediation(actor=CASEWORKER, on=today, step="held")
+        )
+    )
+    assert "has not been contacted" in not_contacted.message
+    unsaid = await refused(
+        handle.execute_update(
+            PlanWorkflow.record_mediation,
+            RecordMediation(actor=CASEWORKER, on=today, step="adviser_contacted"),
+        )
+    )
+    assert unsaid.type == "InvalidInput"
+    await sleep_to(h, today + 6 * WEEK)
+    contacted = today + 6 * WEEK
+    state = await handle.execute_update(
+        PlanWorkflow.record_mediation,
+        RecordMediation(actor=CASEWORKER, on=contacted, step="adviser_contacted", wants_mediation=True),
+    )
+    assert deadline(state, "mediation").due == contacted + 30 * DAY  # R3: within 30 days, d + 30
+    await sleep_to(h, contacted + 3 * WEEK)
+    held = contacted + 3 * WEEK
+    await handle.execute_update(
+        PlanWorkflow.record_mediation, RecordMediation(actor=CASEWORKER, on=held, step="held")
+    )
+    state = await handle.execute_update(
+        PlanWorkflow.record_mediation, RecordMediation(actor=CASEWORKER, on=held, step="certificate_issued")
+    )
+    moved = deadline(state, "appeal").due
+    assert moved > first_due  # a month from the certificate, later than 2 months from the notice
+    await sleep_to(h, held + WEEK)
+    await handle.execute_update(
+        PlanWorkflow.record_appeal, RecordAppeal(actor=CASEWORKER, lodged_on=held + WEEK)
+    )
+    await sleep_to(h, held + 20 * WEEK)
+    ordered = held + 20 * WEEK
+    state = await handle.execute_update(
+        PlanWorkflow.record_appeal_outcome,
+        RecordAppealOutcome(actor=CASEWORKER, decided_on=ordered, outcome="amend"),
+    )
+    assert state.cease_decided_on is None  # the order undoes the decision to cease
+    assert deadline(state, "tribunal_amended_plan").due == ordered + 5 * WEEK
+    await sleep_to(h, ordered + 2 * WEEK)
+    state = await handle.execute_update(
+        PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=ordered + 2 * WEEK)
+    )
+    assert deadline(state, "tribunal_amended_plan").met_on == ordered + 2 * WEEK

@@ -20,8 +20,8 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     document = app.openapi()
     routers = (cases.router, plans.router, advice.router, manager.router, health.router)
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
-    assert len(routes) == 31
-    assert len(document["paths"]) == 31
+    assert len(routes) == 38
+    assert len(document["paths"]) == 38
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -43,7 +43,7 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
 
 def test_every_command_body_example_is_a_valid_body() -> None:
     bodies = [command.body for command in (*cases.CASE_COMMANDS, *plans.PLAN_COMMANDS)]
-    assert len(bodies) == 19
+    assert len(bodies) == 26
     for body in bodies:
         assert isinstance(body, type)
         assert issubclass(body, BaseModel)

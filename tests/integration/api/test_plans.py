@@ -542,3 +542,67 @@ async def test_the_plan_measures_in_the_kpis(
         "amended_plans_within_8_weeks": {"within": 1, "total": 1, "percent": 100.0},
         "phase_transfers_by_deadline": {"within": 0, "total": 1, "percent": 0.0},
     }
+
+
+async def test_reassessment_mediation_and_a_transfer_out_through_the_api(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, settings: Settings
+) -> None:
+    case_id, today = await start_plan(temporal, settings)
+    on = today.isoformat()
+    await step(api, people, case_id, "reassessment-requests", {"requested_on": on})
+    unreasoned = await api.post(
+        f"/api/plans/{case_id}/reassessment-decisions",
+        json={"decided_on": on, "outcome": "refuse"},
+        headers=people.caseworker.command(),
+    )
+    assert unreasoned.status_code == 422
+    assert unreasoned.json()["field"] == "reasons"
+    unknown = await api.post(
+        f"/api/plans/{case_id}/reassessment-decisions",
+        json={"decided_on": on, "outcome": "perhaps"},
+        headers=people.caseworker.command(),
+    )
+    assert unknown.status_code == 422
+    refused = await step(
+        api,
+        people,
+        case_id,
+        "reassessment-decisions",
+        {"decided_on": on, "outcome": "refuse", "reasons": "x"},
+    )
+    appeal = deadline(refused, "appeal")
+    assert appeal["id"] == "refuse_assess"
+    assert appeal["status"] == "open"
+    unsaid = await api.post(
+        f"/api/plans/{case_id}/mediation",
+        json={"on": on, "step": "adviser_contacted"},
+        headers=people.caseworker.command(),
+    )
+    assert unsaid.status_code == 422
+    assert unsaid.json()["field"] == "wants_mediation"
+    contacted = await step(
+        api, people, case_id, "mediation", {"on": on, "step": "adviser_contacted", "wants_mediation": False}
+    )
+    assert deadline(contacted, "mediation_certificate")["status"] == "open"
+
+    backwards = await api.post(
+        f"/api/plans/{case_id}/moves",
+        json={"aware_on": on, "move_on": (today - DAY).isoformat(), "to_la": "Southshire"},
+        headers=people.caseworker.command(),
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["field"] == "move_on"
+    move = {"aware_on": on, "move_on": (today + 30 * DAY).isoformat(), "to_la": "Southshire"}
+    moving = await step(api, people, case_id, "moves", move)
+    assert deadline(moving, "transfer_plan")["due"] == (today + 30 * DAY).isoformat()
+    moved = await step(api, people, case_id, "transfer-out", {"transferred_on": on})
+    assert moved["state"]["stage"] == "plan_transferred"
+    await temporal.env.client.get_workflow_handle(f"plan-{case_id}").result()
+    after = await api.post(
+        f"/api/plans/{case_id}/review-meetings", json={"held_on": on}, headers=people.caseworker.command()
+    )
+    assert after.status_code == 409
+    assert (
+        after.json()["detail"]
+        == f"the plan was transferred to another LA on {on}; no further steps can be taken here"
+    )
