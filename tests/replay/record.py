@@ -35,6 +35,7 @@ from workflows.messages import (
     ClaimException,
     DecideAssessment,
     DecideIssue,
+    DecideReassessment,
     DecideReview,
     DecideToCease,
     HoldReviewMeeting,
@@ -43,10 +44,14 @@ from workflows.messages import (
     PlanState,
     RecordAppeal,
     RecordAppealOutcome,
+    RecordMediation,
+    RecordMove,
     RecordReviewInvitations,
     RecordReviewReport,
+    RequestReassessment,
     ServeDraft,
     SubmitAdvice,
+    TransferPlanOut,
     Withdraw,
 )
 from workflows.plan import PlanWorkflow
@@ -239,6 +244,61 @@ async def plan_ceased(env: WorkflowEnvironment, client: Client, queue: str) -> l
     return [handle.id]
 
 
+async def plan_transferred(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A reassessment refused, then a move: the plan transferred to the new LA."""
+    handle = await _plan(env, client, queue)
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=day)
+    )
+    await handle.execute_update(
+        PlanWorkflow.decide_reassessment,
+        DecideReassessment(actor=CASEWORKER, decided_on=day, outcome="refuse", reasons="no change"),
+    )
+    await env.sleep(timedelta(days=30))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.record_move,
+        RecordMove(actor=CASEWORKER, aware_on=day, move_on=day + timedelta(days=10), to_la="Southshire"),
+    )
+    await env.sleep(timedelta(days=25))  # the transfer is late: breached
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.transfer_plan_out, TransferPlanOut(actor=CASEWORKER, transferred_on=day)
+    )
+    await handle.result()
+    return [handle.id]
+
+
+async def plan_mediated(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A decision to cease, mediation, an appeal, the tribunal's order to amend, the amended plan."""
+    handle = await _plan(env, client, queue)
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.decide_to_cease, DecideToCease(actor=CASEWORKER, decided_on=day, reasons="left school")
+    )
+    await env.sleep(timedelta(days=14))
+    day = (await env.get_current_time()).date()
+    for step in ("adviser_contacted", "held", "certificate_issued"):
+        await handle.execute_update(
+            PlanWorkflow.record_mediation,
+            RecordMediation(actor=CASEWORKER, on=day, step=step, wants_mediation=True),  # type: ignore[arg-type]
+        )
+    await handle.execute_update(PlanWorkflow.record_appeal, RecordAppeal(actor=CASEWORKER, lodged_on=day))
+    await env.sleep(timedelta(days=120))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.record_appeal_outcome,
+        RecordAppealOutcome(actor=CASEWORKER, decided_on=day, outcome="amend"),
+    )
+    await env.sleep(timedelta(days=20))
+    day = (await env.get_current_time()).date()
+    state = await handle.execute_update(
+        PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=day)
+    )
+    return [f"{handle.id}@{state.run_id}"]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "on_time": on_time,
     "refused": refused,
@@ -246,13 +306,22 @@ SCENARIOS: dict[str, Scenario] = {
     "late_and_excepted": late_and_excepted,
     "plan_amended": plan_amended,
     "plan_ceased": plan_ceased,
+    "plan_transferred": plan_transferred,
+    "plan_mediated": plan_mediated,
 }
 
 
-async def record() -> None:
+async def record(only: list[str]) -> None:
     HISTORIES.mkdir(exist_ok=True)
     converter = data_converter(production_settings())
+    unknown = set(only) - set(SCENARIOS)
+    if unknown:
+        raise SystemExit(
+            f"no such scenario: {', '.join(sorted(unknown))}; the scenarios are {', '.join(SCENARIOS)}"
+        )
     for name, scenario in SCENARIOS.items():
+        if only and name not in only:
+            continue
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(TEST_SERVER), data_converter=converter
         )
@@ -279,7 +348,7 @@ async def record() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(sys.argv[1:]))  # scenario names: only those; none: every scenario
     # Exit at once: the Temporal core can crash in interpreter shutdown after its test server has gone
     # (PyGILState_Release), which would fail `make replay-record` after every file was written.
     sys.stdout.flush()
