@@ -114,6 +114,32 @@ class CaseCreate(BaseModel):
     caseworker_id: uuid.UUID | None = Field(default=None, description="Defaults to the calling caseworker.")
 
 
+class PlanArrivalCreate(BaseModel):
+    """An EHC plan transferred in from another local authority (reg 15): the child, the family, when the
+    old LA made the plan and when it was transferred."""
+
+    model_config = _examples(
+        {
+            "from_la": "Southshire",
+            "made_on": "2024-06-10",
+            "transferred_on": TODAY,
+            "child": {
+                "given_name": "Ada",
+                "family_name": "Example",
+                "date_of_birth": "2015-03-01",
+                "year_group": 5,
+            },
+            "contacts": [{"name": "Sam Example", "relationship": "mother", "parental_responsibility": True}],
+        }
+    )
+    from_la: str = Field(min_length=1, max_length=100)
+    made_on: date = Field(description="When the old LA made the plan (or last reviewed it).")
+    transferred_on: date
+    child: ChildRecord
+    contacts: list[ContactRecord] = []
+    caseworker_id: uuid.UUID | None = Field(default=None, description="Defaults to the calling caseworker.")
+
+
 class CaseSummary(BaseModel):
     """A case as the read model holds it: where it stands, never who the child is."""
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
-from api.deps import CaseReader, PlanReader, SessionDep, SettingsDep, TemporalDep
+from api.deps import CaseReader, CaseWorker, IdempotencyKey, PlanReader, SessionDep, SettingsDep, TemporalDep
 from api.routes.commands import CaseId, Command, add_command_routes
 from api.schemas import (
     AmendedPlanCreate,
@@ -25,6 +25,7 @@ from api.schemas import (
     MoveCreate,
     PhaseTransferCreate,
     PhaseTransferPage,
+    PlanArrivalCreate,
     PlanRead,
     ReassessmentDecisionCreate,
     ReassessmentRequestCreate,
@@ -37,7 +38,7 @@ from api.schemas import (
     error_responses,
 )
 from api.services.clock import today_in_england
-from api.services.plans import get_plan, phase_transfer_cohort, run_plan_command
+from api.services.plans import get_plan, phase_transfer_cohort, receive_plan, run_plan_command
 from statute.conventions import Conventions
 
 router = APIRouter(prefix="/api", tags=["plans"])
@@ -212,6 +213,41 @@ PLAN_COMMANDS: tuple[Command, ...] = (
         + ROLES,
     ),
 )
+
+
+@router.post(
+    "/plans",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlanRead,
+    summary="Receive a plan transferred in from another LA",
+    description=(
+        "A child or young person with an EHC plan moved here and the old LA transferred the plan "
+        "(reg 15(2)): records the case and starts the plan's workflow. This LA must tell the family within "
+        "6 weeks whether it will review the plan or reassess (reg 15(4)) and review it within 12 months "
+        "of its making or 3 months of the transfer, whichever is later (reg 15(5)). The Idempotency-Key "
+        "names the case: a retried request answers the same plan." + ROLES
+    ),
+    responses=error_responses(401, 403, 409, 422, 503),
+)
+async def receive_plan_transferred_in(
+    *,
+    body: PlanArrivalCreate,
+    user: CaseWorker,
+    key: IdempotencyKey,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+) -> PlanRead:
+    return await receive_plan(
+        session=session,
+        client=client,
+        settings=settings,
+        user=user,
+        arrival=body,
+        idempotency_key=key,
+        today=today_in_england(),
+    )
+
 
 add_command_routes(
     router,

@@ -14,13 +14,24 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.deps import Principal
 from api.errors import NotFound, Unprocessable
-from api.schemas import CaseSummary, DeadlineRead, PhaseTransferPage, PhaseTransferRead, PlanRead
+from api.schemas import (
+    CaseSummary,
+    DeadlineRead,
+    PhaseTransferPage,
+    PhaseTransferRead,
+    PlanArrivalCreate,
+    PlanRead,
+)
+from api.services.audit import audit
+from api.services.cases import case_id_for
 from api.services.commands import CommandRunner
-from api.services.temporal import Missing, plan_missing, plan_workflow_id, query_workflow
+from api.services.temporal import Missing, plan_missing, plan_workflow_id, query_workflow, start_plan
 from db.cases import get_case, list_case_deadlines
 from db.errors import InvalidCursor
 from db.plans import TransferPlan, list_transfer_plans
+from ehcp.settings import Settings
 from statute.conventions import Conventions
 from statute.phases import (
     invitations_by,
@@ -30,7 +41,7 @@ from statute.phases import (
     transfer_status,
     year_group,
 )
-from workflows.messages import PlanState
+from workflows.messages import AssessmentStart, CaseRecord, PlanStart, PlanState, StatuteEvent
 
 
 async def read_plan(*, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:
@@ -64,6 +75,69 @@ class PlanCommandRunner(CommandRunner[PlanState, PlanRead]):
 
 
 run_plan_command = PlanCommandRunner()
+
+
+async def receive_plan(
+    *,
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    user: Principal,
+    arrival: PlanArrivalCreate,
+    idempotency_key: str,
+    today: date,
+) -> PlanRead:
+    """A plan transferred in (reg 15): its case recorded and its workflow started, once per
+    Idempotency-Key; the new LA's duties (tell the family within 6 weeks, review) start from the transfer."""
+    if arrival.transferred_on > today:
+        raise Unprocessable(
+            f"transferred_on: {arrival.transferred_on} is in the future", field="transferred_on"
+        )
+    if arrival.made_on > arrival.transferred_on:
+        raise Unprocessable(
+            f"made_on: {arrival.made_on} is after the transfer, {arrival.transferred_on}", field="made_on"
+        )
+    case_id = case_id_for(la_code=settings.la_code, idempotency_key=idempotency_key)
+    caseworker_id = arrival.caseworker_id or (user.id if user.role == "caseworker" else None)
+    record = CaseRecord(
+        case_id=case_id,
+        workflow_id=plan_workflow_id(case_id),
+        start=AssessmentStart(
+            case_id=case_id,
+            la_code=settings.la_code,
+            received_on=arrival.transferred_on,
+            source="other",
+            child=arrival.child,
+            contacts=arrival.contacts,
+            caseworker_id=caseworker_id,
+            actor_id=user.id,
+        ),
+    )
+    start = PlanStart(
+        case_id=case_id,
+        assessment_workflow_id=plan_workflow_id(case_id),
+        la_code=settings.la_code,
+        made_on=arrival.made_on,
+        events=[
+            StatuteEvent(event="final_issued", date=arrival.made_on),
+            StatuteEvent(event="transferred", date=arrival.transferred_on),
+        ],
+        caseworker_id=caseworker_id,
+        escalate_after_days=settings.escalate_after_days,
+        arriving=record,
+    )
+    state = await start_plan(
+        client=client, start=start, task_queue=settings.task_queue, request_id=idempotency_key
+    )
+    await audit(
+        session=session,
+        user=user,
+        action="command.receive_plan",
+        case_id=case_id,
+        update_id=idempotency_key,
+        detail={"from_la": arrival.from_la},
+    )
+    return await read_plan(session=session, case_id=case_id, state=state)
 
 
 async def get_plan(*, session: AsyncSession, client: Client, case_id: uuid.UUID) -> PlanRead:

@@ -26,12 +26,14 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, Conflict, NotFound, TimedOut, Unavailable, refusal
-from workflows.messages import AssessmentStart, AssessmentState, PlanState, Stage
+from workflows.messages import AssessmentStart, AssessmentState, PlanStart, PlanState, Stage
 
 T = TypeVar("T", bound=BaseModel)
 
 ASSESSMENT_WORKFLOW = "AssessmentWorkflow"
 ACKNOWLEDGE_REQUEST = "acknowledge_request"
+PLAN_WORKFLOW = "PlanWorkflow"
+ACKNOWLEDGE_PLAN = "acknowledge"
 STATE_QUERY = "state"
 
 
@@ -139,34 +141,72 @@ async def run_update(
 async def start_case(
     *, client: Client, start: AssessmentStart, task_queue: str, request_id: str
 ) -> AssessmentState:
+    """The assessment's workflow started, or found as a previous try of this request started it."""
+    return await start_acknowledged(
+        client=client,
+        workflow=ASSESSMENT_WORKFLOW,
+        start=start,
+        workflow_id=assessment_workflow_id(start.case_id),
+        acknowledge=ACKNOWLEDGE_REQUEST,
+        task_queue=task_queue,
+        request_id=request_id,
+        result_type=AssessmentState,
+        missing=case_missing(start.case_id),
+    )
+
+
+async def start_plan(*, client: Client, start: PlanStart, task_queue: str, request_id: str) -> PlanState:
+    """A plan transferred in: its workflow started, or found as a previous try of this request started it."""
+    return await start_acknowledged(
+        client=client,
+        workflow=PLAN_WORKFLOW,
+        start=start,
+        workflow_id=plan_workflow_id(start.case_id),
+        acknowledge=ACKNOWLEDGE_PLAN,
+        task_queue=task_queue,
+        request_id=request_id,
+        result_type=PlanState,
+        missing=plan_missing(start.case_id),
+    )
+
+
+async def start_acknowledged(
+    *,
+    client: Client,
+    workflow: str,
+    start: BaseModel,
+    workflow_id: str,
+    acknowledge: str,
+    task_queue: str,
+    request_id: str,
+    result_type: type[T],
+    missing: Missing,
+) -> T:
     """Update-with-start: a retried request (same id) reaches the same workflow and never starts another,
     whether that workflow is still running (USE_EXISTING) or has closed (REJECT_DUPLICATE)."""
-    workflow_id = assessment_workflow_id(start.case_id)
     operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        ASSESSMENT_WORKFLOW,
+        workflow,
         start,
         id=workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        result_type=AssessmentState,
+        result_type=result_type,
     )
     try:
-        state: AssessmentState = await client.execute_update_with_start_workflow(
-            ACKNOWLEDGE_REQUEST,
+        state: T = await client.execute_update_with_start_workflow(
+            acknowledge,
             start_workflow_operation=operation,
             id=request_id,
-            result_type=AssessmentState,
+            result_type=result_type,
         )
     except (WorkflowAlreadyStartedError, RPCError) as error:
         if isinstance(error, RPCError) and error.status != RPCStatusCode.ALREADY_EXISTS:
             raise
-        # The case's workflow has closed: the retried request answers it as it now stands.
-        closed = await query_state(
-            client=client, workflow_id=workflow_id, missing=case_missing(start.case_id)
-        )
+        # The workflow has closed: the retried request answers it as it now stands.
+        closed = await query_workflow(client=client, workflow_id=workflow_id, result_type=result_type)
         if closed is None:
-            raise NotFound(f"no case {start.case_id}") from None
+            raise NotFound(missing.unknown) from None
         return closed
     except WorkflowUpdateFailedError as error:
         raise refusal(error.cause) from error

@@ -20,8 +20,8 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     document = app.openapi()
     routers = (cases.router, plans.router, advice.router, manager.router, health.router)
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
-    assert len(routes) == 38
-    assert len(document["paths"]) == 38
+    assert len(routes) == 39
+    assert len(document["paths"]) == 39
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]

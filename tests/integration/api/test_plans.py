@@ -606,3 +606,43 @@ async def test_reassessment_mediation_and_a_transfer_out_through_the_api(
         after.json()["detail"]
         == f"the plan was transferred to another LA on {on}; no further steps can be taken here"
     )
+
+
+async def test_a_plan_transferred_in_is_received_once_and_its_family_told(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    today = await temporal.today()
+    made = today - timedelta(days=200)
+    body = {
+        "from_la": "Southshire",
+        "made_on": made.isoformat(),
+        "transferred_on": today.isoformat(),
+        "child": {"given_name": "Ada", "family_name": "Example", "date_of_birth": "2015-03-01"},
+        "contacts": [{"name": "Sam", "relationship": "mother", "parental_responsibility": True}],
+    }
+    headers = people.caseworker.command()
+    received = await api.post("/api/plans", json=body, headers=headers)
+    assert received.status_code == 201, received.text
+    plan = received.json()
+    case_id = plan["case_id"]
+    assert deadline(plan, "transfer_inform")["due"] == (today + 6 * 7 * DAY).isoformat()
+    assert not [d for d in plan["state"]["deadlines"] if d["deadline"] == "review_due"]
+    again = await api.post("/api/plans", json=body, headers=headers)  # a retry: the same plan, not another
+    assert again.status_code == 201
+    assert again.json()["case_id"] == case_id
+
+    backwards = await api.post(
+        "/api/plans",
+        json={**body, "made_on": (today + DAY).isoformat(), "transferred_on": today.isoformat()},
+        headers=people.caseworker.command(),
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["field"] == "made_on"
+    agency = await api.post("/api/plans", json=body, headers=people.health.command())
+    assert agency.status_code == 403
+
+    told = await step(api, people, case_id, "transfer-informed", {"informed_on": today.isoformat()})
+    assert deadline(told, "transfer_inform")["met_on"] == today.isoformat()
+    # The plan's workflow recorded the case (child and family) before anything else, once.
+    assert [str(c.case_id) for c in temporal.fakes.cases] == [case_id]
+    assert temporal.fakes.cases[0].start.child.family_name == "Example"
