@@ -7,6 +7,7 @@ the statute engine run over all the plan's events at once: every date the same a
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -14,8 +15,10 @@ from typing import Any, Literal
 import pytest
 from temporalio.client import WorkflowContinuedAsNewError, WorkflowHandle
 from temporalio.service import RPCError
+from typer.testing import CliRunner
 
 from activities.statute import timeline_for
+from ehcp.cli import app
 from statute.conventions import Conventions
 from statute.rules import months
 from workflows.common import start_of
@@ -293,6 +296,20 @@ async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness
     expected = {(d.deadline, d.id or "", d.from_date): (d.due, d.met_on) for d in whole.deadlines}
     assert {k: (v.due, v.met_on) for k, v in rows.items()} == expected
     assert len(expected) >= 25
+    # And `ehcp timeline` says the same of the same events.
+    history = {"events": [e.model_dump(mode="json") for e in log.events()]}
+    result = CliRunner().invoke(
+        app, ["timeline", "-", "--as-of", (await h.today()).isoformat()], input=json.dumps(history)
+    )
+    assert result.exit_code == 0, result.output
+    told = {
+        (d["deadline"], d.get("id") or "", date.fromisoformat(d["from"]["date"])): (
+            date.fromisoformat(d["due"]),
+            date.fromisoformat(d["met_on"]) if d.get("met_on") else None,
+        )
+        for d in json.loads(result.stdout)["deadlines"]
+    }
+    assert told == expected
 
 
 class EventLog:
