@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     temporal_address: str = Field(default="127.0.0.1:7233", description="host:port of the Temporal frontend.")
     temporal_namespace: str = Field(default="default", description="Temporal namespace the workflows run in.")
     task_queue: str = Field(default="ehcp", description="Temporal task queue of the worker.")
+    worker_max_cached_workflows: int = Field(
+        default=1000,
+        ge=0,
+        description=(
+            "Running workflows the worker keeps in memory between their tasks (Temporal's "
+            "max_cached_workflows; 0 turns the cache off). Size it for the open plans: docs/worker-cache.md."
+        ),
+    )
     la_code: str = Field(
         default="000", description="The authority's three-digit DfE local authority code, e.g. 202 (Camden)."
     )

@@ -82,12 +82,15 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
                         changes.apply_change,
                     ],
                     activity_executor=executor,
+                    # A workflow out of the cache is replayed from its history on its next task.
+                    max_cached_workflows=settings.worker_max_cached_workflows,
                 )
                 async with worker:
                     log.info(
                         "worker.started",
                         task_queue=settings.task_queue,
                         namespace=settings.temporal_namespace,
+                        max_cached_workflows=settings.worker_max_cached_workflows,
                     )
                     yield worker
     finally:

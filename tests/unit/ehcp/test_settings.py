@@ -184,3 +184,16 @@ def test_get_settings_reads_once_and_keeps_the_result(monkeypatch: pytest.Monkey
     assert get_settings().la_code == "202"
     get_settings.cache_clear()
     assert get_settings().la_code == "303"
+
+
+def test_the_worker_cache_keeps_temporals_default_and_is_sized_by_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load().worker_max_cached_workflows == 1000
+    monkeypatch.setenv("EHCP_WORKER_MAX_CACHED_WORKFLOWS", "12000")
+    assert load().worker_max_cached_workflows == 12000
+    monkeypatch.setenv("EHCP_WORKER_MAX_CACHED_WORKFLOWS", "-1")
+    with pytest.raises(ValidationError) as caught:
+        load()
+    assert "EHCP_WORKER_MAX_CACHED_WORKFLOWS" in str(caught.value)
+    assert "greater than or equal to 0" in str(caught.value)
