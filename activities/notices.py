@@ -73,6 +73,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "The final EHC plan was issued on {on}. You can appeal its sections B, F and I to the First-tier "
         "Tribunal (SEND).",
     ),
+    "review_reminder": (
+        "Arrange the review on case {case}: {step} falls due {on}",
+        "The review {step} falls due on {on}. Hold the meeting by {meeting_by}, so the decision can follow "
+        "within 4 weeks (reg 20(10)), and send the invitations, with the advice and information, by "
+        "{invitations_by} (at least 2 weeks before, reg 20(2)-(4)).",
+    ),
     "review_decision_keep": (
         "Annual review decision, case {case}: the EHC plan stays as it is",
         "After the annual review, on {on} the local authority decided to keep the EHC plan as it is "

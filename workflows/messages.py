@@ -367,6 +367,7 @@ class PlanStart(Model):
     agency_by_advice_id: dict[str, UUID] = {}
     breached: list[str] = []
     escalated: list[str] = []
+    reminded: list[str] = []  # the reviews the caseworker was already reminded to arrange
     cycle: int = 1  # the review cycle this run serves: 1 from the plan's making, then one per review
     cycle_from: date | None = None  # the anchor's date: this run owns the deadlines starting on or after it
     appeal_concluded_on: date | None = None  # an appeal against ceasing was decided without an order

@@ -18,7 +18,7 @@ handler to finish and every write to land.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         refuse,
         run_activity,
         run_local,
+        start_of,
         wait_until,
     )
     from workflows.messages import (
@@ -71,6 +72,16 @@ with workflow.unsafe.imports_passed_through():
 REPRESENTATIONS = timedelta(days=15)
 # How many of the latest commands' update ids a run carries to the next (retries come within minutes).
 APPLIED_KEPT = 20
+# When the caseworker is reminded to arrange a review, before its deadline: for an annual review, the
+# invitations (2 weeks before a meeting held 4 weeks before the due date, so the decision can follow within
+# 4 weeks, reg 20(10)) are 6 weeks out; for a phase transfer, the meeting must be 12 weeks before the
+# deadline (the 4-week decision and the 8-week amended plan, Devon [2022]).
+REMIND = {
+    "review_due": (timedelta(weeks=8), timedelta(weeks=4)),  # (remind before, meet by) the due date
+    "transfer_review": (timedelta(weeks=8), timedelta(weeks=4)),
+    "phase_transfer_review": (timedelta(weeks=14), timedelta(weeks=12)),
+}
+REVIEW_REMINDERS = "review-reminders"  # the patch that added them: plans started before it replay without
 # A plan transferred to another LA: these are that LA's duties (reg 15(4)-(5)), not this one's.
 NEW_LA_DEADLINES = frozenset({"transfer_inform", "transfer_review"})
 # The events that open a review cycle: its review is due 12 months later (CFA s.44(1)).
@@ -109,6 +120,7 @@ class PlanWorkflow(CaseCommands):
         # Idempotency-Key after its run continued as new (a review decision opens the next cycle) is
         # answered, not refused and not applied twice.
         self._applied_ids = list(start.applied)
+        self._reminded = set(start.reminded)
 
     # ---- the life of the plan ----
 
@@ -126,6 +138,9 @@ class PlanWorkflow(CaseCommands):
             if self._next_cycle() is not None or self._suggested():
                 break
             wake = self._watch.next_wake(self._owned(self._timeline.deadlines))
+            if workflow.patched(REVIEW_REMINDERS):
+                reminder = min((at for at, _ in self._reminders()), default=None)
+                wake = reminder if wake is None or (reminder is not None and reminder < wake) else wake
             await wait_until(
                 wake,
                 lambda: self._rearm or self._ended() or self._suggested(),
@@ -171,6 +186,7 @@ class PlanWorkflow(CaseCommands):
                 "state_version": self._publisher.state_version,
                 "breached": sorted(self._watch.breached & kept),
                 "escalated": sorted(self._watch.escalated & kept),
+                "reminded": sorted(self._reminded & kept),
                 "cycle": self._start.cycle + (1 if anchor is not None else 0),
                 "cycle_from": cycle_from,
                 "appeal_concluded_on": self._appeal_concluded_on,
@@ -221,6 +237,32 @@ class PlanWorkflow(CaseCommands):
         for template, d in self._watch.due_now(self._owned(self._timeline.deadlines), workflow.now()):
             to: Recipient = "caseworker" if template == "deadline_breached" else "manager"
             self._say(template, to, f"{d.deadline} ({d.rule})", d.due, key=key_of(d))
+        if not workflow.patched(REVIEW_REMINDERS):
+            return
+        for at, d in self._reminders():
+            if workflow.now() < at:
+                continue
+            self._reminded.add(key_of(d))
+            meet_by = d.due - REMIND[d.deadline][1]
+            facts = {
+                "meeting_by": meet_by.isoformat(),
+                "invitations_by": (meet_by - timedelta(weeks=2)).isoformat(),
+            }
+            self._say(
+                "review_reminder", "caseworker", f"{d.deadline} ({d.rule})", d.due, key=key_of(d), facts=facts
+            )
+
+    def _reminders(self) -> list[tuple[datetime, DeadlineView]]:
+        """The reviews not yet reminded of and not yet due, with when to remind of each."""
+        assert self._timeline is not None
+        return [
+            (start_of(d.due - REMIND[d.deadline][0]), d)
+            for d in self._owned(self._timeline.deadlines)
+            if d.deadline in REMIND
+            and is_pending(d)
+            and key_of(d) not in self._reminded
+            and workflow.now() < start_of(d.due + timedelta(days=1))
+        ]
 
     # ---- the review cycle (CFA s.44; regs 18-21) ----
 

@@ -299,6 +299,13 @@ async def plan_mediated(env: WorkflowEnvironment, client: Client, queue: str) ->
     return [f"{handle.id}@{state.run_id}"]
 
 
+async def plan_reminded(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A plan left alone for a year: reminded to arrange its review, then breached and escalated."""
+    handle = await _plan(env, client, queue)
+    await env.sleep(timedelta(days=380))
+    return [handle.id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "on_time": on_time,
     "refused": refused,
@@ -308,6 +315,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_ceased": plan_ceased,
     "plan_transferred": plan_transferred,
     "plan_mediated": plan_mediated,
+    "plan_reminded": plan_reminded,
 }
 
 

@@ -643,3 +643,27 @@ async def test_mediation_moves_the_appeal_and_a_tribunal_amendment_is_met_by_the
         PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=ordered + 2 * WEEK)
     )
     assert deadline(state, "tribunal_amended_plan").met_on == ordered + 2 * WEEK
+
+
+async def test_the_caseworker_is_reminded_to_arrange_the_review_once(harness: Harness) -> None:
+    h = harness
+    handle, _ = await start_plan(h)
+    state = await handle.query(PlanWorkflow.state)
+    due = state.review_due
+    assert due is not None
+    await sleep_to(h, due - 8 * WEEK - DAY)
+    await h.env.sleep(timedelta(seconds=5))
+    assert "review_reminder" not in h.fakes.templates()
+    await sleep_to(h, due - 8 * WEEK + DAY)
+    reminder = await eventually(
+        lambda: next((n for n in h.fakes.notices if n.template == "review_reminder"), None)
+    )
+    assert reminder.to == "caseworker"
+    assert reminder.on == due
+    assert reminder.facts == {
+        "meeting_by": (due - 4 * WEEK).isoformat(),
+        "invitations_by": (due - 6 * WEEK).isoformat(),
+    }
+    await sleep_to(h, due - WEEK)
+    await h.env.sleep(timedelta(seconds=5))
+    assert h.fakes.templates().count("review_reminder") == 1
