@@ -47,6 +47,7 @@ bench: setup
 	@$(BIN)/python bench/pathways.py
 	@$(BIN)/python bench/api_latency.py
 	@$(BIN)/python bench/plan_history.py
+	@$(BIN)/python bench/plan_cache.py
 
 replay-record: setup
 	@$(BIN)/python -m tests.replay.record
