@@ -12,6 +12,7 @@ import httpx
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.changes import ChangeActivities
 from activities.notices import NoticeActivities
@@ -28,6 +29,14 @@ from workflows.assessment import AssessmentWorkflow
 from workflows.plan import PlanWorkflow
 
 WORKFLOWS = [AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow]
+
+# The project's workflow modules are imported once, not again in every workflow's sandbox: a cached plan
+# then costs about what a bare workflow does, and a cache miss does not re-import workflows/plan.py
+# (docs/worker-cache.md). They are deterministic by design (no I/O, no clock but workflow.now()); the
+# workflow tests (tests/workflows/) run them under the default sandbox, which still enforces that.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+)
 log = structlog.get_logger("ehcp.worker")
 
 
@@ -82,6 +91,7 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
                         changes.apply_change,
                     ],
                     activity_executor=executor,
+                    workflow_runner=WORKFLOW_RUNNER,
                     # A workflow out of the cache is replayed from its history on its next task.
                     max_cached_workflows=settings.worker_max_cached_workflows,
                 )
