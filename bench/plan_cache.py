@@ -386,7 +386,7 @@ def main() -> None:
         help=f"the workers' max_cached_workflows (default: {DEFAULT_CACHE:,}, or half of --plans if fewer)",
     )
     parser.add_argument(
-        "--commands", type=int, default=200, help="commands a batch, each to its own workflow"
+        "--commands", type=int, default=400, help="commands a batch, each to its own workflow"
     )
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients sending the commands")
     parser.add_argument("--setup-clients", type=int, default=16, help="concurrent clients opening workflows")
