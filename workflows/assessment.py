@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineWatch,
         Publisher,
         key_of,
+        latest,
         refuse,
         run_activity,
         run_local,
@@ -49,7 +50,6 @@ with workflow.unsafe.imports_passed_through():
         CaseRecord,
         ClaimException,
         ConsultSchool,
-        DeadlineView,
         DecideAssessment,
         DecideIssue,
         ExceptionClaim,
@@ -146,7 +146,7 @@ class AssessmentWorkflow(CaseCommands):
             and set(self._advice) <= set(self._received)
         ):
             self._stage = Stage.DECIDING_WHETHER_TO_ISSUE
-        appeal = self._deadline("appeal")
+        appeal = latest(self._timeline, "appeal")
         if self._stage in APPEAL_OPEN and appeal is not None and appeal.status in ("closed", "met"):
             self._stage = Stage.CLOSED
         prepared = self._publisher.prepare(
@@ -290,7 +290,7 @@ class AssessmentWorkflow(CaseCommands):
             self._stage = Stage.DRAFT_SERVED
             self._record("draft_served", cmd.method, cmd.served_on, cmd.actor, "")
             await self._refresh()
-            window = self._deadline("representations_end")
+            window = latest(self._timeline, "representations_end")
             facts = {"representations_end": window.due.isoformat()} if window else {}
             self._notice("draft_served", "parent", "draft plan served", cmd.served_on, facts=facts)
             return self.state()
@@ -390,7 +390,7 @@ class AssessmentWorkflow(CaseCommands):
         if self._stage is not Stage.DRAFT_SERVED:
             raise refuse(f"the case is {self._stage.value}; a final plan follows a served draft")
         self._check_date(cmd.issued_on, "issued_on", not_before=self._decided["draft_served"])
-        window = self._deadline("representations_end")
+        window = latest(self._timeline, "representations_end")
         if window is not None and cmd.issued_on <= window.due:
             raise refuse(
                 f"the parent's representations window runs to {window.due} (reg 13(1)(a)); the final plan "
@@ -568,12 +568,6 @@ class AssessmentWorkflow(CaseCommands):
             event="exception", date=cmd.claimed_on, **{k: v for k, v in fields.items() if v is not None}
         )
 
-    def _deadline(self, name: str) -> DeadlineView | None:
-        if self._timeline is None:
-            return None
-        found = [d for d in self._timeline.deadlines if d.deadline == name]
-        return max(found, key=lambda d: d.from_date, default=None)
-
     def _advice_dues(self) -> dict[str, date]:
         if self._timeline is None:
             return {}
@@ -610,7 +604,7 @@ class AssessmentWorkflow(CaseCommands):
         self._stage = stage
         self._events.append(StatuteEvent(event="decision_notice_sent", date=on, decision=decision))
         await self._refresh()
-        appeal = self._deadline("appeal")
+        appeal = latest(self._timeline, "appeal")
         facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""}
         self._notice(f"decision_{decision}", "parent", "decision with appeal rights", on, facts=facts)
 

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionRecord,
         Notice,
         Recipient,
+        TimelineResult,
     )
 
 T = TypeVar("T")
@@ -50,6 +51,14 @@ def start_of(day: date) -> datetime:
 def key_of(d: DeadlineView) -> str:
     """A stable key for one occurrence of a deadline."""
     return f"{d.deadline}:{d.id or ''}:{d.from_date.isoformat()}"
+
+
+def latest(timeline: TimelineResult | None, name: str) -> DeadlineView | None:
+    """The latest occurrence (by the day it started) of a deadline on a timeline."""
+    if timeline is None:
+        return None
+    found = [d for d in timeline.deadlines if d.deadline == name]
+    return max(found, key=lambda d: d.from_date, default=None)
 
 
 def is_pending(d: DeadlineView) -> bool:

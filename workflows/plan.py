@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         Publisher,
         is_pending,
         key_of,
+        latest,
         refuse,
         run_activity,
         run_local,
@@ -760,7 +761,7 @@ class PlanWorkflow(CaseCommands):
 
     async def _amendments_proposed(self, on: date, method: str) -> None:
         await self._happened("amendment_notice_sent", on, method=method)
-        amended = self._latest("amended_plan")
+        amended = latest(self._timeline, "amended_plan")
         facts = {
             "representations_end": (on + REPRESENTATIONS - timedelta(days=1)).isoformat(),
             "due": amended.due.isoformat() if amended else "",
@@ -908,9 +909,3 @@ class PlanWorkflow(CaseCommands):
         if not orders:
             return None
         return orders[-1] if self._after(orders[-1], "amended_plan_issued") else None
-
-    def _latest(self, name: str) -> DeadlineView | None:
-        if self._timeline is None:
-            return None
-        found = [d for d in self._timeline.deadlines if d.deadline == name]
-        return max(found, key=lambda d: d.from_date, default=None)
