@@ -13,7 +13,8 @@ from temporalio import activity
 
 from activities.notices import NoticeActivities
 from activities.records import write_advice_received, write_advice_request, write_decision, write_projection
-from workflows.messages import ActivityName, Change
+from workflows.common.messages import ActivityName
+from workflows.common.records import Change
 
 
 class ChangeActivities:

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 import db.cases
+from core.settings import Settings
 from db.agencies import get_agency
 from db.children import list_contacts
 from db.models import OutboxStatus
 from db.outbox import add_to_outbox, mark_outbox
-from ehcp.settings import Settings
 from notify.base import Message, Notifier, NotifyPermanentError, Recipient
-from workflows.messages import Notice
+from workflows.common.records import Notice
 
 # template -> (subject, opening paragraph). {step} and {on} are always given; other names from `facts`.
 TEMPLATES: dict[str, tuple[str, str]] = {

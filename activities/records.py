@@ -1,4 +1,4 @@
-"""Activities that write the case records and the read model (architecture.md: SQL holds the records
+"""Activities that write the case records and the read model (docs/architecture.md: SQL holds the records
 that must outlive Temporal's retention). Each is idempotent: by case id, by state version, by update id.
 """
 
@@ -15,16 +15,9 @@ from db.children import add_contact, create_child
 from db.decisions import record_decision
 from statute.catalogue import CATALOGUE
 from statute.model import Deadline, ExceptionVerdict
-from workflows.messages import (
-    ActivityName,
-    AdviceReceivedRecord,
-    AdviceRequestRecord,
-    CaseProjection,
-    CaseRecord,
-    DeadlineView,
-    DecisionRecord,
-    Stage,
-)
+from workflows.assessment.messages import CaseRecord
+from workflows.common.messages import ActivityName, DeadlineView, Stage
+from workflows.common.records import AdviceReceivedRecord, AdviceRequestRecord, CaseProjection, DecisionRecord
 
 
 def as_deadline(view: DeadlineView) -> Deadline:

@@ -13,7 +13,7 @@ from temporalio import activity
 from statute.conventions import Conventions
 from statute.history import parse_history
 from statute.timeline import compute_timeline
-from workflows.messages import (
+from workflows.common.messages import (
     ActivityName,
     DeadlineView,
     TimelineRequest,

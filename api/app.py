@@ -15,9 +15,9 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.routes import advice, cases, health, manager, plans
+from core.settings import Settings
+from core.temporal import connect
 from db.engine import make_engine, make_session_factory
-from ehcp.settings import Settings
-from ehcp.temporal import connect
 
 DESCRIPTION = """\
 Education, Health and Care needs assessments and plans for an English local authority

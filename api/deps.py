@@ -1,5 +1,5 @@
 """The dependencies every route declares: settings, a database session, the Temporal client, the caller,
-and the roles a route admits (architecture.md, Data protection: "every route declares the roles it
+and the roles a route admits (docs/architecture.md, Data protection: "every route declares the roles it
 admits"). Permissions are dependencies, never `if` chains in a route.
 """
 
@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.errors import Forbidden, NotFound, Unauthenticated, Unavailable
+from core.settings import Settings
 from db.models import Role
 from db.users import find_user_by_token
-from ehcp.settings import Settings
-from workflows.messages import Actor
+from workflows.common.messages import Actor
 
 
 @dataclass(frozen=True, slots=True)

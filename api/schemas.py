@@ -1,7 +1,7 @@
 """The JSON API's request and response models (`CaseCreate / CaseRead / CasePage`, ...), with examples.
 
 Request bodies hold what the caller decides; the API adds the actor (from the token) before a command
-becomes the workflow's typed update (workflows/messages.py). Names and dates follow vocabulary.md.
+becomes the workflow's typed update (workflows/messages.py). Names and dates follow docs/vocabulary.md.
 No model here carries a child's personal data back out, except the create request that brings it in.
 """
 
@@ -13,27 +13,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.messages import (
-    Actor,
-    AdviceKind,
-    AdviceSpec,
+from statute.conventions import ServiceMethod
+from statute.events import AdviceKind, ExceptionKind, RequestSource
+from workflows.assessment.messages import (
     ApproveException,
     AssessmentState,
-    CeasePlan,
-    ChildRecord,
     ClaimException,
-    ConcedeAppeal,
     ConsultSchool,
-    ContactRecord,
     DecideAssessment,
     DecideIssue,
+    IssueFinalPlan,
+    RecordSchoolResponse,
+    ServeDraft,
+    Withdraw,
+)
+from workflows.common.messages import Actor, AdviceSpec, ChildRecord, ContactRecord, SchoolClosure
+from workflows.plan.messages import (
+    CeasePlan,
+    ConcedeAppeal,
     DecideReassessment,
     DecideReview,
     DecideToCease,
-    ExceptionKind,
     HoldReviewMeeting,
     IssueAmendedPlan,
-    IssueFinalPlan,
     PlanState,
     ProposeAmendments,
     RecordAppeal,
@@ -43,15 +45,9 @@ from workflows.messages import (
     RecordPhaseTransfer,
     RecordReviewInvitations,
     RecordReviewReport,
-    RecordSchoolResponse,
     RecordTransferInformed,
     RequestReassessment,
-    RequestSource,
-    SchoolClosure,
-    ServeDraft,
-    ServiceMethod,
     TransferPlanOut,
-    Withdraw,
 )
 
 TODAY = "2025-03-03"
@@ -318,7 +314,7 @@ class WithdrawalCreate(BaseModel):
 
 
 class DeadlineRead(BaseModel):
-    """One deadline of a case as the read model holds it, of any review cycle (vocabulary.md)."""
+    """One deadline of a case as the read model holds it, of any review cycle (docs/vocabulary.md)."""
 
     model_config = ConfigDict(from_attributes=True)
     deadline: str
@@ -725,7 +721,7 @@ class AgencyAdviceRead(BaseModel):
 
 
 class PlanMeasuresRead(BaseModel):
-    """The plan measures (statute.md §3, KPIs 6-8) over the deadlines due in the period: each counted
+    """The plan measures (docs/statute.md §3, KPIs 6-8) over the deadlines due in the period: each counted
     once met, or once past due unmet (a review never held counts as late); `within` met by its due date.
     Annual reviews have no exceptions."""
 
@@ -749,7 +745,7 @@ class PlanMeasuresRead(BaseModel):
 
 class KpisRead(BaseModel):
     """SEN2-style measures for the requests received in a period, and the plan measures for the
-    deadlines due in it (statute.md §3)."""
+    deadlines due in it (docs/statute.md §3)."""
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -41,15 +41,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from api.app import create_app
+from cli.stack import dev_server_command, start_worker, stop, temporal_binary
+from core.logging import configure_logging
+from core.settings import Settings
+from core.temporal import connect, register_search_attributes
 from db.agencies import create_agency
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.models import AgencyKind
 from db.users import create_user
-from ehcp.cli.stack import dev_server_command, start_worker, stop, temporal_binary
-from ehcp.logging import configure_logging
-from ehcp.settings import Settings
-from ehcp.temporal import connect, register_search_attributes
 from worker.main import running_worker
 
 LA_CODE = "202"

@@ -45,10 +45,11 @@ from pathlib import Path
 from temporalio import workflow
 from temporalio.client import Client
 
-from ehcp.cli.stack import stop
-from ehcp.settings import Settings
-from workflows.messages import Actor, PlanStart, RecordReviewInvitations, StatuteEvent
-from workflows.plan import PlanWorkflow
+from cli.stack import stop
+from core.settings import Settings
+from workflows.common.messages import Actor, StatuteEvent
+from workflows.plan.messages import PlanStart, RecordReviewInvitations
+from workflows.plan.workflow import PlanWorkflow
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

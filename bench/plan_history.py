@@ -32,13 +32,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.statute import StatuteActivities
-from ehcp.settings import Settings
-from ehcp.temporal import data_converter, register_search_attributes
-from workflows.messages import (
-    ActivityName,
-    Actor,
+from core.settings import Settings
+from core.temporal import data_converter, register_search_attributes
+from workflows.common.messages import ActivityName, Actor, StatuteEvent
+from workflows.common.records import Change
+from workflows.plan.messages import (
     CeasePlan,
-    Change,
     DecideReview,
     HoldReviewMeeting,
     IssueAmendedPlan,
@@ -47,9 +46,8 @@ from workflows.messages import (
     RecordPhaseTransfer,
     RecordReviewInvitations,
     RecordReviewReport,
-    StatuteEvent,
 )
-from workflows.plan import PlanWorkflow
+from workflows.plan.workflow import PlanWorkflow
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 MAX_EVENTS = 1000

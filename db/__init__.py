@@ -10,5 +10,5 @@
 - Service functions flush but never commit: the caller owns the transaction, so a decision, its audit
   line and its outbox message are written together (`async with session.begin(): ...`).
 
-May import only sqlalchemy, alembic, the standard library and `statute` (architecture.md, Layout).
+May import only sqlalchemy, alembic, the standard library and `statute` (docs/architecture.md, Layout).
 """

@@ -1,4 +1,4 @@
-"""Manager KPIs, mirroring DfE SEN2 (statute.md §3): the assessment measures over the requests received
+"""Manager KPIs, mirroring DfE SEN2 (docs/statute.md §3): the assessment measures over the requests received
 in a period, and the plan measures over the deadlines falling due in a period.
 
 Each assessment measure counts the deadlines of that name that were met (the step happened) and how many
@@ -7,7 +7,7 @@ SEN2. The "excluding exceptions" measures leave out the deadlines with an accept
 reg 10(4)).
 
 A plan measure (KPIs 6-8) counts a deadline once its outcome is known: met, or past its due date unmet
-(a review never held is late, not left out: statute.md §4.4). Annual reviews have no exceptions.
+(a review never held is late, not left out: docs/statute.md §4.4). Annual reviews have no exceptions.
 """
 
 from __future__ import annotations

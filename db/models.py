@@ -1,7 +1,7 @@
 """The tables: case records, people, agencies, the deadlines read model, decisions, audit log, outbox.
 
 Personal data about a child lives in `children` and `contacts` only; every other table refers to a child
-or a case by its UUID. SEN2 (statute.md §2.3) is the backbone of `cases`; the workflow data it does not
+or a case by its UUID. SEN2 (docs/statute.md §2.3) is the backbone of `cases`; the workflow data it does not
 hold (advice requests, documents, decisions with their actor, the audit log) sits beside it.
 """
 

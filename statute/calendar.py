@@ -1,7 +1,7 @@
 """Working days and the tribunal's moves (rules R4, R5, R7, R8), over England and Wales bank holidays.
 
 A working day is Monday to Friday, not an England and Wales bank holiday. School holidays are not
-skipped (statute.md §1.1). The bank holidays come from the `holidays` package unless given: a workflow
+skipped (docs/statute.md §1.1). The bank holidays come from the `holidays` package unless given: a workflow
 passes the list it recorded, so a later change of that package cannot change an old case's dates.
 """
 

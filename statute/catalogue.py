@@ -1,5 +1,5 @@
-"""Each deadline of vocabulary.md: the rule that makes it, whether it is statutory, and which exceptions
-the law allows against it (the matrix of statute.md §1.2). Exceptions attach to a deadline, never a case.
+"""Each deadline of docs/vocabulary.md: the rule that makes it, whether it is statutory, and which exceptions
+the law allows against it (the matrix of docs/statute.md §1.2). Exceptions attach to a deadline, never a case.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The conventions that statute.md marks unverified, as named settings with documented defaults.
+"""The conventions that docs/statute.md marks unverified, as named settings with documented defaults.
 
 Every reading of the law that is an interpretation (how a week is counted, what "before 15 February"
 means, whether a closure window includes its ends, when a posted notice counts as served) lives here,
@@ -26,7 +26,7 @@ def _doc(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Conventions:
-    """How the service reads the unverified parts of the law. Defaults follow statute.md."""
+    """How the service reads the unverified parts of the law. Defaults follow docs/statute.md."""
 
     week_counting: WeekCounting = field(
         default="exclude_event_day",

@@ -1,4 +1,4 @@
-"""The statutory events of vocabulary.md, their fields, and the facts about a case besides its events.
+"""The statutory events of docs/vocabulary.md, their fields, and the facts about a case besides its events.
 
 One `Event` type with optional fields keeps the engine fast and the table below the single statement of
 which event takes which field. Names are the vocabulary's; new ones are added, never renamed.
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, get_args
 
 from statute.conventions import SERVICE_METHODS
 
-ADVICE_KINDS: Final = (
+# The vocabulary's kinds of advice (reg 6(1)), exceptions (regs 5(4), 8(2), 10(4), 13(3)) and request
+# sources: declared here once, as types for the messages and the API and as tuples for the engine.
+AdviceKind = Literal[
     "parent",
     "educational",
     "medical",
@@ -21,14 +23,14 @@ ADVICE_KINDS: Final = (
     "other",
     "preparing_for_adulthood",
     "requested_by_parent",
-)
-EXCEPTION_KINDS: Final = (
-    "school_closure",
-    "early_years_closure",
-    "personal_circumstances",
-    "absence",
-    "missed_appointment",
-)
+]
+ExceptionKind = Literal[
+    "school_closure", "early_years_closure", "personal_circumstances", "absence", "missed_appointment"
+]
+RequestSource = Literal["parent", "young_person", "school", "other"]
+ADVICE_KINDS: Final[tuple[AdviceKind, ...]] = get_args(AdviceKind)
+EXCEPTION_KINDS: Final[tuple[ExceptionKind, ...]] = get_args(ExceptionKind)
+REQUEST_SOURCES: Final[tuple[RequestSource, ...]] = get_args(RequestSource)
 APPEALABLE_DECISIONS: Final = ("refuse_assess", "not_issue", "plan_content", "refuse_amend", "cease")
 TRIBUNAL_ORDERS: Final = ("assess", "make_and_maintain", "amend", "continue")
 UNOPPOSED_APPEALS: Final = ("refuse_assess", "refuse_issue", "content", "school")
@@ -79,10 +81,10 @@ def _choice(*values: str, required: bool = True) -> Field:
 _TEXT = Field("text", required=True)
 _METHOD = _choice(*SERVICE_METHODS, required=False)
 
-# Which fields each event takes beyond `event` and `date`. Events marked "added" extend vocabulary.md
+# Which fields each event takes beyond `event` and `date`. Events marked "added" extend docs/vocabulary.md
 # where the law needs a name it did not yet have.
 EVENT_FIELDS: Final[dict[str, dict[str, Field]]] = {
-    "request_received": {"source": _choice("parent", "young_person", "school", "other", required=False)},
+    "request_received": {"source": _choice(*REQUEST_SOURCES, required=False)},
     "brought_to_attention": {},
     "decision_to_assess": {"outcome": _choice("assess", "refuse")},
     "advice_requested": {

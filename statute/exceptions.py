@@ -1,4 +1,4 @@
-"""Judging an exception claimed against one deadline (statute.md §1.2 matrix; rules R9, R10).
+"""Judging an exception claimed against one deadline (docs/statute.md §1.2 matrix; rules R9, R10).
 
 The verdict is the law's: accepted or refused, always with a reason a caseworker can read. Approval by a
 manager is a separate, workflow matter.

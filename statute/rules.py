@@ -1,4 +1,4 @@
-"""The date arithmetic of statute.md §5 (rules R1-R10), as pure functions.
+"""The date arithmetic of docs/statute.md §5 (rules R1-R10), as pure functions.
 
 R4, R5, R7 and R8 need to know the working days: they live on `statute.calendar.Calendar`.
 """

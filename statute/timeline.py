@@ -150,7 +150,7 @@ def _served(case: _Case, event: Event) -> date:
 
 
 def _assessment(case: _Case) -> None:
-    """Request to final plan: regs 5, 8, 10, 13 and the school consultations (statute.md §1.2)."""
+    """Request to final plan: regs 5, 8, 10, 13 and the school consultations (docs/statute.md §1.2)."""
     starts = [*case.all("request_received"), *case.all("brought_to_attention")]
     if starts:
         start = min(starts, key=_BY_DATE)

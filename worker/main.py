@@ -18,15 +18,15 @@ from activities.changes import ChangeActivities
 from activities.notices import NoticeActivities
 from activities.records import RecordActivities
 from activities.statute import StatuteActivities
+from core.settings import Settings
+from core.temporal import connect
 from db.engine import make_engine, make_session_factory
-from ehcp.settings import Settings
-from ehcp.temporal import connect
 from notify import build_notifier
 from notify.base import Notifier
 from statute.conventions import Conventions
-from workflows.advice import AdviceRequestWorkflow
-from workflows.assessment import AssessmentWorkflow
-from workflows.plan import PlanWorkflow
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.plan.workflow import PlanWorkflow
 
 WORKFLOWS = [AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow]
 

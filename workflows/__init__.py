@@ -1,1 +1,1 @@
-"""workflows package."""
+"""The workflows: a folder each, and what they all share in `common/`. Deterministic throughout."""

@@ -29,7 +29,7 @@ from api.schemas import (
 )
 from api.services.cases import create_case, get_case_with_state, list_cases, run_case_command
 from api.services.clock import today_in_england
-from workflows.messages import Stage
+from workflows.common.messages import Stage
 
 router = APIRouter(prefix="/api", tags=["caseworkers"])
 

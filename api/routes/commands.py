@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from api.deps import CaseWorker, IdempotencyKey, SessionDep, TemporalDep
 from api.services.commands import CommandRunner
-from workflows.messages import Actor
+from workflows.common.messages import Actor
 
 CaseId = Annotated[uuid.UUID, Path(description="The case's id, as the create request answered it.")]
 

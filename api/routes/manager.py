@@ -1,4 +1,4 @@
-"""Managers' routes: what is overdue or due soon, and the SEN2-style measures (statute.md §3)."""
+"""Managers' routes: what is overdue or due soon, and the SEN2-style measures (docs/statute.md §3)."""
 
 from __future__ import annotations
 

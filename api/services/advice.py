@@ -20,13 +20,14 @@ from api.deps import Principal
 from api.errors import ApiError, NotFound, TimedOut, Unprocessable
 from api.schemas import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
 from api.services.audit import audit
-from api.services.temporal import Missing, advice_workflow_id, run_update
+from api.services.temporal import Missing, run_update
 from api.services.uploads import Upload
 from db.advice import get_advice_request_for_agency, list_advice_requests_for_agency
 from db.documents import add_document, delete_documents, find_document
 from db.errors import InvalidCursor
 from db.models import AdviceRequest, Document
-from workflows.messages import AdviceState, SubmitAdvice
+from workflows.advice.messages import AdviceState, SubmitAdvice
+from workflows.common.ids import advice_workflow_id
 
 SUBMIT_ADVICE = "submit_advice"
 

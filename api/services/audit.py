@@ -1,4 +1,4 @@
-"""Every command and every agency read is audited (architecture.md, Data protection): ids, never names."""
+"""Every command and every agency read is audited (docs/architecture.md): ids, never names."""
 
 from __future__ import annotations
 

@@ -19,16 +19,17 @@ from api.services.audit import audit
 from api.services.commands import CommandRunner
 from api.services.temporal import (
     Missing,
-    assessment_workflow_id,
     case_missing,
     query_state,
     start_case,
 )
+from core.settings import Settings
 from db.cases import get_case
 from db.cases import list_cases as db_list_cases
 from db.errors import InvalidCursor
-from ehcp.settings import Settings
-from workflows.messages import AssessmentStart, AssessmentState, Stage
+from workflows.assessment.messages import AssessmentStart, AssessmentState
+from workflows.common.ids import assessment_workflow_id
+from workflows.common.messages import Stage
 
 # Fixed for ever: a case's id is derived from the authority and the create request's Idempotency-Key,
 # so a retried POST names the same case (and so the same workflow) and never makes a second one.

@@ -20,7 +20,8 @@ from api.deps import Principal
 from api.errors import ApiError
 from api.services.audit import audit
 from api.services.temporal import Missing, run_update
-from workflows.messages import AssessmentState, PlanState
+from workflows.assessment.messages import AssessmentState
+from workflows.plan.messages import PlanState
 
 S = TypeVar("S", AssessmentState, PlanState)  # the workflow's answer
 R_co = TypeVar("R_co", bound=BaseModel, covariant=True)  # the API's answer

@@ -1,4 +1,4 @@
-"""Managers' views: what is overdue or due soon, and the SEN2-style measures (statute.md §3).
+"""Managers' views: what is overdue or due soon, and the SEN2-style measures (docs/statute.md §3).
 
 Lateness is decided in SQL against today's date in England, never from a timer having fired.
 """

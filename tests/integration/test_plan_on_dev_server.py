@@ -14,22 +14,15 @@ from datetime import timedelta
 import pytest
 
 from activities.statute import timeline_for
+from cli.timeline import today_in_england
+from core.settings import Settings
 from db.cases import get_case, list_case_deadlines, project_case
-from ehcp.cli.timeline import today_in_england
-from ehcp.settings import Settings
 from statute.conventions import Conventions
 from worker.main import running_worker
-from workflows.common import start_of
-from workflows.messages import (
-    Actor,
-    IssueAmendedPlan,
-    PlanStart,
-    PlanState,
-    ProposeAmendments,
-    StatuteEvent,
-    TimelineRequest,
-)
-from workflows.plan import PlanWorkflow
+from workflows.common.deadlines import start_of
+from workflows.common.messages import Actor, StatuteEvent, TimelineRequest
+from workflows.plan.messages import IssueAmendedPlan, PlanStart, PlanState, ProposeAmendments
+from workflows.plan.workflow import PlanWorkflow
 
 from .conftest import Database
 from .db.factories import a_case, a_caseworker

@@ -24,23 +24,28 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.statute import StatuteActivities
-from ehcp.settings import Settings
-from ehcp.temporal import data_converter, register_search_attributes
+from core.settings import Settings
+from core.temporal import data_converter, register_search_attributes
 from tests.workflows.conftest import CASEWORKER, MANAGER, Fakes, advice_set, agency, new_plan_start, new_start
-from workflows.advice import AdviceRequestWorkflow
-from workflows.assessment import AssessmentWorkflow
-from workflows.messages import (
+from workflows.advice.messages import SubmitAdvice
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.messages import (
     ApproveException,
-    CeasePlan,
     ClaimException,
     DecideAssessment,
     DecideIssue,
+    IssueFinalPlan,
+    ServeDraft,
+    Withdraw,
+)
+from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.plan.messages import (
+    CeasePlan,
     DecideReassessment,
     DecideReview,
     DecideToCease,
     HoldReviewMeeting,
     IssueAmendedPlan,
-    IssueFinalPlan,
     PlanState,
     RecordAppeal,
     RecordAppealOutcome,
@@ -49,12 +54,9 @@ from workflows.messages import (
     RecordReviewInvitations,
     RecordReviewReport,
     RequestReassessment,
-    ServeDraft,
-    SubmitAdvice,
     TransferPlanOut,
-    Withdraw,
 )
-from workflows.plan import PlanWorkflow
+from workflows.plan.workflow import PlanWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"

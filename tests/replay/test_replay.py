@@ -12,7 +12,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from ehcp.temporal import data_converter
+from core.temporal import data_converter
 from tests.replay.record import HISTORIES, SCENARIOS, WORKFLOWS, production_settings
 
 FILES = sorted(HISTORIES.glob("*.json"))

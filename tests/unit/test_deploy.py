@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from temporalio.common import SearchAttributeIndexedValueType
 
-from ehcp.settings import Settings, env_name
-from ehcp.temporal import SEARCH_ATTRIBUTES
+from core.settings import Settings, env_name
+from workflows.common.search import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = (
@@ -428,13 +428,13 @@ def check_ehcp_vars_are_settings(d: Deployment) -> list[str]:
     }
     for where, env in blocks.items():
         problems += [
-            f"{where}: {var} is not a field of ehcp.settings.Settings"
+            f"{where}: {var} is not a field of core.settings.Settings"
             for var in env
             if var.startswith("EHCP_") and var not in SETTINGS_VARS
         ]
     for var in re.findall(r"\b(EHCP_[A-Z0-9_]+)=", d.dockerfile):
         if var not in SETTINGS_VARS:
-            problems.append(f"Dockerfile: {var} is not a field of ehcp.settings.Settings")
+            problems.append(f"Dockerfile: {var} is not a field of core.settings.Settings")
     return problems
 
 

@@ -1,5 +1,5 @@
 """The workflow lane: workflows on the time-skipping test server, with the real statute local activity and
-fakes of every side-effecting activity, registered by name (architecture.md, testing lane 2)."""
+fakes of every side-effecting activity, registered by name (docs/architecture.md, testing lane 2)."""
 
 from __future__ import annotations
 
@@ -23,28 +23,22 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.statute import StatuteActivities
-from ehcp.temporal import register_search_attributes
-from workflows.advice import AdviceRequestWorkflow
-from workflows.assessment import AssessmentWorkflow
-from workflows.messages import (
-    ActivityName,
-    Actor,
+from core.temporal import register_search_attributes
+from workflows.advice.messages import AdviceState
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.messages import AssessmentStart, AssessmentState, CaseRecord
+from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.messages import ActivityName, Actor, AdviceSpec, ChildRecord, StatuteEvent
+from workflows.common.records import (
     AdviceReceivedRecord,
     AdviceRequestRecord,
-    AdviceSpec,
-    AdviceState,
-    AssessmentStart,
-    AssessmentState,
     CaseProjection,
-    CaseRecord,
     Change,
-    ChildRecord,
     DecisionRecord,
     Notice,
-    PlanStart,
-    StatuteEvent,
 )
-from workflows.plan import PlanWorkflow
+from workflows.plan.messages import PlanStart
+from workflows.plan.workflow import PlanWorkflow
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 CASEWORKER = Actor(actor_id=uuid.UUID(int=1), role="caseworker")

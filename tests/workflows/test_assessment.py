@@ -10,9 +10,9 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
-from workflows.advice import AdviceRequestWorkflow
-from workflows.assessment import AssessmentWorkflow
-from workflows.messages import (
+from workflows.advice.messages import SubmitAdvice
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.messages import (
     ApproveException,
     ClaimException,
     ConsultSchool,
@@ -21,11 +21,11 @@ from workflows.messages import (
     IssueFinalPlan,
     RecordSchoolResponse,
     ServeDraft,
-    Stage,
-    SubmitAdvice,
     Withdraw,
 )
-from workflows.plan import PlanWorkflow
+from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.messages import Stage
+from workflows.plan.workflow import PlanWorkflow
 
 from .conftest import CASEWORKER, DAY, MANAGER, Harness, advice_set, agency, eventually, new_start, refused
 

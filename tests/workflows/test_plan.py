@@ -18,13 +18,14 @@ from temporalio.service import RPCError
 from typer.testing import CliRunner
 
 from activities.statute import timeline_for
-from ehcp.cli import app
+from cli import app
 from statute.conventions import Conventions
 from statute.rules import months
-from workflows.common import start_of
-from workflows.messages import (
-    CaseProjection,
-    CaseRecord,
+from workflows.assessment.messages import CaseRecord
+from workflows.common.deadlines import start_of
+from workflows.common.messages import Stage, StatuteEvent, TimelineRequest
+from workflows.common.records import CaseProjection
+from workflows.plan.messages import (
     CeasePlan,
     DecideReassessment,
     DecideReview,
@@ -43,12 +44,9 @@ from workflows.messages import (
     RecordReviewReport,
     RecordTransferInformed,
     RequestReassessment,
-    Stage,
-    StatuteEvent,
-    TimelineRequest,
     TransferPlanOut,
 )
-from workflows.plan import PlanWorkflow
+from workflows.plan.workflow import PlanWorkflow
 
 from .conftest import CASEWORKER, DAY, Harness, agency, eventually, new_plan_start, new_start, refused
 

@@ -22,6 +22,8 @@ from temporalio.worker import Worker
 
 from activities.statute import StatuteActivities
 from api.app import create_app
+from core.settings import Settings
+from core.temporal import data_converter, register_search_attributes
 from db.advice import record_advice_request
 from db.agencies import create_agency
 from db.cases import CaseProjection, project_case
@@ -30,13 +32,11 @@ from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.models import AuditEntry
 from db.users import create_user
-from ehcp.settings import Settings
-from ehcp.temporal import data_converter, register_search_attributes
 from statute.model import Deadline
 from tests.workflows.conftest import Fakes
-from workflows.advice import AdviceRequestWorkflow
-from workflows.assessment import AssessmentWorkflow
-from workflows.plan import PlanWorkflow
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.plan.workflow import PlanWorkflow
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 LA_CODE = "202"

@@ -19,11 +19,11 @@ from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateR
 from temporalio.exceptions import ApplicationError
 
 from api.app import create_app
+from core.settings import Settings
 from db.agencies import create_agency
 from db.documents import add_document
 from db.models import AuditEntry, Document
-from ehcp.settings import Settings
-from workflows.messages import AdviceState, SubmitAdvice
+from workflows.advice.messages import AdviceState, SubmitAdvice
 
 from .conftest import People, advice_for, project, record_sent_advice
 

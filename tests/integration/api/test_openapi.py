@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from api.app import create_app
 from api.routes import advice, cases, health, manager, plans
-from ehcp.settings import Settings
+from core.settings import Settings
 
 LAW = re.compile(r"\bregs? \d|\bs\.\d|Regulations 2014")
 AUDIENCES = {"caseworkers", "plans", "agencies", "managers", "operations"}

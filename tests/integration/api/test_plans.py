@@ -21,12 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowContinuedAsNewError
 
+from core.settings import Settings
 from db.decisions import record_decision
 from db.models import AuditEntry
-from ehcp.settings import Settings
 from tests.integration.db.factories import a_deadline
-from workflows.messages import PlanStart, StatuteEvent
-from workflows.plan import PlanWorkflow
+from workflows.common.messages import StatuteEvent
+from workflows.plan.messages import PlanStart
+from workflows.plan.workflow import PlanWorkflow
 
 from .conftest import LA_CODE, UPLOAD_MAX_BYTES, People, Temporal, audited_actions, project
 

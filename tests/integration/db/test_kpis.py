@@ -1,4 +1,4 @@
-"""KPIs on a hand-built set of cases whose answers are worked out below (statute.md §3)."""
+"""KPIs on a hand-built set of cases whose answers are worked out below (docs/statute.md §3)."""
 
 from __future__ import annotations
 

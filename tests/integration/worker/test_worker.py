@@ -16,29 +16,25 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from core.settings import Settings
+from core.temporal import register_search_attributes, wait_for_workflow
 from db.agencies import create_agency
 from db.cases import get_case, list_case_deadlines
 from db.deadlines import list_overdue_steps
 from db.models import AuditEntry, Decision, OutboxMessage
 from db.users import create_user
-from ehcp.settings import Settings
-from ehcp.temporal import register_search_attributes, wait_for_workflow
 from worker.main import running_worker
-from workflows.advice import AdviceRequestWorkflow
-from workflows.assessment import AssessmentWorkflow
-from workflows.messages import (
-    Actor,
-    AdviceSpec,
+from workflows.advice.messages import SubmitAdvice
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.messages import (
     AssessmentStart,
-    ChildRecord,
-    ContactRecord,
     DecideAssessment,
     DecideIssue,
     IssueFinalPlan,
     ServeDraft,
-    Stage,
-    SubmitAdvice,
 )
+from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.messages import Actor, AdviceSpec, ChildRecord, ContactRecord, Stage
 
 from ..conftest import Database
 

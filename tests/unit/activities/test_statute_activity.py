@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from activities.statute import StatuteActivities, timeline_for
 from statute.conventions import Conventions
-from workflows.messages import StatuteEvent, TimelineRequest
+from workflows.common.messages import StatuteEvent, TimelineRequest
 
 
 def _due(result: object, name: str) -> date:

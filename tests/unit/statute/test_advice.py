@@ -1,4 +1,4 @@
-"""The reg 6 advice set in the timeline's `required_advice` (statute.md §1.3; docs/statute-engine.md)."""
+"""The reg 6 advice set in the timeline's `required_advice` (docs/statute.md §1.3; docs/statute-engine.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Working days over England and Wales bank holidays: R4, R5, R7, R8 (statute.md §1.1, §5).
+"""Working days over England and Wales bank holidays: R4, R5, R7, R8 (docs/statute.md §1.1, §5).
 
 The bank holidays below are the real England and Wales ones (gov.uk), written out by hand.
 """
@@ -235,7 +235,10 @@ def test_working_days_between(start: str, end: str, count: int) -> None:
 @pytest.mark.parametrize(
     ("due", "practical"),
     [
-        ("2025-05-26", "2025-05-23"),  # the statute.md example's final plan due on the spring bank holiday
+        (
+            "2025-05-26",
+            "2025-05-23",
+        ),  # the docs/statute.md example's final plan due on the spring bank holiday
         ("2025-02-17", "2025-02-17"),  # the example's decision due on a working Monday: unchanged
         ("2025-04-21", "2025-04-17"),  # design doc: due Easter Monday -> Maundy Thursday
         ("2025-04-18", "2025-04-17"),
@@ -259,7 +262,7 @@ def test_practical_due(due: str, practical: str) -> None:
 
 
 def test_statute_example_end_to_end() -> None:
-    # statute.md: received 2025-01-06 -> decision due 2025-02-17 -> final plan due 2025-05-26;
+    # docs/statute.md: received 2025-01-06 -> decision due 2025-02-17 -> final plan due 2025-05-26;
     # 26 May 2025 is the spring bank holiday, so the practical deadline is Friday 23 May.
     received = D("2025-01-06")
     assert CAL.practical_due(weeks(received, 6)) == D("2025-02-17")

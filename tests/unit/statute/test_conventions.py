@@ -1,4 +1,4 @@
-"""The unverified readings of the law as named settings with documented defaults (statute.md, ⚠️ items)."""
+"""The unverified readings of the law as named settings with documented defaults (docs/statute.md ⚠️)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from statute.conventions import Conventions, describe
 from statute.errors import InvalidConvention, StatuteError
 
-# The defaults statute.md asks for, by hand:
+# The defaults docs/statute.md asks for, by hand:
 DEFAULTS = {
     "week_counting": "exclude_event_day",  # §1.1 "Default: +7N"
     "phase_transfer_reading": "strict",  # §1.1 "Implement 14 Feb / 30 Mar as the compliance date"

@@ -1,4 +1,4 @@
-"""Exception claims judged per deadline (statute.md §1.1-§1.2 matrix; docs/statute-engine.md "Exceptions").
+"""Exception claims judged per deadline (docs/statute.md §1.1-§1.2; docs/statute-engine.md "Exceptions").
 
 The base case starts every clock on Mon 16 June 2025 so that the summer closure of school Oak
 (first closed Wed 23 Jul, re-opens Wed 3 Sep 2025: 42 days) falls inside every period:

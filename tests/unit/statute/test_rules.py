@@ -1,4 +1,4 @@
-"""R1-R3, R6, R9, R10 (statute.md §1.1 and §5) against worked examples derived by hand from the statute."""
+"""R1-R3, R6, R9, R10 (docs/statute.md §1.1 and §5) against worked examples derived by hand."""
 
 from __future__ import annotations
 
@@ -32,8 +32,12 @@ DATES = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
 @pytest.mark.parametrize(
     ("start", "n", "due"),
     [
-        ("2025-01-06", 6, "2025-02-17"),  # statute.md §1.1: request Mon 6 Jan 2025 -> decision Mon 17 Feb
-        ("2025-01-06", 20, "2025-05-26"),  # statute.md §1.1: -> final plan Mon 26 May 2025 (140 days)
+        (
+            "2025-01-06",
+            6,
+            "2025-02-17",
+        ),  # docs/statute.md §1.1: request Mon 6 Jan 2025 -> decision Mon 17 Feb
+        ("2025-01-06", 20, "2025-05-26"),  # docs/statute.md §1.1: -> final plan Mon 26 May 2025 (140 days)
         ("2025-01-06", 16, "2025-04-28"),  # 112 days: 17 Feb + 70 = 28 Apr (decision not to issue)
         ("2025-01-06", 14, "2025-04-14"),  # 98 days: the week-14 draft target
         ("2025-03-10", 6, "2025-04-21"),  # design doc advice example: 10 Mar + 42 = 21 Apr
@@ -78,7 +82,7 @@ def test_weeks_property_is_seven_n_days(d: date, n: int) -> None:
             "2025-03-03",
             15,
             "2025-03-17",
-        ),  # statute.md: 15 days beginning with service end served + 14
+        ),  # docs/statute.md: 15 days beginning with service end served + 14
         ("2025-05-26", 15, "2025-06-09"),  # served on a bank holiday: calendar days, no pause
         ("2024-12-20", 15, "2025-01-03"),  # across the year end: 11 days in December, 3 in January
         ("2024-02-20", 15, "2024-03-05"),  # leap year: 20 Feb + 14, passing 29 Feb
@@ -120,7 +124,7 @@ def test_within_days_ends_one_day_after_days_beginning_with(d: date, n: int) -> 
 @pytest.mark.parametrize(
     ("start", "n", "result"),
     [
-        ("2025-10-01", 2, "2025-12-01"),  # statute.md / IPSEA: 1 Oct + 2 months = 1 Dec
+        ("2025-10-01", 2, "2025-12-01"),  # docs/statute.md / IPSEA: 1 Oct + 2 months = 1 Dec
         ("2025-11-15", 2, "2026-01-15"),  # across the year end
         ("2025-12-15", 1, "2026-01-15"),
         ("2025-12-01", 1, "2026-01-01"),

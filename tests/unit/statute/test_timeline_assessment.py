@@ -1,6 +1,6 @@
-"""The 20-week pathway of compute_timeline (statute.md §1.2, docs/statute-engine.md), and bad input.
+"""The 20-week pathway of compute_timeline (docs/statute.md §1.2, docs/statute-engine.md), and bad input.
 
-Every expected date is worked out by hand from statute.md and the England and Wales bank holidays
+Every expected date is worked out by hand from docs/statute.md and the England and Wales bank holidays
 (2025: 1 Jan, 18 Apr Good Friday, 21 Apr Easter Monday, 5 May, 26 May, 25 Aug, 25-26 Dec).
 """
 
@@ -19,7 +19,7 @@ from .cases import deadlines, ev, one, run
 REQUEST = ev("request_received", "2025-01-06", source="parent")  # Monday 6 January 2025
 
 
-# --- the statute.md example: received 2025-01-06 ---------------------------------------------------------
+# --- the docs/statute.md example: received 2025-01-06 ---------------------------------------------------
 
 
 @pytest.mark.parametrize(

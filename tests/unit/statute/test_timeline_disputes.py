@@ -1,4 +1,4 @@
-"""Mediation, appeals (HESC r.12, r.20 as statute.md §1.10-§1.11 reads them), tribunal orders and
+"""Mediation, appeals (HESC r.12, r.20 as docs/statute.md §1.10-§1.11 reads them), tribunal orders and
 unopposed appeals (regs 44, 45).
 
 Bank holidays used (England and Wales): 2022: 19 Sep (one-off), 26-27 Dec; 2023: 2 Jan (substitute),

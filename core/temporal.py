@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
-from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
+from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
-from ehcp.codec import AesGcmCodec
-from ehcp.settings import Settings
-from workflows.common import LA_CODE, NEXT_DEADLINE, NEXT_DUE, STAGE
-
-SEARCH_ATTRIBUTES: tuple[SearchAttributeKey[str] | SearchAttributeKey[datetime], ...]
-SEARCH_ATTRIBUTES = (STAGE, NEXT_DEADLINE, NEXT_DUE, LA_CODE)
+from core.codec import AesGcmCodec
+from core.settings import Settings
+from workflows.common.search import SEARCH_ATTRIBUTES
 
 # Names as `temporal server start-dev --search-attribute Name=Type` spells them.
 _CLI_TYPE = {

@@ -19,32 +19,27 @@ import typer
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
+from cli.timeline import today_in_england
+from core.settings import Settings
+from core.temporal import wait_for_workflow
 from db.agencies import create_agency
 from db.engine import make_engine, make_session_factory
 from db.models import AgencyKind, Role
 from db.users import create_user
-from ehcp.cli.timeline import today_in_england
-from ehcp.settings import Settings
-from ehcp.temporal import wait_for_workflow
-from workflows.advice import AdviceRequestWorkflow
-from workflows.assessment import AssessmentWorkflow
-from workflows.messages import (
-    Actor,
-    AdviceSpec,
+from workflows.advice.messages import SubmitAdvice
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.messages import (
     AssessmentStart,
-    ChildRecord,
-    ContactRecord,
     DecideAssessment,
     DecideIssue,
-    DecideReview,
-    HoldReviewMeeting,
-    IssueAmendedPlan,
     IssueFinalPlan,
-    RecordPhaseTransfer,
     ServeDraft,
-    SubmitAdvice,
 )
-from workflows.plan import PlanWorkflow
+from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.ids import advice_workflow_id, assessment_workflow_id, plan_workflow_id
+from workflows.common.messages import Actor, AdviceSpec, ChildRecord, ContactRecord
+from workflows.plan.messages import DecideReview, HoldReviewMeeting, IssueAmendedPlan, RecordPhaseTransfer
+from workflows.plan.workflow import PlanWorkflow
 
 DEMO = uuid.UUID("5e1d0000-0000-4000-8000-000000000000")
 AGENCIES: dict[str, tuple[str, AgencyKind]] = {
@@ -200,7 +195,7 @@ async def _seed_case(
     operation = WithStartWorkflowOperation(
         AssessmentWorkflow.run,
         start,
-        id=f"assessment-{case_id}",
+        id=assessment_workflow_id(case_id),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         task_queue=settings.task_queue,
     )
@@ -238,9 +233,11 @@ async def _seed_case(
         if step not in steps:
             continue
         agency = Actor(actor_id=caseworker.actor_id, role="agency", agency_id=spec.agency_id)
-        await wait_for_workflow(client, f"advice-{case_id}-{spec.advice_id}")  # it starts after the decision
+        await wait_for_workflow(
+            client, advice_workflow_id(case_id, spec.advice_id)
+        )  # it starts after the decision
         await client.get_workflow_handle_for(
-            AdviceRequestWorkflow.run, f"advice-{case_id}-{spec.advice_id}"
+            AdviceRequestWorkflow.run, advice_workflow_id(case_id, spec.advice_id)
         ).execute_update(
             AdviceRequestWorkflow.submit_advice,
             SubmitAdvice(actor=agency, received_on=week(step)),
@@ -278,8 +275,8 @@ async def _seed_plan(
     caseworker: Actor,
 ) -> None:
     """The plan's reviews so far, through its own workflow (it starts as the final plan is issued)."""
-    await wait_for_workflow(client, f"plan-{case_id}")
-    plan = client.get_workflow_handle_for(PlanWorkflow.run, f"plan-{case_id}")
+    await wait_for_workflow(client, plan_workflow_id(case_id))
+    plan = client.get_workflow_handle_for(PlanWorkflow.run, plan_workflow_id(case_id))
     if "meeting" in steps:
         await plan.execute_update(
             PlanWorkflow.hold_review_meeting,

@@ -24,29 +24,12 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from statute.advice import required_advice
     from statute.events import Child
-    from workflows.advice import AdviceRequestWorkflow
-    from workflows.common import (
-        CaseCommands,
-        DeadlineWatch,
-        Publisher,
-        key_of,
-        latest,
-        refuse,
-        run_activity,
-        run_local,
-        today,
-        wait_until,
-    )
-    from workflows.messages import (
-        ActivityName,
-        AdviceArrived,
-        AdviceExcepted,
-        AdviceRequestStart,
-        AdviceSpec,
+    from workflows.advice.messages import AdviceArrived, AdviceExcepted, AdviceRequestStart
+    from workflows.advice.workflow import AdviceRequestWorkflow
+    from workflows.assessment.messages import (
         ApproveException,
         AssessmentStart,
         AssessmentState,
-        CaseProjection,
         CaseRecord,
         ClaimException,
         ConsultSchool,
@@ -54,23 +37,33 @@ with workflow.unsafe.imports_passed_through():
         DecideIssue,
         ExceptionClaim,
         IssueFinalPlan,
-        PlanStart,
-        Recipient,
         RecordSchoolResponse,
         ServeDraft,
+        Withdraw,
+    )
+    from workflows.common.commands import CaseCommands, refuse
+    from workflows.common.deadlines import DeadlineWatch, key_of, latest, today, wait_until
+    from workflows.common.effects import run_activity, run_local
+    from workflows.common.ids import ASSESSMENT_WORKFLOW as WORKFLOW_NAME
+    from workflows.common.ids import advice_workflow_id, plan_workflow_id
+    from workflows.common.messages import (
+        ActivityName,
+        AdviceSpec,
         Stage,
         StatuteEvent,
         TimelineRequest,
         TimelineResult,
-        Withdraw,
     )
-    from workflows.plan import PlanWorkflow
+    from workflows.common.publisher import Publisher
+    from workflows.common.records import CaseProjection, Recipient
+    from workflows.plan.messages import PlanStart
+    from workflows.plan.workflow import PlanWorkflow
 
 FINISHED = frozenset({Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED})
 APPEAL_OPEN = frozenset({Stage.REFUSED_TO_ASSESS, Stage.NOT_ISSUED})
 
 
-@workflow.defn
+@workflow.defn(name=WORKFLOW_NAME)
 class AssessmentWorkflow(CaseCommands):
     @workflow.init
     def __init__(self, start: AssessmentStart) -> None:
@@ -360,7 +353,7 @@ class AssessmentWorkflow(CaseCommands):
             self._stage = Stage.FINAL_ISSUED
             await self._refresh()
             self._notice("final_issued", "parent", "final plan issued", cmd.issued_on)
-            self._plan_id = f"plan-{self._start.case_id}"
+            self._plan_id = plan_workflow_id(self._start.case_id)
             self._later(
                 workflow.start_child_workflow(
                     PlanWorkflow.run,
@@ -589,7 +582,7 @@ class AssessmentWorkflow(CaseCommands):
                 escalate_after_days=self._start.escalate_after_days,
                 caseworker_id=self._start.caseworker_id,
             ),
-            id=f"advice-{self._start.case_id}-{spec.advice_id}",
+            id=advice_workflow_id(self._start.case_id, spec.advice_id),
             parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
         )
 

@@ -1,4 +1,4 @@
-"""`ehcp.logging`: named events, ISO timestamps, level filtering, and no personal data in any line."""
+"""`core.logging`: named events, ISO timestamps, level filtering, and no personal data in any line."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import structlog
 
-from ehcp.logging import REDACTED, configure_logging, get_logger, redact_personal_data
-from ehcp.settings import Settings
+from core.logging import REDACTED, configure_logging, get_logger, redact_personal_data
+from core.settings import Settings
 
 PERSONAL = {
     "name": "Amelia Quartermain-Oduya",

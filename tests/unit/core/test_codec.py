@@ -1,4 +1,4 @@
-"""`ehcp.codec` and `ehcp.temporal`: payloads and failures are ciphertext in Temporal's history.
+"""`core.codec` and `core.temporal`: payloads and failures are ciphertext in Temporal's history.
 
 The codec is exercised alone (rotation, tampering, unknown keys) and through a real time-skipping
 server, where the stored history is read back and searched for the plaintext.
@@ -27,18 +27,14 @@ from temporalio.worker import Worker
 
 # The sandbox re-imports this module for its workflows; `cryptography` cannot be imported twice.
 with workflow.unsafe.imports_passed_through():
-    from ehcp.codec import ENCODING, KEY_ID_METADATA, AesGcmCodec, CodecError
-    from ehcp.settings import Settings
-    from ehcp.temporal import (
-        LA_CODE,
-        NEXT_DEADLINE,
-        NEXT_DUE,
-        SEARCH_ATTRIBUTES,
-        STAGE,
+    from core.codec import ENCODING, KEY_ID_METADATA, AesGcmCodec, CodecError
+    from core.settings import Settings
+    from core.temporal import (
         data_converter,
         dev_server_search_attribute_args,
         register_search_attributes,
     )
+    from workflows.common.search import LA_CODE, NEXT_DEADLINE, NEXT_DUE, SEARCH_ATTRIBUTES, STAGE
 
 K1 = bytes(range(32))
 K2 = bytes(range(50, 82))

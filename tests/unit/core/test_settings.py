@@ -1,4 +1,4 @@
-"""`ehcp.settings`: values from `EHCP_*` variables and `.env`, and errors that name the variable to fix."""
+"""`core.settings`: values from `EHCP_*` variables and `.env`, and errors that name the variable to fix."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ehcp.settings import DEV_KEY_ID, GENERATE_KEY, Settings, dev_codec_keys, get_settings
+from core.settings import DEV_KEY_ID, GENERATE_KEY, Settings, dev_codec_keys, get_settings
 
 K1 = bytes(range(32))
 K2 = bytes(range(100, 132))

@@ -24,25 +24,23 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.common import (
-        CaseCommands,
-        DeadlineWatch,
-        Publisher,
-        is_pending,
-        key_of,
-        latest,
-        refuse,
-        run_activity,
-        run_local,
-        start_of,
-        wait_until,
-    )
-    from workflows.messages import (
+    from workflows.common.commands import CaseCommands, refuse
+    from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, start_of, wait_until
+    from workflows.common.effects import run_activity, run_local
+    from workflows.common.ids import PLAN_WORKFLOW as WORKFLOW_NAME
+    from workflows.common.messages import (
         ActivityName,
-        CaseProjection,
+        DeadlineView,
+        Stage,
+        StatuteEvent,
+        TimelineRequest,
+        TimelineResult,
+    )
+    from workflows.common.publisher import Publisher
+    from workflows.common.records import CaseProjection, Recipient
+    from workflows.plan.messages import (
         CeasePlan,
         ConcedeAppeal,
-        DeadlineView,
         DecideReassessment,
         DecideReview,
         DecideToCease,
@@ -52,7 +50,6 @@ with workflow.unsafe.imports_passed_through():
         PlanStart,
         PlanState,
         ProposeAmendments,
-        Recipient,
         RecordAppeal,
         RecordAppealOutcome,
         RecordMediation,
@@ -62,10 +59,6 @@ with workflow.unsafe.imports_passed_through():
         RecordReviewReport,
         RecordTransferInformed,
         RequestReassessment,
-        Stage,
-        StatuteEvent,
-        TimelineRequest,
-        TimelineResult,
         TransferPlanOut,
     )
 
@@ -89,7 +82,7 @@ NEW_LA_DEADLINES = frozenset({"transfer_inform", "transfer_review"})
 ANCHORS = ("final_issued", "plan_reviewed")
 
 
-@workflow.defn
+@workflow.defn(name=WORKFLOW_NAME)
 class PlanWorkflow(CaseCommands):
     @workflow.init
     def __init__(self, start: PlanStart) -> None:

@@ -19,11 +19,11 @@ from typing import Annotated, NoReturn
 import typer
 from temporalio.client import Client
 
-from ehcp.cli.service import ensure_sqlite_folder, load_settings
-from ehcp.cli.timeline import fail
-from ehcp.logging import configure_logging
-from ehcp.settings import Settings
-from ehcp.temporal import dev_server_search_attribute_args
+from cli.service import ensure_sqlite_folder, load_settings
+from cli.timeline import fail
+from core.logging import configure_logging
+from core.settings import Settings
+from core.temporal import dev_server_search_attribute_args
 
 STARTUP_SECONDS = 60
 
@@ -113,9 +113,9 @@ async def _serve(
     import uvicorn
 
     from api.app import create_app
+    from cli.demo import seed_demo
+    from core.temporal import register_search_attributes
     from db.migrate import upgrade
-    from ehcp.cli.demo import seed_demo
-    from ehcp.temporal import register_search_attributes
 
     client = await _wait_for_temporal(settings, server, var)
     await register_search_attributes(client)
@@ -175,7 +175,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def _wait_for_temporal(settings: Settings, server: subprocess.Popen[bytes], var: Path) -> Client:
-    from ehcp.temporal import connect
+    from core.temporal import connect
 
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:

@@ -15,24 +15,23 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.common import run_activity, start_of, today
-    from workflows.messages import (
-        ActivityName,
+    from workflows.advice.messages import (
         AdviceArrived,
         AdviceExcepted,
-        AdviceReceivedRecord,
-        AdviceRequestRecord,
         AdviceRequestStart,
         AdviceState,
         AdviceStatus,
-        Change,
-        Notice,
-        Recipient,
         SubmitAdvice,
     )
+    from workflows.common.deadlines import start_of, today
+    from workflows.common.effects import run_activity
+    from workflows.common.ids import ADVICE_ARRIVED
+    from workflows.common.ids import ADVICE_WORKFLOW as WORKFLOW_NAME
+    from workflows.common.messages import ActivityName
+    from workflows.common.records import AdviceReceivedRecord, AdviceRequestRecord, Change, Notice, Recipient
 
 
-@workflow.defn
+@workflow.defn(name=WORKFLOW_NAME)
 class AdviceRequestWorkflow:
     @workflow.init
     def __init__(self, start: AdviceRequestStart) -> None:
@@ -94,7 +93,7 @@ class AdviceRequestWorkflow:
             advice_id=advice_id, received_on=received.received_on, document_ids=received.document_ids
         )
         try:
-            await workflow.get_external_workflow_handle(parent.workflow_id).signal("advice_arrived", arrived)
+            await workflow.get_external_workflow_handle(parent.workflow_id).signal(ADVICE_ARRIVED, arrived)
         except FailureError:
             # The assessment has closed (withdrawn, or finished): the advice is recorded all the same.
             workflow.logger.info("advice.parent_closed", extra={"advice_id": advice_id})

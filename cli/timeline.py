@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from ehcp.render import render_table
+from cli.render import render_table
 from statute.conventions import Conventions, describe
 from statute.errors import StatuteError
 from statute.history import parse_date, parse_history

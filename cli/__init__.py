@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from ehcp.cli import service, stack, timeline
+from cli import service, stack, timeline
 
 app = typer.Typer(
     add_completion=False,

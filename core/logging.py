@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from ehcp.settings import Settings
+from core.settings import Settings
 
 REDACTED = "[redacted]"
 PERSONAL_DATA_KEYS = frozenset(

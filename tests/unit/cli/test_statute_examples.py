@@ -1,4 +1,4 @@
-"""Every worked example of ../shared/statute.md, answered by `ehcp timeline` exactly.
+"""Every worked example of docs/statute.md, answered by `ehcp timeline` exactly.
 
 Each row quotes the statute text it checks and works the date out beside it.
 """
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ehcp.cli import app
+from cli import app
 
 runner = CliRunner()
 REQUEST = {"event": "request_received", "date": "2025-01-06", "source": "parent"}

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from ehcp.cli.timeline import fail
-from ehcp.logging import configure_logging
-from ehcp.settings import Settings
+from cli.timeline import fail
+from core.logging import configure_logging
+from core.settings import Settings
 
 
 def load_settings(command: str, **overrides: Any) -> Settings:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ehcp.cli import app
+from cli import app
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "assessment-in-progress.json"
@@ -59,9 +59,9 @@ def test_as_of_option_overrides_the_file() -> None:
 def test_as_of_defaults_to_today_in_england(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    import ehcp.cli.timeline
+    import cli.timeline
 
-    monkeypatch.setattr(ehcp.cli.timeline, "today_in_england", lambda: date(2030, 1, 1))
+    monkeypatch.setattr(cli.timeline, "today_in_england", lambda: date(2030, 1, 1))
     out = timeline({"events": [{"event": "request_received", "date": "2025-01-06"}]})
     assert out["as_of"] == "2030-01-01"
 

@@ -1,0 +1,1 @@
+"""What every process shares: settings, the Temporal connection (converter, codec), logging."""

@@ -1,0 +1,61 @@
+"""The messages of `AdviceRequestWorkflow`: its start, the agency's answer, the signals, its state."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from statute.events import AdviceKind, ExceptionKind
+from workflows.common.messages import AdviceSpec, Command, Model
+
+AdviceStatus = Literal["requested", "reminded", "chased", "escalated", "received", "excepted", "withdrawn"]
+
+
+class AdviceRequestStart(Model):
+    """Starts `AdviceRequestWorkflow` (id `advice-<case_id>-<advice_id>`), a child of the assessment."""
+
+    case_id: UUID
+    la_code: str
+    advice: AdviceSpec
+    requested_on: date
+    due: date
+    practical_due: date
+    remind_before_days: int = 7
+    escalate_after_days: int = 7
+    caseworker_id: UUID | None = None
+
+
+class SubmitAdvice(Command):
+    """Update `submit_advice`: the agency's answer (reg 8), with its uploaded documents."""
+
+    update_name = "submit_advice"
+    received_on: date
+    document_ids: list[UUID] = []
+    summary: str = ""
+
+
+class AdviceExcepted(Model):
+    """Signal: a reg 8(2) exception to this advice deadline was accepted and approved."""
+
+    kind: ExceptionKind
+    approved_by: UUID
+
+
+class AdviceArrived(Model):
+    """Signal from an `AdviceRequestWorkflow` to its assessment: the agency's advice came in."""
+
+    advice_id: str
+    received_on: date
+    document_ids: list[UUID] = []
+
+
+class AdviceState(Model):
+    case_id: UUID
+    advice_id: str
+    advice: AdviceKind
+    agency_id: UUID
+    due: date
+    practical_due: date
+    status: AdviceStatus
+    received_on: date | None = None

@@ -1,0 +1,159 @@
+"""The messages of `AssessmentWorkflow`: its start, its commands (one update each), its state."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from statute.conventions import ServiceMethod
+from statute.events import ExceptionKind, RequestSource
+from workflows.common.messages import (
+    AdviceSpec,
+    ChildRecord,
+    Command,
+    ContactRecord,
+    DeadlineView,
+    Model,
+    SchoolClosure,
+    Stage,
+)
+
+
+class AssessmentStart(Model):
+    """Starts `AssessmentWorkflow` (id `assessment-<case_id>`): a request reached the LA (reg 5(1))."""
+
+    case_id: UUID
+    la_code: str
+    received_on: date
+    source: RequestSource | None = None
+    brought_to_attention: bool = False  # CFA s.24: no formal request
+    child: ChildRecord
+    contacts: list[ContactRecord] = []
+    parent_requested: list[str] = []
+    school_closures: list[SchoolClosure] = []
+    caseworker_id: UUID | None = None
+    actor_id: UUID | None = None
+    remind_before_days: int = Field(default=7, ge=0, le=42)
+    escalate_after_days: int = Field(default=7, ge=0, le=365)
+
+
+class CaseRecord(Model):
+    """Input of `record_case`: the case and the child as first recorded (idempotent by case id)."""
+
+    case_id: UUID
+    workflow_id: str
+    start: AssessmentStart
+
+
+class DecideAssessment(Command):
+    """The decision whether to assess (reg 5(1)); on `assess`, the reg 6 advice requests to send."""
+
+    update_name = "decide_assessment"
+    outcome: Literal["assess", "refuse"]
+    decided_on: date
+    reasons: str = ""
+    advice: list[AdviceSpec] = []
+
+
+class DecideIssue(Command):
+    """The decision whether to issue a plan (reg 10)."""
+
+    update_name = "decide_issue"
+    outcome: Literal["issue", "not_issue"]
+    decided_on: date
+    reasons: str = ""
+
+
+class ServeDraft(Command):
+    """The draft plan was served on the parent or young person (reg 13(1))."""
+
+    update_name = "serve_draft"
+    served_on: date
+    method: ServiceMethod = "email"
+
+
+class ConsultSchool(Command):
+    """A school or college was consulted on being named (CFA s.39(2)-(3), s.40(3))."""
+
+    update_name = "consult_school"
+    school: str = Field(min_length=1, max_length=200)
+    consulted_on: date
+
+
+class RecordSchoolResponse(Command):
+    """The consulted school answered (Code of Practice: within 15 days)."""
+
+    update_name = "record_school_response"
+    school: str = Field(min_length=1, max_length=200)
+    responded_on: date
+
+
+class IssueFinalPlan(Command):
+    """The final plan was issued, after the representations window (reg 13(2))."""
+
+    update_name = "issue_final_plan"
+    issued_on: date
+    school_named: str | None = None
+
+
+class ClaimException(Command):
+    """An exception claimed against one deadline (reg 8(2), reg 10(4)); the statute judges it now."""
+
+    update_name = "claim_exception"
+    deadline: str = Field(min_length=1, max_length=50)
+    kind: ExceptionKind
+    advice_id: str | None = None
+    school: str | None = None
+    start: date | None = None
+    end: date | None = None
+    evidence: str
+    claimed_on: date
+
+
+class ApproveException(Command):
+    """A manager approves a claim the statute accepted (CoP 9.43: the parent is told)."""
+
+    update_name = "approve_exception"
+    server_set = ("actor", "claim_id")  # the claim is named by the route
+    claim_id: str
+    approved_on: date
+
+
+class Withdraw(Command):
+    """The request was withdrawn: advice requests stop and the case closes."""
+
+    update_name = "withdraw"
+    withdrawn_on: date
+    reasons: str = ""
+
+
+class ExceptionClaim(Model):
+    claim_id: str
+    deadline: str
+    kind: ExceptionKind
+    advice_id: str | None = None
+    accepted: bool
+    reason: str
+    claimed_by: UUID
+    claimed_on: date
+    approved_by: UUID | None = None
+    approved_on: date | None = None
+
+
+class AssessmentState(Model):
+    """Query `state` and the result of every update: where the case stands, and its statutory timeline."""
+
+    case_id: UUID
+    workflow_id: str
+    stage: Stage
+    state_version: int
+    as_of: date
+    deadlines: list[DeadlineView]
+    claims: list[ExceptionClaim] = []
+    advice: list[AdviceSpec] = []
+    advice_received: dict[str, date] = {}
+    schools_consulted: list[str] = []
+    plan_workflow_id: str | None = None
