@@ -9,36 +9,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError, is_cancelled_exception
+from temporalio.exceptions import ActivityError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.advice import rules
     from workflows.advice.messages import (
         AdviceArrived,
         AdviceExcepted,
         AdviceRequestStart,
         AdviceState,
-        AdviceStatus,
         SubmitAdvice,
     )
-    from workflows.common.deadlines import start_of, today
+    from workflows.common.commands import Commands, command_handlers
     from workflows.common.effects import run_activity
-    from workflows.common.ids import ADVICE_ARRIVED
-    from workflows.common.ids import ADVICE_WORKFLOW as WORKFLOW_NAME
+    from workflows.common.ids import ADVICE_ARRIVED, ADVICE_EXCEPTED, ADVICE_WORKFLOW, STATE_QUERY
     from workflows.common.messages import ActivityName
     from workflows.common.records import AdviceReceivedRecord, AdviceRequestRecord, Change, Notice, Recipient
 
+command = command_handlers(AdviceState)
 
-@workflow.defn(name=WORKFLOW_NAME)
-class AdviceRequestWorkflow:
+
+@workflow.defn(name=ADVICE_WORKFLOW)
+class AdviceRequestWorkflow(Commands[AdviceState]):
     @workflow.init
     def __init__(self, start: AdviceRequestStart) -> None:
         # Set from the start input, so an answer is accepted the moment the request exists.
-        self._start: AdviceRequestStart | None = start
+        self._start = start
         advice = start.advice
-        self._state: AdviceState | None = AdviceState(
+        self._state = AdviceState(
             case_id=start.case_id,
             advice_id=advice.advice_id,
             advice=advice.advice,
@@ -49,6 +50,7 @@ class AdviceRequestWorkflow:
         )
         self._submitted: SubmitAdvice | None = None
         self._excepted = False
+        self._init_lock()
 
     @workflow.run
     async def run(self, start: AdviceRequestStart) -> AdviceState:
@@ -71,7 +73,6 @@ class AdviceRequestWorkflow:
                 self._set(status="withdrawn")
             else:
                 await self._deliver(start)
-        assert self._state is not None
         return self._state
 
     async def _deliver(self, start: AdviceRequestStart) -> None:
@@ -99,36 +100,15 @@ class AdviceRequestWorkflow:
             workflow.logger.info("advice.parent_closed", extra={"advice_id": advice_id})
 
     async def _chase_until_answered(self, start: AdviceRequestStart) -> None:
-        due = start.due
-        steps: list[tuple[datetime, AdviceStatus, str, Recipient]] = [
-            (
-                start_of(due - timedelta(days=start.remind_before_days)),
-                "reminded",
-                "advice_reminder",
-                "agency",
-            ),
-            (start_of(due + timedelta(days=1)), "chased", "advice_overdue", "agency"),
-            (
-                start_of(due + timedelta(days=1 + start.escalate_after_days)),
-                "escalated",
-                "advice_escalated",
-                "manager",
-            ),
-        ]
-        # A request recorded late starts with some steps already past: only the latest of those is sent
-        # (an agency is not sent a reminder, a chaser and an escalation in the same minute).
-        now = workflow.now()
-        while len(steps) > 1 and steps[1][0] <= now:
-            steps.pop(0)
-        for at, status, template, to in steps:
-            wait = at - workflow.now()
+        for step in rules.chase_steps(start, workflow.now()):
+            wait = step.at - workflow.now()
             if wait > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(self._answered, timeout=wait)
             if self._answered():
                 break
-            self._set(status=status)
-            await self._notice(template, to, status, due)
+            self._set(status=step.status)
+            await self._notice(step.template, step.to, step.status, start.due)
         # Excepted or escalated, the advice is still wanted: wait for it however long it takes.
         await workflow.wait_condition(lambda: self._submitted is not None)
 
@@ -136,15 +116,12 @@ class AdviceRequestWorkflow:
         return self._submitted is not None or self._excepted
 
     def _set(self, **changes: object) -> None:
-        assert self._state is not None
         self._state = self._state.model_copy(update=changes)
 
     async def _notice(
         self, template: str, to: Recipient, step: str, on: date, *, opened: AdviceRequestRecord | None = None
     ) -> None:
         start, state = self._start, self._state
-        assert start is not None
-        assert state is not None
         notice = Notice(
             idempotency_key=f"{workflow.info().workflow_id}:{template}",
             case_id=start.case_id,
@@ -159,47 +136,28 @@ class AdviceRequestWorkflow:
         change = Change(case_id=start.case_id, notices=[notice], advice_requests=[opened] if opened else [])
         await run_activity(ActivityName.APPLY_CHANGE, change)
 
-    @workflow.update
-    async def submit_advice(self, submission: SubmitAdvice) -> AdviceState:
+    @command(rules.check_submit_advice)
+    async def submit_advice(self, cmd: SubmitAdvice) -> None:
         """The agency's advice (reg 8(1)). Accepted once; the assessment is told."""
-        self._submitted = submission
-        self._set(status="received", received_on=submission.received_on)
+        self._submitted = cmd
+        self._set(status="received", received_on=cmd.received_on)
         await workflow.wait_condition(lambda: True)
-        assert self._state is not None
-        return self._state
 
-    @submit_advice.validator
-    def _check_submission(self, submission: SubmitAdvice) -> None:
-        state, start = self._state, self._start
-        if state is None or start is None:
-            raise ApplicationError(
-                "the advice request is still being sent; try again in a moment", type="NotReady"
-            )
-        if self._submitted is not None:
-            raise ApplicationError(
-                f"advice '{state.advice_id}' was already received on {state.received_on}", type="IllegalStep"
-            )
-        if submission.actor.role == "agency" and submission.actor.agency_id != state.agency_id:
-            raise ApplicationError("this advice request was not sent to your agency", type="NotFound")
-        if submission.received_on < start.requested_on:
-            raise ApplicationError(
-                f"received_on: {submission.received_on} is before the request was sent, {start.requested_on}",
-                type="InvalidInput",
-            )
-        if submission.received_on > today():
-            raise ApplicationError(
-                f"received_on: {submission.received_on} is in the future", type="InvalidInput"
-            )
-
-    @workflow.signal
+    @workflow.signal(name=ADVICE_EXCEPTED)
     def excepted(self, exception: AdviceExcepted) -> None:
         """A reg 8(2) exception was approved on the assessment: stop chasing, still take the advice."""
         self._excepted = True
         if self._submitted is None:
             self._set(status="excepted")
 
-    @workflow.query
+    @workflow.query(name=STATE_QUERY)
     def state(self) -> AdviceState:
-        if self._state is None:
-            raise ApplicationError("not started yet", type="NotReady")
         return self._state
+
+    def _facts(self) -> rules.AdviceFacts:
+        return rules.AdviceFacts(
+            start=self._start,
+            state=self._state,
+            submitted=self._submitted is not None,
+            today=workflow.now().date(),
+        )

@@ -7,7 +7,7 @@ Deterministic: no I/O, no wall clock (`workflow.now()` only).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from temporalio import workflow
@@ -29,11 +29,12 @@ def key_of(d: DeadlineView) -> str:
     return f"{d.deadline}:{d.id or ''}:{d.from_date.isoformat()}"
 
 
-def latest(timeline: TimelineResult | None, name: str) -> DeadlineView | None:
+def latest(timeline: TimelineResult | Sequence[DeadlineView] | None, name: str) -> DeadlineView | None:
     """The latest occurrence (by the day it started) of a deadline on a timeline."""
     if timeline is None:
         return None
-    found = [d for d in timeline.deadlines if d.deadline == name]
+    deadlines = timeline.deadlines if isinstance(timeline, TimelineResult) else timeline
+    found = [d for d in deadlines if d.deadline == name]
     return max(found, key=lambda d: d.from_date, default=None)
 
 

@@ -1,0 +1,70 @@
+"""When an advice request chases its agency, and whether an answer can be taken (reg 8): pure functions,
+unit-tested without Temporal (tests/unit/workflows/test_advice_rules.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from workflows.advice.messages import AdviceRequestStart, AdviceState, AdviceStatus, SubmitAdvice
+from workflows.common.deadlines import start_of
+from workflows.common.records import Recipient
+from workflows.common.rules import refuse
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseStep:
+    """One step of chasing: at `at`, if no answer has come, the status becomes `status` and `template`
+    goes to `to`."""
+
+    at: datetime
+    status: AdviceStatus
+    template: str
+    to: Recipient
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceFacts:
+    start: AdviceRequestStart
+    state: AdviceState
+    submitted: bool
+    today: date
+
+
+def chase_steps(start: AdviceRequestStart, now: datetime) -> list[ChaseStep]:
+    """A reminder before the 6-week due date, a chaser the day it becomes overdue, an escalation to a
+    manager later. A request recorded late starts with some steps already past: only the latest of those
+    is sent (an agency is not sent a reminder, a chaser and an escalation in the same minute)."""
+    due = start.due
+    steps = [
+        ChaseStep(
+            start_of(due - timedelta(days=start.remind_before_days)), "reminded", "advice_reminder", "agency"
+        ),
+        ChaseStep(start_of(due + timedelta(days=1)), "chased", "advice_overdue", "agency"),
+        ChaseStep(
+            start_of(due + timedelta(days=1 + start.escalate_after_days)),
+            "escalated",
+            "advice_escalated",
+            "manager",
+        ),
+    ]
+    while len(steps) > 1 and steps[1].at <= now:
+        steps.pop(0)
+    return steps
+
+
+def check_submit_advice(facts: AdviceFacts, cmd: SubmitAdvice) -> None:
+    """The agency's advice is taken once, from the agency it was sent to (or a caseworker recording it),
+    dated between the request and today."""
+    state = facts.state
+    if facts.submitted:
+        raise refuse(f"advice '{state.advice_id}' was already received on {state.received_on}")
+    if cmd.actor.role == "agency" and cmd.actor.agency_id != state.agency_id:
+        raise refuse("this advice request was not sent to your agency", "NotFound")
+    if cmd.received_on < facts.start.requested_on:
+        raise refuse(
+            f"received_on: {cmd.received_on} is before the request was sent, {facts.start.requested_on}",
+            "InvalidInput",
+        )
+    if cmd.received_on > facts.today:
+        raise refuse(f"received_on: {cmd.received_on} is in the future", "InvalidInput")

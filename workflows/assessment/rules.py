@@ -1,0 +1,261 @@
+"""What an assessment's events say, and which of its steps are legal now (CFA s.36-39; regs 3-14): pure
+functions, unit-tested without Temporal (tests/unit/workflows/test_assessment_rules.py). Each `check_*` is
+the rule of one command: it returns, or raises a refusal naming what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from statute.advice import required_advice
+from statute.events import Child
+from workflows.assessment.messages import (
+    ApproveException,
+    AssessmentStart,
+    ClaimException,
+    ConsultSchool,
+    DecideAssessment,
+    DecideIssue,
+    ExceptionClaim,
+    IssueFinalPlan,
+    RecordSchoolResponse,
+    ServeDraft,
+    Withdraw,
+)
+from workflows.common.deadlines import latest
+from workflows.common.messages import AdviceSpec, DeadlineView, Stage, StatuteEvent, TimelineRequest
+from workflows.common.rules import check_date, refuse, require_role
+
+FINISHED = frozenset({Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED})
+APPEAL_OPEN = frozenset({Stage.REFUSED_TO_ASSESS, Stage.NOT_ISSUED})
+STAFF = ("caseworker", "manager")
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentFacts:
+    """What the assessment's rules judge a command by."""
+
+    start: AssessmentStart
+    stage: Stage
+    deadlines: Sequence[DeadlineView]
+    today: date
+    decided: Mapping[str, date]  # each step taken, by the day it was: decision_to_assess, draft_served...
+    advice: Mapping[str, AdviceSpec]
+    received: Mapping[str, date]  # advice received, by advice id
+    excepted_advice: Set[str]
+    consulted: Mapping[str, date]  # schools consulted, by name
+    responded: Set[str]
+    claims: Mapping[str, ExceptionClaim]
+
+
+# ---- what the events say ----
+
+
+def first_event(start: AssessmentStart) -> StatuteEvent:
+    """The request (reg 3), or the child brought to the LA's attention (CFA s.24)."""
+    if start.brought_to_attention:
+        return StatuteEvent(event="brought_to_attention", date=start.received_on)
+    source: dict[str, Any] = {"source": start.source} if start.source else {}
+    return StatuteEvent(event="request_received", date=start.received_on, **source)
+
+
+def advice_requested(spec: AdviceSpec, on: date) -> StatuteEvent:
+    fields: dict[str, Any] = {"id": spec.advice_id, "advice": spec.advice}
+    if spec.school:
+        fields["school"] = spec.school
+    if spec.received_by_body:
+        fields["received_by_body"] = spec.received_by_body
+    return StatuteEvent(event="advice_requested", date=on, **fields)
+
+
+def exception_event(cmd: ClaimException, *, approved_by: str | None) -> StatuteEvent:
+    """A claimed exception as the statute engine reads it; approved once a manager has."""
+    fields = {
+        "deadline": cmd.deadline,
+        "kind": cmd.kind,
+        "advice_id": cmd.advice_id,
+        "school": cmd.school,
+        "start": cmd.start,
+        "end": cmd.end,
+        "evidence": cmd.evidence,
+        "approved_by": approved_by,
+    }
+    return StatuteEvent(
+        event="exception", date=cmd.claimed_on, **{k: v for k, v in fields.items() if v is not None}
+    )
+
+
+def timeline_request(start: AssessmentStart, events: list[StatuteEvent], now: datetime) -> TimelineRequest:
+    """What the statute engine is asked: the events, and the child's facts that decide the reg 6 advice."""
+    child = start.child
+    return TimelineRequest(
+        events=events,
+        school_closures=start.school_closures,
+        year_group=child.year_group,
+        visual_impairment=child.visual_impairment,
+        hearing_impairment=child.hearing_impairment,
+        parent_requested=start.parent_requested,
+        now=now,
+    )
+
+
+def stage_now(stage: Stage, facts: AssessmentFacts) -> Stage:
+    """Where the case stands once its timeline is recomputed: every advice in, the decision whether to
+    issue is next; the appeal window of a refusal closed or used, the case is closed."""
+    if stage is Stage.GATHERING_ADVICE and facts.advice and set(facts.advice) <= set(facts.received):
+        return Stage.DECIDING_WHETHER_TO_ISSUE
+    appeal = latest(facts.deadlines, "appeal")
+    if stage in APPEAL_OPEN and appeal is not None and appeal.status in ("closed", "met"):
+        return Stage.CLOSED
+    return stage
+
+
+def advice_dues(deadlines: Sequence[DeadlineView]) -> dict[str, date]:
+    return {d.id: d.due for d in deadlines if d.deadline == "advice" and d.id is not None}
+
+
+def closed(stage: Stage) -> str:
+    return f"the case is {stage.value}; no further steps can be taken on it"
+
+
+# ---- the commands ----
+
+
+def check_decide_assessment(facts: AssessmentFacts, cmd: DecideAssessment) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage is not Stage.AWAITING_DECISION_TO_ASSESS:
+        decided = facts.decided.get("decision_to_assess")
+        raise refuse(
+            f"the decision whether to assess was already made on {decided}"
+            if decided
+            else closed(facts.stage)
+        )
+    check_date(cmd.decided_on, "decided_on", not_before=facts.start.received_on, today=facts.today)
+    if cmd.outcome == "refuse":
+        if not cmd.reasons.strip():
+            raise refuse("reasons: a refusal must give reasons against the s.36(8) test", "InvalidInput")
+        if cmd.advice:
+            raise refuse("advice: a refusal to assess requests no advice", "InvalidInput")
+        return
+    ids = [a.advice_id for a in cmd.advice]
+    if len(ids) != len(set(ids)):
+        raise refuse("advice: each advice_id must be different", "InvalidInput")
+    child = facts.start.child
+    needed = required_advice(
+        Child(
+            year_group=child.year_group,
+            visual_impairment=child.visual_impairment,
+            hearing_impairment=child.hearing_impairment,
+            parent_requested=tuple(facts.start.parent_requested),
+        )
+    )
+    given: list[str] = [a.advice for a in cmd.advice]
+    for item in needed:
+        if given.count(item.advice) < sum(1 for other in needed if other.advice == item.advice):
+            raise refuse(
+                f"advice: {item.rule} requires {item.advice} advice; add a request for it", "InvalidInput"
+            )
+
+
+def check_decide_issue(facts: AssessmentFacts, cmd: DecideIssue) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage not in (Stage.GATHERING_ADVICE, Stage.DECIDING_WHETHER_TO_ISSUE):
+        decided = facts.decided.get("decision_to_issue")
+        if decided:
+            raise refuse(f"the decision whether to issue a plan was already made on {decided}")
+        raise refuse(f"the case is {facts.stage.value}; decide whether to assess first")
+    check_date(
+        cmd.decided_on, "decided_on", not_before=facts.decided["decision_to_assess"], today=facts.today
+    )
+    for advice_id, due in advice_dues(facts.deadlines).items():
+        answered = advice_id in facts.received or advice_id in facts.excepted_advice
+        if not answered and cmd.decided_on <= due:
+            raise refuse(
+                f"advice '{advice_id}' is still awaited (due {due}); decide once it arrives or its "
+                "deadline passes"
+            )
+
+
+def check_serve_draft(facts: AssessmentFacts, cmd: ServeDraft) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage is Stage.DRAFT_SERVED:
+        raise refuse(f"the draft plan was already served on {facts.decided['draft_served']}")
+    if facts.stage is not Stage.DRAFTING:
+        raise refuse(f"the case is {facts.stage.value}; a draft follows a decision to issue a plan")
+    check_date(cmd.served_on, "served_on", not_before=facts.decided["decision_to_issue"], today=facts.today)
+
+
+def check_consult_school(facts: AssessmentFacts, cmd: ConsultSchool) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage is not Stage.DRAFT_SERVED:
+        raise refuse(f"the case is {facts.stage.value}; schools are consulted once the draft is served")
+    if cmd.school in facts.consulted:
+        raise refuse(f"'{cmd.school}' was already consulted on {facts.consulted[cmd.school]}")
+    check_date(cmd.consulted_on, "consulted_on", not_before=facts.decided["draft_served"], today=facts.today)
+
+
+def check_record_school_response(facts: AssessmentFacts, cmd: RecordSchoolResponse) -> None:
+    require_role(cmd.actor, *STAFF)
+    if cmd.school not in facts.consulted:
+        raise refuse(f"'{cmd.school}' was not consulted on this case")
+    if cmd.school in facts.responded:
+        raise refuse(f"'{cmd.school}' has already responded")
+    check_date(cmd.responded_on, "responded_on", not_before=facts.consulted[cmd.school], today=facts.today)
+
+
+def check_issue_final_plan(facts: AssessmentFacts, cmd: IssueFinalPlan) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage is Stage.FINAL_ISSUED:
+        raise refuse(f"the final plan was already issued on {facts.decided['final_issued']}")
+    if facts.stage is not Stage.DRAFT_SERVED:
+        raise refuse(f"the case is {facts.stage.value}; a final plan follows a served draft")
+    check_date(cmd.issued_on, "issued_on", not_before=facts.decided["draft_served"], today=facts.today)
+    window = latest(facts.deadlines, "representations_end")
+    if window is not None and cmd.issued_on <= window.due:
+        raise refuse(
+            f"the parent's representations window runs to {window.due} (reg 13(1)(a)); the final plan "
+            f"can be issued from {window.due + timedelta(days=1)}"
+        )
+
+
+def check_claim_exception(facts: AssessmentFacts, cmd: ClaimException) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage in FINISHED:
+        raise refuse(closed(facts.stage))
+    if cmd.deadline not in {d.deadline for d in facts.deadlines}:
+        raise refuse(f"deadline: this case has no {cmd.deadline} deadline", "InvalidInput")
+    if (cmd.deadline == "advice") != (cmd.advice_id is not None):
+        raise refuse("advice_id: give it for an advice deadline, and only then", "InvalidInput")
+    if cmd.advice_id is not None and cmd.advice_id not in facts.advice:
+        raise refuse(f"advice_id: no advice request '{cmd.advice_id}' on this case", "InvalidInput")
+    if cmd.kind in ("school_closure", "early_years_closure") and not cmd.school:
+        raise refuse(f"school: a {cmd.kind} names the school", "InvalidInput")
+    if cmd.kind in ("personal_circumstances", "absence", "missed_appointment") and cmd.start is None:
+        raise refuse(f"start: a {cmd.kind} needs the day it began", "InvalidInput")
+    if cmd.start and cmd.end and cmd.end < cmd.start:
+        raise refuse("end: is before start", "InvalidInput")
+    if not cmd.evidence.strip():
+        raise refuse("evidence: say what the claim rests on", "InvalidInput")
+    check_date(cmd.claimed_on, "claimed_on", not_before=facts.start.received_on, today=facts.today)
+
+
+def check_approve_exception(facts: AssessmentFacts, cmd: ApproveException) -> None:
+    require_role(cmd.actor, "manager")
+    claim = facts.claims.get(cmd.claim_id)
+    if claim is None:
+        raise refuse(f"claim_id: no exception claim '{cmd.claim_id}' on this case", "InvalidInput")
+    if claim.approved_by is not None:
+        raise refuse(f"the claim was already approved on {claim.approved_on}")
+    if not claim.accepted:
+        raise refuse(f"the law does not allow this exception: {claim.reason}")
+    check_date(cmd.approved_on, "approved_on", not_before=claim.claimed_on, today=facts.today)
+
+
+def check_withdraw(facts: AssessmentFacts, cmd: Withdraw) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage in FINISHED or facts.stage in APPEAL_OPEN:
+        raise refuse(closed(facts.stage))
+    check_date(cmd.withdrawn_on, "withdrawn_on", not_before=facts.start.received_on, today=facts.today)
