@@ -1,7 +1,7 @@
 """The API's one exception tree, and how a refused Temporal update becomes an HTTP answer.
 
 Every error body is `{"detail": "...", "field": "..." | null}`. A workflow validator refuses a step with an
-`ApplicationError` whose type says why (workflows/assessment.py, `refuse`); the message of an
+`ApplicationError` whose type says why (workflows/common/rules.py, `refuse`); the message of an
 `InvalidInput` starts with the name of the field at fault, which the body carries in `field`.
 """
 

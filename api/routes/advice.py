@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 
 from api.deps import AgencyUser, OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
-from api.schemas import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, error_responses
+from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead
+from api.schemas.common import error_responses
 from api.services.advice import list_inbox, read_request, submit_advice
 from api.services.uploads import read_upload
 

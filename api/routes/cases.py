@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import CaseReader, CaseWorker, IdempotencyKey, Manager, SessionDep, SettingsDep, TemporalDep
-from api.routes.commands import CaseId, Command, add_command_routes
-from api.schemas import (
+from api.routes.commands import CaseId, CommandRoute, add_command_routes, taking
+from api.schemas.cases import (
     CaseCreate,
     CasePage,
     CaseRead,
@@ -25,10 +25,12 @@ from api.schemas import (
     SchoolConsultationCreate,
     SchoolResponseCreate,
     WithdrawalCreate,
-    error_responses,
 )
+from api.schemas.commands import CommandBody
+from api.schemas.common import error_responses
 from api.services.cases import create_case, get_case_with_state, list_cases, run_case_command
 from api.services.clock import today_in_england
+from workflows.assessment.messages import ApproveException
 from workflows.common.messages import Stage
 
 router = APIRouter(prefix="/api", tags=["caseworkers"])
@@ -117,11 +119,10 @@ async def get_case(
     return await get_case_with_state(session=session, client=client, case_id=case_id)
 
 
-# Each is one update of the case's workflow (workflows/assessment.py), named after it in OpenAPI.
-CASE_COMMANDS: tuple[Command, ...] = (
-    Command(
+# Each is one update of the case's workflow (workflows/assessment/), named after it in OpenAPI.
+CASE_COMMANDS: tuple[CommandRoute, ...] = (
+    CommandRoute(
         "decision-to-assess",
-        "decide_assessment",
         DecisionToAssessCreate,
         "Decide whether to assess",
         (
@@ -130,9 +131,8 @@ CASE_COMMANDS: tuple[Command, ...] = (
             "gives reasons and opens the appeal window (reg 5(3)). Roles: caseworker, manager."
         ),
     ),
-    Command(
+    CommandRoute(
         "decision-to-issue",
-        "decide_issue",
         DecisionToIssueCreate,
         "Decide whether to issue a plan",
         (
@@ -140,9 +140,8 @@ CASE_COMMANDS: tuple[Command, ...] = (
             "weeks, reg 10(1)). Advice still awaited is withdrawn. Roles: caseworker, manager."
         ),
     ),
-    Command(
+    CommandRoute(
         "draft",
-        "serve_draft",
         DraftCreate,
         "Serve the draft plan",
         (
@@ -150,9 +149,8 @@ CASE_COMMANDS: tuple[Command, ...] = (
             "representations begin (reg 13(1)(a)). Roles: caseworker, manager."
         ),
     ),
-    Command(
+    CommandRoute(
         "school-consultations",
-        "consult_school",
         SchoolConsultationCreate,
         "Consult a school on being named",
         (
@@ -160,9 +158,8 @@ CASE_COMMANDS: tuple[Command, ...] = (
             " the Code of Practice expects its answer within 15 days. Roles: caseworker, manager."
         ),
     ),
-    Command(
+    CommandRoute(
         "school-responses",
-        "record_school_response",
         SchoolResponseCreate,
         "Record a consulted school's answer",
         (
@@ -170,9 +167,8 @@ CASE_COMMANDS: tuple[Command, ...] = (
             "days). Roles: caseworker, manager."
         ),
     ),
-    Command(
+    CommandRoute(
         "final-plan",
-        "issue_final_plan",
         FinalPlanCreate,
         "Issue the final plan",
         (
@@ -181,9 +177,8 @@ CASE_COMMANDS: tuple[Command, ...] = (
             "caseworker, manager."
         ),
     ),
-    Command(
+    CommandRoute(
         "exceptions",
-        "claim_exception",
         ExceptionClaimCreate,
         "Claim an exception to one deadline",
         (
@@ -192,9 +187,8 @@ CASE_COMMANDS: tuple[Command, ...] = (
             "claim's id. Roles: caseworker, manager."
         ),
     ),
-    Command(
+    CommandRoute(
         "withdrawal",
-        "withdraw",
         WithdrawalCreate,
         "Withdraw the request",
         (
@@ -227,11 +221,12 @@ add_command_routes(
     ),
     responses=COMMAND_ERRORS,
 )
+@taking(ExceptionApprovalCreate)
 async def approve_exception(
     *,
     case_id: CaseId,
     claim_id: Annotated[str, Path(max_length=200, description="The claim's id: its Idempotency-Key.")],
-    body: ExceptionApprovalCreate,
+    body: CommandBody[ApproveException],
     user: Manager,
     key: IdempotencyKey,
     session: SessionDep,
@@ -242,7 +237,6 @@ async def approve_exception(
         client=client,
         user=user,
         case_id=case_id,
-        update="approve_exception",
-        command=body.command(user.actor(), claim_id),
+        command=body.command(actor=user.actor(), claim_id=claim_id),
         idempotency_key=key,
     )

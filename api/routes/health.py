@@ -8,7 +8,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SessionDep
 from api.errors import Unavailable
-from api.schemas import HealthRead, error_responses
+from api.schemas.common import error_responses
+from api.schemas.health import HealthRead
 
 router = APIRouter(prefix="/api", tags=["operations"])
 

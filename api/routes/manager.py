@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import DashboardReader, SessionDep, SettingsDep
-from api.schemas import KpisRead, OverduePage, error_responses
+from api.schemas.common import error_responses
+from api.schemas.manager import KpisRead, OverduePage
 from api.services.clock import today_in_england
 from api.services.manager import measures, overdue
 

@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import CaseReader, CaseWorker, IdempotencyKey, PlanReader, SessionDep, SettingsDep, TemporalDep
-from api.routes.commands import CaseId, Command, add_command_routes
-from api.schemas import (
+from api.routes.commands import CaseId, CommandRoute, add_command_routes
+from api.schemas.common import error_responses
+from api.schemas.plans import (
     AmendedPlanCreate,
     AmendmentsCreate,
     AppealConcessionCreate,
@@ -35,7 +36,6 @@ from api.schemas import (
     ReviewReportCreate,
     TransferInformedCreate,
     TransferOutCreate,
-    error_responses,
 )
 from api.services.clock import today_in_england
 from api.services.plans import get_plan, phase_transfer_cohort, receive_plan, run_plan_command
@@ -45,37 +45,33 @@ router = APIRouter(prefix="/api", tags=["plans"])
 
 ROLES = " Roles: caseworker, manager."
 
-# Each is one update of the plan's workflow (workflows/plan.py), named after it in OpenAPI.
-PLAN_COMMANDS: tuple[Command, ...] = (
-    Command(
+# Each is one update of the plan's workflow (workflows/plan/), named after it in OpenAPI.
+PLAN_COMMANDS: tuple[CommandRoute, ...] = (
+    CommandRoute(
         "review-invitations",
-        "record_review_invitations",
         ReviewInvitationsCreate,
         "Record the review meeting's invitations",
         "Invitations to the annual review meeting, with the advice and information gathered, went to the "
         "parent or young person, the school, the LA's SEN and social care officers and health (reg "
         "20(2)-(4)): at least 2 weeks before the meeting." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "review-meetings",
-        "hold_review_meeting",
         ReviewMeetingCreate,
         "Record the annual review meeting",
         "The annual review meeting was held (CFA s.44(1); reg 20(5)-(6)), led by the school or setting "
         "(reg 20(1)) or by the LA (reg 21): the report is due within 2 weeks and the LA's decision within "
         "4 weeks of it (reg 20(7), (10)). Refused while an earlier meeting awaits its decision." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "review-reports",
-        "record_review_report",
         ReviewReportCreate,
         "Record the review report",
         "The report of the review meeting, with its recommendations and any disagreement, was circulated "
         "to everyone invited (reg 20(7)-(8)), within 2 weeks of the meeting." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "review-decisions",
-        "decide_review",
         ReviewDecisionCreate,
         "Decide after the annual review",
         "The LA's decision after the review, within 4 weeks of the meeting (reg 20(10)): `keep` the plan; "
@@ -84,9 +80,8 @@ PLAN_COMMANDS: tuple[Command, ...] = (
         "reasons and a notice of appeal rights (reg 31; CFA s.51(2)(e)). The next 12-month review period "
         "starts (CFA s.44(1))." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "amendments",
-        "propose_amendments",
         AmendmentsCreate,
         "Propose amendments outside a review",
         "A notice of proposed amendments, with the plan and the evidence, was served on the parent or "
@@ -94,18 +89,16 @@ PLAN_COMMANDS: tuple[Command, ...] = (
         "plan is due within 8 weeks (reg 22(3)). Refused while earlier amendments await their amended "
         "plan." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "amended-plans",
-        "issue_amended_plan",
         AmendedPlanCreate,
         "Issue the amended plan",
         "The amended plan was issued to the parent or young person, the named school and the "
         "commissioning body (reg 22(3), within 8 weeks of the notice), once the 15 days for "
         "representations (reg 22(2)(c)) have passed." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "phase-transfers",
-        "record_phase_transfer",
         PhaseTransferCreate,
         "Record a phase transfer",
         "The child changes phase in September of `year` (reg 18): the plan must be reviewed and, where "
@@ -113,9 +106,8 @@ PLAN_COMMANDS: tuple[Command, ...] = (
         "within the 12 months before it; a recorded transfer wins over the cohort planner's guess from "
         "the date of birth." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "cease-decisions",
-        "decide_to_cease",
         CeaseDecisionCreate,
         "Decide to cease the plan",
         "The LA decided to cease the plan (CFA s.45; regs 29-31) after informing and consulting the "
@@ -123,9 +115,8 @@ PLAN_COMMANDS: tuple[Command, ...] = (
         "mediation rights (reg 31(3); CFA s.51(2)(e)) and the plan stays maintained while an appeal is "
         "possible." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "mediation",
-        "record_mediation",
         MediationCreate,
         "Record a step of mediation",
         "On the latest appealable decision (to cease, not to reassess): the parent or young person "
@@ -134,78 +125,69 @@ PLAN_COMMANDS: tuple[Command, ...] = (
         "was issued (within 3 working days, regs 34 and 39), which can move the appeal deadline to a month "
         "after it (HESC Rules r.20)." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "appeals",
-        "record_appeal",
         AppealCreate,
         "Record an appeal against the latest decision",
         "An appeal against the latest appealable decision (to cease, not to reassess) reached the "
         "First-tier Tribunal in time (CFA s.51; HESC Rules r.20): a plan the LA decided to cease stays "
         "maintained until it is decided (CFA s.45)." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "appeal-outcomes",
-        "record_appeal_outcome",
         AppealOutcomeCreate,
         "Record the tribunal's decision",
         "The tribunal decided the appeal: `continue` orders the plan maintained and a decision to cease "
         "falls (reg 44); `amend` orders it amended, the amended plan due within 5 weeks (reg 44(2)(d)); "
         "`dismissed` upholds the LA's decision." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "appeal-concessions",
-        "concede_appeal",
         AppealConcessionCreate,
         "Concede an appeal",
         "The LA does not oppose an appeal on the plan's content or the school named (reg 45): the amended "
         "plan is due within 5 weeks (content) or 2 weeks (the school only)." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "reassessment-requests",
-        "request_reassessment",
         ReassessmentRequestCreate,
         "Record a request to reassess",
         "A request to reassess the child's or young person's needs (CFA s.44(2); reg 24): the LA decides "
         "within 15 days (reg 25). Refused while an earlier request awaits its decision." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "reassessment-decisions",
-        "decide_reassessment",
         ReassessmentDecisionCreate,
         "Decide whether to reassess",
         "Whether to reassess (reg 25): on `reassess`, the amended plan is due within 14 weeks (reg 27); a "
         "refusal gives reasons and sends the notice with appeal and mediation rights (CFA s.51(2)(c))."
         + ROLES,
     ),
-    Command(
+    CommandRoute(
         "moves",
-        "record_move",
         MoveCreate,
         "Record a move to another LA",
         "The LA learned the family is moving to another local authority (reg 15(1)): the plan must be "
         "transferred by the move, or within 15 working days of learning of it if that is later "
         "(reg 15(2))." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "transfer-out",
-        "transfer_plan_out",
         TransferOutCreate,
         "Transfer the plan to the new LA",
         "The plan was transferred to the new local authority (reg 15(2)); this LA maintains it no longer, "
         "its workflow ends and every later step is refused with 409. The new LA's duties (to tell the "
         "family within 6 weeks, to review) are not this LA's." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "transfer-informed",
-        "record_transfer_informed",
         TransferInformedCreate,
         "Record the family told after a transfer in",
         "For a plan transferred in from another LA: the parent or young person was told whether the plan "
         "will be reviewed or the needs reassessed (reg 15(4), within 6 weeks of the transfer)." + ROLES,
     ),
-    Command(
+    CommandRoute(
         "cessation",
-        "cease_plan",
         CessationCreate,
         "Cease the plan",
         "The LA stops maintaining the plan (CFA s.45; reg 31) once no appeal against the decision to "

@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from api.deps import Principal
 from api.errors import ApiError, NotFound, TimedOut, Unprocessable
-from api.schemas import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
+from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
 from api.services.audit import audit
 from api.services.temporal import Missing, run_update
 from api.services.uploads import Upload
@@ -28,8 +28,6 @@ from db.errors import InvalidCursor
 from db.models import AdviceRequest, Document
 from workflows.advice.messages import AdviceState, SubmitAdvice
 from workflows.common.ids import advice_workflow_id
-
-SUBMIT_ADVICE = "submit_advice"
 
 
 def _not_sent(case_id: uuid.UUID, advice_id: str) -> NotFound:
@@ -137,7 +135,6 @@ async def submit_advice(
         state = await run_update(
             client=client,
             workflow_id=advice_workflow_id(case_id, advice_id),
-            update=SUBMIT_ADVICE,
             command=SubmitAdvice(
                 actor=user.actor(),
                 received_on=received_on,
@@ -163,7 +160,7 @@ async def submit_advice(
         await audit(
             session=session,
             user=user,
-            action="agency.submit_advice.refused",
+            action=f"agency.{SubmitAdvice.update_name}.refused",
             case_id=case_id,
             update_id=key,
             detail={"advice_id": advice_id, "status": error.status_code},
@@ -172,7 +169,7 @@ async def submit_advice(
     await audit(
         session=session,
         user=user,
-        action="agency.submit_advice",
+        action=f"agency.{SubmitAdvice.update_name}",
         case_id=case_id,
         update_id=key,
         detail={"advice_id": advice_id, "documents": [str(d.id) for d in documents]},

@@ -14,13 +14,13 @@ from temporalio.client import Client
 
 from api.deps import Principal
 from api.errors import NotFound, Unprocessable
-from api.schemas import CaseCreate, CasePage, CaseRead, CaseSummary
+from api.schemas.cases import CaseCreate, CasePage, CaseRead, CaseSummary
 from api.services.audit import audit
 from api.services.commands import CommandRunner
 from api.services.temporal import (
     Missing,
     case_missing,
-    query_state,
+    query_workflow,
     start_case,
 )
 from core.settings import Settings
@@ -28,7 +28,7 @@ from db.cases import get_case
 from db.cases import list_cases as db_list_cases
 from db.errors import InvalidCursor
 from workflows.assessment.messages import AssessmentStart, AssessmentState
-from workflows.common.ids import assessment_workflow_id
+from workflows.common.ids import ACKNOWLEDGE_REQUEST, assessment_workflow_id
 from workflows.common.messages import Stage
 
 # Fixed for ever: a case's id is derived from the authority and the create request's Idempotency-Key,
@@ -80,7 +80,7 @@ async def create_case(
     await audit(
         session=session,
         user=user,
-        action="command.acknowledge_request",
+        action=f"command.{ACKNOWLEDGE_REQUEST}",
         case_id=case_id,
         update_id=idempotency_key,
         detail={"stage": state.stage.value},
@@ -108,8 +108,8 @@ run_case_command = AssessmentCommandRunner()
 
 async def get_case_with_state(*, session: AsyncSession, client: Client, case_id: uuid.UUID) -> CaseRead:
     """The read-model row and the live state; 404 when neither knows the case."""
-    state = await query_state(
-        client=client, workflow_id=assessment_workflow_id(case_id), missing=case_missing(case_id)
+    state = await query_workflow(
+        client=client, workflow_id=assessment_workflow_id(case_id), result_type=AssessmentState
     )
     found = await read_case(session=session, case_id=case_id, state=state)
     if found.record is None and found.state is None:

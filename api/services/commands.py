@@ -21,6 +21,7 @@ from api.errors import ApiError
 from api.services.audit import audit
 from api.services.temporal import Missing, run_update
 from workflows.assessment.messages import AssessmentState
+from workflows.common.messages import Command
 from workflows.plan.messages import PlanState
 
 S = TypeVar("S", AssessmentState, PlanState)  # the workflow's answer
@@ -49,15 +50,13 @@ class CommandRunner(ABC, Generic[S, R_co]):
         client: Client,
         user: Principal,
         case_id: uuid.UUID,
-        update: str,
-        command: BaseModel,
+        command: Command,
         idempotency_key: str,
     ) -> R_co:
         try:
             state = await run_update(
                 client=client,
                 workflow_id=self.workflow_id(case_id),
-                update=update,
                 command=command,
                 update_id=idempotency_key,
                 result_type=self.result_type,
@@ -67,7 +66,7 @@ class CommandRunner(ABC, Generic[S, R_co]):
             await audit(
                 session=session,
                 user=user,
-                action=f"command.{update}.refused",
+                action=f"command.{command.update_name}.refused",
                 case_id=case_id,
                 update_id=idempotency_key,
                 detail={"status": error.status_code},
@@ -76,7 +75,7 @@ class CommandRunner(ABC, Generic[S, R_co]):
         await audit(
             session=session,
             user=user,
-            action=f"command.{update}",
+            action=f"command.{command.update_name}",
             case_id=case_id,
             update_id=idempotency_key,
             detail={"stage": state.stage.value},

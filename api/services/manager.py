@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Unprocessable
-from api.schemas import (
+from api.schemas.manager import (
     AgencyAdviceRead,
     KpisRead,
     MeasurePair,

@@ -16,14 +16,8 @@ from temporalio.client import Client
 
 from api.deps import Principal
 from api.errors import NotFound, Unprocessable
-from api.schemas import (
-    CaseSummary,
-    DeadlineRead,
-    PhaseTransferPage,
-    PhaseTransferRead,
-    PlanArrivalCreate,
-    PlanRead,
-)
+from api.schemas.cases import CaseSummary
+from api.schemas.plans import DeadlineRead, PhaseTransferPage, PhaseTransferRead, PlanArrivalCreate, PlanRead
 from api.services.audit import audit
 from api.services.cases import case_id_for
 from api.services.commands import CommandRunner

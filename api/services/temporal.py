@@ -36,7 +36,7 @@ from workflows.common.ids import (
     assessment_workflow_id,
     plan_workflow_id,
 )
-from workflows.common.messages import Stage
+from workflows.common.messages import Command, Stage
 from workflows.plan.messages import PlanStart, PlanState
 
 T = TypeVar("T", bound=BaseModel)
@@ -106,16 +106,18 @@ async def run_update(
     *,
     client: Client,
     workflow_id: str,
-    update: str,
-    command: BaseModel,
+    command: Command,
     update_id: str,
     result_type: type[T],
     missing: Missing,
 ) -> T:
-    """Run one update; the workflow's validator refuses an illegal step before anything is written."""
+    """Run one command as the update its message names; the workflow's validator refuses an illegal step
+    before anything is written."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        result: T = await handle.execute_update(update, command, id=update_id, result_type=result_type)
+        result: T = await handle.execute_update(
+            command.update_name, command, id=update_id, result_type=result_type
+        )
     except WorkflowUpdateFailedError as error:
         answer = refusal(error.cause)
         if type(answer) is ApiError:  # not a refusal: the workflow may have completed under the update
@@ -208,11 +210,6 @@ async def start_acknowledged(
             "the request was not acknowledged in time; retry with the same Idempotency-Key"
         ) from error
     return state
-
-
-async def query_state(*, client: Client, workflow_id: str, missing: Missing) -> AssessmentState | None:
-    """The live state of an assessment; None when Temporal no longer holds the workflow."""
-    return await query_workflow(client=client, workflow_id=workflow_id, result_type=AssessmentState)
 
 
 async def query_workflow(*, client: Client, workflow_id: str, result_type: type[T]) -> T | None:

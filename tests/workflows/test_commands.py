@@ -13,11 +13,14 @@ from temporalio import workflow
 from temporalio.workflow import _Definition
 
 from worker.main import WORKFLOWS
+from workflows.assessment.workflow import AssessmentWorkflow
 from workflows.common.commands import COMMAND_MARK, Commands, command_handlers
+from workflows.common.ids import ACKNOWLEDGE_PLAN, ACKNOWLEDGE_REQUEST
 from workflows.common.messages import Command
 from workflows.plan.messages import DecideReview, PlanState
+from workflows.plan.workflow import PlanWorkflow
 
-ANSWERS = {"acknowledge_request", "acknowledge"}  # updates that only wait and read: no command, no lock
+ANSWERS = {ACKNOWLEDGE_REQUEST, ACKNOWLEDGE_PLAN}  # updates that only wait and read: no command, no lock
 
 
 def hand_made_commands(cls: type) -> list[str]:
@@ -93,3 +96,11 @@ def test_a_command_named_unlike_its_update_is_refused_at_import() -> None:
         @command(allow)
         async def keep_plan(self: Any, cmd: DecideReview) -> None:
             return None
+
+
+def test_the_answers_are_named_as_the_api_calls_them() -> None:
+    assessment, plan = (
+        _Definition.must_from_class(cls).updates for cls in (AssessmentWorkflow, PlanWorkflow)
+    )
+    assert ACKNOWLEDGE_REQUEST in assessment
+    assert ACKNOWLEDGE_PLAN in plan

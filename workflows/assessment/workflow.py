@@ -45,7 +45,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common.deadlines import DeadlineWatch, latest, wait_until
     from workflows.common.effects import run_activity, run_local
     from workflows.common.ids import (
-        ACKNOWLEDGE_REQUEST,
         ADVICE_ARRIVED,
         ASSESSMENT_WORKFLOW,
         STATE_QUERY,
@@ -157,7 +156,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
 
     # ---- commands ----
 
-    @workflow.update(name=ACKNOWLEDGE_REQUEST)
+    @workflow.update  # named ACKNOWLEDGE_REQUEST (tests/workflows/test_commands.py)
     async def acknowledge_request(self) -> AssessmentState:
         """The answer to the create request: the case as first recorded, with its timeline."""
         await workflow.wait_condition(lambda: self._ready)

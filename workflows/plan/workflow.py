@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common.commands import CaseCommands, command_handlers
     from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, wait_until
     from workflows.common.effects import run_activity, run_local
-    from workflows.common.ids import ACKNOWLEDGE_PLAN, PLAN_WORKFLOW, STATE_QUERY
+    from workflows.common.ids import PLAN_WORKFLOW, STATE_QUERY
     from workflows.common.messages import (
         ActivityName,
         DeadlineView,
@@ -321,7 +321,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
 
     # ---- answers ----
 
-    @workflow.update(name=ACKNOWLEDGE_PLAN)
+    @workflow.update  # named ACKNOWLEDGE_PLAN (tests/workflows/test_commands.py)
     async def acknowledge(self) -> PlanState:
         """The plan as its current run holds it, once that run has projected it."""
         await workflow.wait_condition(lambda: self._ready)
