@@ -30,6 +30,8 @@ lint: setup
 	@echo "==> ruff"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@echo "==> lint-imports (the layers, [tool.importlinter] in pyproject.toml)"
+	@$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: setup
 	@echo "==> mypy --strict"

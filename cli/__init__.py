@@ -4,36 +4,84 @@ ehcp run                      the whole service on its embedded default (what `m
 ehcp timeline FILE            every statutory deadline of a case history
 ehcp migrate | worker | api   the parts, one at a time, as production runs them
 ehcp users add | agencies add accounts and agencies
+
+Each command is defined in its own module, on that module's Typer `app`, and the module imports what the
+command needs at its top. `ehcp` loads only the module of the command it runs (`COMMANDS`), so
+`ehcp timeline` starts without Temporal's client, SQLAlchemy or FastAPI; `ehcp --help` loads them all, to
+show each command's help line.
 """
 
 from __future__ import annotations
 
-import typer
+import importlib
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
-from cli import service, stack, timeline
+import typer
+from typer.core import TyperGroup
+from typer.main import get_group
+
+# Each command, and the module that defines it, in the order `ehcp --help` lists them.
+COMMANDS = {
+    "timeline": "cli.timeline",
+    "conventions": "cli.timeline",
+    "migrate": "cli.migrate",
+    "worker": "cli.worker",
+    "api": "cli.api",
+    "run": "cli.stack",
+    "users": "cli.accounts",
+    "agencies": "cli.accounts",
+}
+
+
+# The values are click commands; Typer vendors click as a private module, so they are typed Any here.
+class _Commands(MutableMapping[str, Any]):
+    """`ehcp`'s commands by name; each is built from its module the first time it is looked up."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in COMMANDS:
+            raise KeyError(name)  # click's "No such command", with the nearest names
+        if name not in self._built:
+            command = get_group(importlib.import_module(COMMANDS[name]).app).commands.get(name)
+            if command is None:
+                raise RuntimeError(f"{COMMANDS[name]} defines no command '{name}' on its app")
+            self._built[name] = command
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        raise TypeError(f"'{name}': a command is added to COMMANDS, with the module that defines it")
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError(f"'{name}': the commands are COMMANDS")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
+class _Ehcp(TyperGroup):
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.commands = _Commands()
+
 
 app = typer.Typer(
+    cls=_Ehcp,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Education, Health and Care Plans, run the way the law says they must be.",
 )
-app.command()(timeline.timeline)
-app.command()(timeline.conventions)
-app.command()(service.migrate)
-app.command()(service.worker)
-app.command()(service.api)
-app.command(name="run")(stack.run)
 
-users = typer.Typer(no_args_is_help=True, help="Staff and agency accounts, with their API tokens.")
-users.command(name="add")(service.users_add)
-app.add_typer(users, name="users")
-agencies = typer.Typer(
-    no_args_is_help=True, help="The schools, health, EP and social care services advice comes from."
-)
-agencies.command(name="add")(service.agencies_add)
-agencies.command(name="list")(service.agencies_list)
-app.add_typer(agencies, name="agencies")
+
+@app.callback()
+def _ehcp() -> None:
+    """A group, with the commands of `COMMANDS` (a Typer app with no command of its own needs one)."""
 
 
 def main() -> None:

@@ -17,15 +17,21 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+import uvicorn
 from temporalio.client import Client
 
-from cli.service import ensure_sqlite_folder, load_settings
-from cli.timeline import fail
+from api.app import create_app
+from cli.demo import seed_demo
+from cli.settings import ensure_sqlite_folder, load_settings
+from cli.shell import fail
 from core.logging import configure_logging
 from core.settings import Settings
-from core.temporal import dev_server_search_attribute_args
+from core.temporal import connect, dev_server_search_attribute_args, register_search_attributes
+from db.migrate import upgrade
 
 STARTUP_SECONDS = 60
+
+app = typer.Typer()
 
 
 def temporal_binary() -> Path:
@@ -56,6 +62,7 @@ def dev_server_command(var: Path, *, port: int, ui_port: int) -> list[str]:
     ]
 
 
+@app.command()
 def run(
     var: Annotated[Path, typer.Option(help="Where the embedded databases, logs and outbox live.")] = Path(
         "var"
@@ -110,13 +117,6 @@ async def _serve(
     ui_port: int,
     demo: bool,
 ) -> None:
-    import uvicorn
-
-    from api.app import create_app
-    from cli.demo import seed_demo
-    from core.temporal import register_search_attributes
-    from db.migrate import upgrade
-
     client = await _wait_for_temporal(settings, server, var)
     await register_search_attributes(client)
     typer.echo(f"==> migrating {settings.database_url.split(':///')[-1]}")
@@ -175,8 +175,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def _wait_for_temporal(settings: Settings, server: subprocess.Popen[bytes], var: Path) -> Client:
-    from core.temporal import connect
-
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         if server.poll() is not None:

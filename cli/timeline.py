@@ -11,30 +11,26 @@ import sys
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from cli.render import render_table
+from cli.shell import fail
 from statute.conventions import Conventions, describe
 from statute.errors import StatuteError
 from statute.history import parse_date, parse_history
 from statute.timeline import compute_timeline
 
 LONDON = ZoneInfo("Europe/London")
-USAGE_ERROR = 2
+
+app = typer.Typer()
 
 
 class Format(StrEnum):
     json = "json"
     table = "table"
-
-
-def fail(command: str, problem: str) -> NoReturn:
-    """One line naming the problem, and exit status 2."""
-    typer.echo(f"ehcp {command}: {problem}", err=True)
-    raise typer.Exit(USAGE_ERROR)
 
 
 def _read(file: str) -> str:
@@ -55,6 +51,7 @@ def today_in_england() -> date:
     return datetime.now(tz=LONDON).date()
 
 
+@app.command()
 def timeline(
     file: Annotated[str, typer.Argument(help="A case history in JSON, or - for standard input.")],
     as_of: Annotated[
@@ -96,6 +93,7 @@ def _pair(item: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+@app.command()
 def conventions() -> None:
     """The unverified readings of the law, each a setting: name, default and meaning."""
     for entry in describe():

@@ -19,13 +19,17 @@ import pytest
 from temporalio.client import Client
 
 from api.app import create_app
+from cli.demo import DEMO, seed_demo
 from cli.stack import dev_server_command, temporal_binary
 from cli.timeline import today_in_england
 from core.settings import Settings
 from core.temporal import connect
 from db.agencies import create_agency
+from db.cases import list_case_deadlines
+from db.deadlines import list_overdue_steps
 from db.users import create_user
 from worker.main import running_worker
+from workflows.common.ids import assessment_workflow_id
 
 from .conftest import Database
 
@@ -203,10 +207,10 @@ async def test_a_request_through_the_api_on_the_dev_server(
         found = [
             w.id async for w in client.list_workflows("EhcpStage = 'gathering_advice' AND EhcpLaCode = '202'")
         ]
-        if f"assessment-{case_id}" in found:
+        if assessment_workflow_id(case_id) in found:
             break
         await asyncio.sleep(0.25)
-    assert f"assessment-{case_id}" in found
+    assert assessment_workflow_id(case_id) in found
     outbox = Path(settings.outbox_dir)
     assert len(list(outbox.iterdir())) >= 7  # request, breach, 5 advice requests
 
@@ -214,12 +218,6 @@ async def test_a_request_through_the_api_on_the_dev_server(
 async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, tmp_path: Path) -> None:
     """What `make run` shows a person: demo cases received weeks ago, the late ones on the overdue list,
     and plans through their reviews."""
-    import uuid as uuid_module
-
-    from cli.demo import DEMO, seed_demo
-    from db.cases import list_case_deadlines
-    from db.deadlines import list_overdue_steps
-
     var = tmp_path / "var"
     var.mkdir()
     with running_dev_server(tmp_path) as address:  # its own server: the demo's case ids are fixed
@@ -248,7 +246,7 @@ async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, t
 
             # The amended plan: its first cycle's rows stay (review met, amended plan met), the second
             # cycle's review is open.
-            amended = uuid_module.uuid5(DEMO, "plan-amended")
+            amended = uuid.uuid5(DEMO, "plan-amended")
             rows: list[tuple[str, bool]] = []
             for _ in range(100):
                 async with database.sessions() as session:

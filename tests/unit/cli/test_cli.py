@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+import cli
+import cli.timeline
 from cli import app
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,10 +62,6 @@ def test_as_of_option_overrides_the_file() -> None:
 
 
 def test_as_of_defaults_to_today_in_england(monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import date
-
-    import cli.timeline
-
     monkeypatch.setattr(cli.timeline, "today_in_england", lambda: date(2030, 1, 1))
     out = timeline({"events": [{"event": "request_received", "date": "2025-01-06"}]})
     assert out["as_of"] == "2030-01-01"
@@ -162,3 +163,40 @@ def test_the_installed_console_script_runs() -> None:
     )
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+
+
+def test_every_command_is_defined_by_its_module() -> None:
+    """`cli.COMMANDS` names each command's module; the module defines the command on its `app`."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    context = group.make_context("ehcp", ["--help"], resilient_parsing=True)
+    for name in cli.COMMANDS:
+        command = group.get_command(context, name)
+        assert command is not None, name
+        assert command.name == name
+    assert group.get_command(context, "timelin") is None
+    assert group.list_commands(context) == list(cli.COMMANDS)
+    result = run("--help")
+    assert result.exit_code == 0
+    assert all(f"│ {name} " in result.stdout for name in cli.COMMANDS), result.stdout
+
+
+def test_timeline_loads_neither_temporal_nor_the_database_nor_the_api() -> None:
+    """`ehcp` loads only the module of the command it runs, so the statute engine starts alone."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from cli import app\n"
+        "result = CliRunner().invoke(app, ['timeline', sys.argv[1]])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(' '.join(sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = {name.partition(".")[0] for name in done.stdout.split()}
+    libraries = {"temporalio", "sqlalchemy", "fastapi", "uvicorn"}
+    heavy = libraries | {"api", "activities", "db", "worker", "workflows"}
+    assert loaded.isdisjoint(heavy), loaded & heavy
+    assert "cli.stack" not in done.stdout.split()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -179,10 +180,6 @@ def test_describe_explains_the_choices(name: str, words: list[str]) -> None:
 
 
 def test_every_setting_is_documented_for_operators_with_its_default() -> None:
-    from pathlib import Path
-
-    from statute.conventions import describe
-
     doc = (Path(__file__).resolve().parents[3] / "docs" / "conventions.md").read_text(encoding="utf-8")
     for entry in describe():
         default = entry["default"]

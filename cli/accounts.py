@@ -1,70 +1,27 @@
-"""`ehcp migrate`, `ehcp worker`, `ehcp api`, `ehcp users add`, `ehcp agencies add|list`."""
+"""`ehcp users add`, `ehcp agencies add|list`: the accounts and agencies the database holds."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from cli.timeline import fail
-from core.logging import configure_logging
-from core.settings import Settings
+from cli.settings import load_settings
+from cli.shell import fail
+from db.agencies import create_agency, list_agencies
+from db.engine import make_engine, make_session_factory
+from db.users import create_user
 
-
-def load_settings(command: str, **overrides: Any) -> Settings:
-    """The settings, or one line per problem naming the variable, and exit status 2."""
-    try:
-        return Settings(**overrides)
-    except ValidationError as error:
-        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
-        fail(command, f"the settings are not valid: {problems}")
-
-
-def ensure_sqlite_folder(url: str) -> None:
-    """SQLite needs its folder to exist (var/ on a fresh checkout)."""
-    if url.startswith("sqlite") and ":///" in url:
-        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-
-
-def migrate() -> None:
-    """Bring the database to the latest schema (Alembic); safe to run again."""
-    from db.migrate import upgrade
-
-    settings = load_settings("migrate")
-    ensure_sqlite_folder(settings.database_url)
-    typer.echo("==> migrating the database to the latest schema")
-    try:
-        asyncio.run(upgrade(settings.database_url))
-    except OSError as error:
-        fail("migrate", f"cannot reach the database ({error}); check EHCP_DATABASE_URL")
-    typer.echo("==> the database is up to date")
-
-
-def worker() -> None:
-    """Run the Temporal worker: every workflow and activity, until Ctrl-C."""
-    from worker.main import run_worker
-
-    settings = load_settings("worker")
-    configure_logging(settings)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(settings))
-
-
-def api() -> None:
-    """Serve the HTTP API and pages."""
-    import uvicorn
-
-    from api.app import create_app
-
-    settings = load_settings("api")
-    configure_logging(settings)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+app = typer.Typer()
+users = typer.Typer(no_args_is_help=True, help="Staff and agency accounts, with their API tokens.")
+app.add_typer(users, name="users")
+agencies = typer.Typer(
+    no_args_is_help=True, help="The schools, health, EP and social care services advice comes from."
+)
+app.add_typer(agencies, name="agencies")
 
 
 class Role(StrEnum):
@@ -74,6 +31,7 @@ class Role(StrEnum):
     admin = "admin"
 
 
+@users.command(name="add")
 def users_add(
     username: Annotated[str, typer.Argument(help="A unique login name, e.g. j.smith")],
     role: Annotated[Role, typer.Option(help="What the account may do.")],
@@ -81,9 +39,6 @@ def users_add(
     agency_id: Annotated[str | None, typer.Option(help="For role agency: the agency it answers for.")] = None,
 ) -> None:
     """Create an account and print its API token once (only its hash is kept)."""
-    from db.engine import make_engine, make_session_factory
-    from db.users import create_user
-
     if (role is Role.agency) != (agency_id is not None):
         fail("users add", "--agency-id is needed for role agency, and only for it")
     agency = _uuid("users add", "--agency-id", agency_id) if agency_id else None
@@ -120,6 +75,7 @@ class AgencyKind(StrEnum):
     other = "other"
 
 
+@agencies.command(name="add")
 def agencies_add(
     name: Annotated[str, typer.Argument(help="e.g. 'Riverside Primary School'")],
     kind: Annotated[AgencyKind, typer.Option(help="What sort of body it is.")],
@@ -129,9 +85,6 @@ def agencies_add(
     ] = None,
 ) -> None:
     """Add an agency that advice can be requested from; prints its id."""
-    from db.agencies import create_agency
-    from db.engine import make_engine, make_session_factory
-
     settings = load_settings("agencies add")
 
     async def create() -> uuid.UUID:
@@ -152,11 +105,9 @@ def agencies_add(
     typer.echo(f"added {kind.value} '{name}': {agency_id}")
 
 
+@agencies.command(name="list")
 def agencies_list() -> None:
     """List the agencies with their ids."""
-    from db.agencies import list_agencies
-    from db.engine import make_engine, make_session_factory
-
     settings = load_settings("agencies list")
 
     async def read() -> list[tuple[str, str, str]]:

@@ -1,0 +1,20 @@
+"""`ehcp api`: the HTTP API and pages under uvicorn, as production runs them."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from api.app import create_app
+from cli.settings import load_settings
+from core.logging import configure_logging
+
+app = typer.Typer()
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API and pages."""
+    settings = load_settings("api")
+    configure_logging(settings)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
