@@ -11,14 +11,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.notices import NoticeActivities
+from activities.notices import NoticeSender
 from activities.records import write_advice_received, write_advice_request, write_decision, write_projection
 from workflows.common.messages import ActivityName
 from workflows.common.records import Change
 
 
 class ChangeActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], notices: NoticeActivities) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], notices: NoticeSender) -> None:
         self._sessions = sessions
         self._notices = notices
 

@@ -1,14 +1,12 @@
-"""Notices in plain words, through the outbox, then the notifier (`apply_change` queues and delivers them).
+"""`NoticeSender`: the half of `apply_change` (activities/changes.py) that queues and delivers notices.
 
-Each notice names the case, the step and the date ("Decision whether to assess due 17 February 2025"),
-never "you have new information". It is written to the outbox first (idempotent by key), then sent; a
-retried activity finds the outbox row and the notifier's own idempotency, so nobody is told twice.
-Decisions that can be appealed carry the reg 32 mediation information and the appeal deadline.
+Not an activity itself: `apply_change` writes a change's notices to the outbox in the change's own
+transaction (idempotent by key), then has them sent; a retried activity finds the outbox row and the
+notifier's own idempotency, so nobody is told twice. The wording is notify/templates.py's; this finds
+each notice's recipient in the case records and records how each delivery went.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -20,182 +18,37 @@ from db.children import list_contacts
 from db.models import OutboxStatus
 from db.outbox import add_to_outbox, mark_outbox
 from notify.base import Message, Notifier, NotifyPermanentError, Recipient
+from notify.templates import Authority, render
 from workflows.common.records import Notice
 
-# template -> (subject, opening paragraph). {step} and {on} are always given; other names from `facts`.
-TEMPLATES: dict[str, tuple[str, str]] = {
-    "request_received": (
-        "New EHC needs assessment request, case {case}",
-        "A request for an EHC needs assessment was received on {on}. The decision whether to assess is due "
-        "within 6 weeks (reg 5(1)).",
-    ),
-    "advice_request": (
-        "Advice requested for an EHC needs assessment, case {case}, due {due}",
-        "The local authority asks for your advice under regulation 6 of the SEND Regulations 2014 "
-        "({step}), requested on {on}. Please send it by {due} (6 weeks, reg 8(1)); the last working day "
-        "before then is {practical_due}.",
-    ),
-    "advice_reminder": (
-        "Reminder: advice for case {case} is due {due}",
-        "This is a reminder that your advice ({step}) is due by {due}.",
-    ),
-    "advice_overdue": (
-        "Overdue: advice for case {case} was due {due}",
-        "Your advice ({step}) was due by {due} and has not arrived. Please send it now, or tell the SEND "
-        "team of any exceptional circumstances (reg 8(2)).",
-    ),
-    "advice_escalated": (
-        "Escalation: advice for case {case} is overdue since {due}",
-        "Advice ({step}) was due by {due} and is still outstanding after reminders. Please take it up "
-        "with the agency.",
-    ),
-    "deadline_breached": (
-        "Deadline missed on case {case}: {step}, due {on}",
-        "The statutory deadline {step} fell due on {on} and has not been met.",
-    ),
-    "deadline_escalated": (
-        "Escalation on case {case}: {step}, overdue since {on}",
-        "The statutory deadline {step} fell due on {on} and is still not met.",
-    ),
-    "draft_served": (
-        "Draft EHC plan for case {case}: representations by {representations_end}",
-        "The draft EHC plan was served on {on}. You have 15 days, to {representations_end}, to make "
-        "representations, ask for a particular school or college to be named, and ask to meet an officer "
-        "(reg 13(1)). You can also ask for a personal budget.",
-    ),
-    "school_consulted": (
-        "Consultation on naming your school, case {case}",
-        "The local authority consulted you on {on} about naming your school or college in an EHC plan "
-        "({step}). Please respond within 15 days.",
-    ),
-    "final_issued": (
-        "Final EHC plan issued, case {case}",
-        "The final EHC plan was issued on {on}. You can appeal its sections B, F and I to the First-tier "
-        "Tribunal (SEND).",
-    ),
-    "review_reminder": (
-        "Arrange the review on case {case}: {step} falls due {on}",
-        "The review {step} falls due on {on}. Hold the meeting by {meeting_by}, so the decision can follow "
-        "within 4 weeks (reg 20(10)), and send the invitations, with the advice and information, by "
-        "{invitations_by} (at least 2 weeks before, reg 20(2)-(4)).",
-    ),
-    "review_decision_keep": (
-        "Annual review decision, case {case}: the EHC plan stays as it is",
-        "After the annual review, on {on} the local authority decided to keep the EHC plan as it is "
-        "(reg 20(10)). If you asked for changes and disagree, you can appeal a decision not to amend the "
-        "plan to the First-tier Tribunal (SEND) (CFA s.51(2)(d)).",
-    ),
-    "amendment_notice": (
-        "Proposed amendments to the EHC plan, case {case}: representations by {representations_end}",
-        "On {on} the local authority sent you a copy of the EHC plan with a notice of the amendments it "
-        "proposes, and the evidence for them (reg 22(2)). You have 15 days, to {representations_end}, to "
-        "make representations, ask for a particular school or college to be named, and ask to meet an "
-        "officer. The amended plan must be issued by {due} (8 weeks, reg 22(3)).",
-    ),
-    "amended_plan_issued": (
-        "Amended EHC plan issued, case {case}",
-        "The amended EHC plan was issued on {on}. You can appeal its sections B, F and I, and the school "
-        "or college named, to the First-tier Tribunal (SEND).",
-    ),
-    "decision_cease": (
-        "Decision to cease the EHC plan, case {case}",
-        "On {on} the local authority decided to cease to maintain the EHC plan (regs 29-31). The plan stays "
-        "in place while you can appeal, and until any appeal is decided (CFA s.45).",
-    ),
-    "decision_refuse_reassess": (
-        "Decision not to reassess, case {case}",
-        "On {on} the local authority decided not to carry out a re-assessment of the child's or young "
-        "person's education, health and care needs (reg 25).",
-    ),
-    "plan_transferred": (
-        "EHC plan transferred to the new local authority, case {case}",
-        "On {on} the EHC plan was transferred to the local authority you are moving to (reg 15). That "
-        "authority must tell you within 6 weeks whether it will review or reassess the plan.",
-    ),
-    "plan_ceased": (
-        "EHC plan ceased, case {case}",
-        "The local authority stopped maintaining the EHC plan on {on}, after the time to appeal its decision "
-        "had passed or an appeal was decided.",
-    ),
-    "exception_applied": (
-        "Timescale exception on case {case}: {step}",
-        "On {on} the local authority applied an exception to a statutory time limit ({step}): {reason}. "
-        "The duty becomes to act as soon as practicable (SEND Code of Practice 9.43 asks that you are told).",
-    ),
-    "decision_refuse_assess": (
-        "Decision not to carry out an EHC needs assessment, case {case}",
-        "On {on} the local authority decided not to carry out an EHC needs assessment (reg 5).",
-    ),
-    "decision_not_issue": (
-        "Decision not to issue an EHC plan, case {case}",
-        "On {on} the local authority decided not to issue an EHC plan after the assessment (reg 10).",
-    ),
-}
 
-APPEAL_RIGHTS = (
-    "You have the right to appeal this decision to the First-tier Tribunal (Special Educational Needs and "
-    "Disability). The last day to appeal is {appeal_due}: 2 months from this notice, or 1 month from a "
-    "mediation certificate if that is later.\n"
-    "Before appealing you must contact the mediation adviser, and get a mediation certificate, unless "
-    "your appeal is only about the school or college named (CFA s.55). You may ask for mediation "
-    "(CFA s.53-54); tell us whether you will, and the issues.\n"
-    "Mediation adviser: {mediation_adviser}\n"
-    "Contact at the local authority about mediation: {mediation_contact}\n"
-    "Disagreement resolution: {disagreement_resolution}\n"
-    "Information, advice and support: {information_advice_service}"
-)
+class NoticeSender:
+    """Queues a change's notices in the outbox, then sends them through the notifier the settings name."""
 
-
-def long_date(day: str | date) -> str:
-    """A date as GOV.UK writes it: 17 February 2025."""
-    value = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{value.day} {value:%B %Y}"
-
-
-class _Facts(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return f"({key} not recorded)"
-
-
-def render(notice: Notice, settings: Settings) -> tuple[str, str]:
-    """The subject and body of a notice, in plain words."""
-    facts = _Facts(
-        {key: long_date(value) if _is_date(value) else value for key, value in notice.facts.items()},
-        case=notice.workflow_id,
-        step=notice.step,
-        on=long_date(notice.on),
-        mediation_adviser=settings.mediation_adviser,
-        mediation_contact=settings.mediation_contact,
-        disagreement_resolution=settings.disagreement_resolution,
-        information_advice_service=settings.information_advice_service,
-    )
-    subject, opening = TEMPLATES.get(notice.template, ("{step} on case {case}", "{step}: {on}."))
-    body = [opening.format_map(facts)]
-    if notice.template.startswith("decision_"):
-        body.append(APPEAL_RIGHTS.format_map(facts))
-    body.append(f"Case reference: {notice.workflow_id}\n{settings.la_name}")
-    return subject.format_map(facts), "\n\n".join(body)
-
-
-def _is_date(value: str) -> bool:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10
-
-
-class NoticeActivities:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], notifier: Notifier, settings: Settings
     ) -> None:
         self._sessions = sessions
         self._notifier = notifier
         self._settings = settings
+        self._authority = Authority(
+            name=settings.la_name,
+            mediation_adviser=settings.mediation_adviser,
+            mediation_contact=settings.mediation_contact,
+            disagreement_resolution=settings.disagreement_resolution,
+            information_advice_service=settings.information_advice_service,
+        )
 
     async def queue(self, session: AsyncSession, notice: Notice) -> Message:
         """Write the notice to the outbox in the caller's transaction (nothing on a repeat of its key)."""
-        subject, body = render(notice, self._settings)
+        subject, body = render(
+            notice.template,
+            case_ref=notice.workflow_id,
+            step=notice.step,
+            on=notice.on,
+            facts=notice.facts,
+            authority=self._authority,
+        )
         recipient = await self._recipient(session, notice)
         await add_to_outbox(
             session=session,

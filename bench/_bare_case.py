@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 
@@ -68,8 +69,6 @@ class BareCase:
 
 async def bare_worker(config: dict[str, Any]) -> None:
     """The bare workflows' worker, until this process is stopped."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
     client = await Client.connect(
         config["temporal_address"], namespace=config["namespace"], data_converter=pydantic_data_converter
     )

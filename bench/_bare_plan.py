@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 # The events an update that is accepted and completed adds (workflow task scheduled, started, completed;
@@ -83,8 +84,6 @@ def pads_for(events: int) -> int:
 
 async def bare_plan_worker(config: dict[str, Any]) -> None:
     """The bare workflows' worker, with the service worker's cache size, until this process is stopped."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
     client = await Client.connect(
         config["temporal_address"], namespace=config["namespace"], data_converter=pydantic_data_converter
     )

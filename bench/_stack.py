@@ -1,7 +1,7 @@
 """Shared by the bench scripts: a throwaway embedded stack, and a load driver in its own process.
 
 `embedded_stack()` starts what `ehcp run` starts, in a temp dir and on free ports: the Temporal dev
-server (the same command as ehcp/cli/stack.py's `dev_server_command`: a SQLite file with the WAL pragmas),
+server (the same command as cli/stack.py's `dev_server_command`: a SQLite file with the WAL pragmas),
 the migrated SQLite case database, the real worker in-process (`worker.main.running_worker`) and the real
 API (`api.app.create_app`) served by uvicorn in-process. Accounts and agencies are written straight into
 the database. Leaving the block (normally, on an error or on Ctrl-C) stops uvicorn and the worker, stops
@@ -30,10 +30,10 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from temporalio.client import Client
@@ -149,7 +149,11 @@ async def _accounts(settings: Settings) -> tuple[Account, Account, dict[str, Acc
     try:
         async with make_session_factory(engine).begin() as session:
             staff = []
-            for username, role in (("bench-caseworker", "caseworker"), ("bench-manager", "manager")):
+            roles: tuple[tuple[str, Literal["caseworker", "manager"]], ...] = (
+                ("bench-caseworker", "caseworker"),
+                ("bench-manager", "manager"),
+            )
+            for username, role in roles:
                 user, token = await create_user(
                     session=session, username=username, display_name=username, role=role
                 )
@@ -205,7 +209,7 @@ def _core_logs_to_python() -> None:
 
 def _settings(tmp: Path, db_path: Path, api_port: int) -> Settings:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=f"sqlite+aiosqlite:///{db_path}",
         temporal_address=f"127.0.0.1:{free_port()}",
         task_queue=f"ehcp-bench-{uuid.uuid4().hex[:8]}",
@@ -314,9 +318,11 @@ async def embedded_stack(
 # ---- the load driver, in its own process ----
 
 
-def _driver_main(fn: Callable[[dict[str, Any]], Awaitable[Any]], config: dict[str, Any], conn: Any) -> None:
+def _driver_main(
+    fn: Callable[[dict[str, Any]], Coroutine[Any, Any, Any]], config: dict[str, Any], conn: Any
+) -> None:
     try:
-        result = asyncio.run(fn(config))  # type: ignore[arg-type]
+        result = asyncio.run(fn(config))
     except KeyboardInterrupt:
         conn.send(("error", "interrupted"))
     except BaseException:
@@ -328,7 +334,7 @@ def _driver_main(fn: Callable[[dict[str, Any]], Awaitable[Any]], config: dict[st
 
 
 async def run_driver(
-    fn: Callable[[dict[str, Any]], Awaitable[Any]], config: dict[str, Any], *, timeout: float
+    fn: Callable[[dict[str, Any]], Coroutine[Any, Any, Any]], config: dict[str, Any], *, timeout: float
 ) -> Any:
     """Run `fn(config)` (a module-level coroutine function) in a spawned process; return its result.
 

@@ -1,7 +1,7 @@
 """Benchmark: API latency of create, decide, submit advice and the overdue list, beside bare counterparts.
 
-Target (issue 3 (c)): with 20 concurrent clients, each operation's p99 through the API is at most 1.5 times
-the p99 of its bare counterpart measured in the same run:
+Target: with 20 concurrent clients, each operation's p99 through the API is at most 1.5 times the p99 of
+its bare counterpart measured in the same run:
 
     create            POST /api/requests (update-with-start of AssessmentWorkflow)
                       bare: update-with-start of a trivial workflow
@@ -17,10 +17,10 @@ the p99 of its bare counterpart measured in the same run:
                       same database file, from 20 threads
 
 Everything runs on the embedded stack (bench/_stack.py): the real uvicorn server, worker and SQLite. The
-read model is first filled with a few thousand synthetic cases' deadlines (rows inserted directly) so
-the overdue list has rows to find. The clients run in a separate process. Each operation gets --requests
-measured calls after a warm-up; the stack is let settle (its background work, such as the advice
-requests a decision sends, done) before each measured batch, API and bare alike.
+read model is first filled with a few thousand synthetic cases' deadlines (bench/_read_model.py, rows
+inserted directly) so the overdue list has rows to find. The clients run in a separate process. Each
+operation gets --requests measured calls after a warm-up; the stack is let settle (its background work,
+such as the advice requests a decision sends, done) before each measured batch, API and bare alike.
 
     python bench/api_latency.py [--requests 200] [--clients 20] [--list-cases 3000] [--pdf-kb 100]
 """
@@ -41,186 +41,61 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from temporalio import workflow
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.services.clock import today_in_england
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 with workflow.unsafe.imports_passed_through():
     from _bare_case import BareAnswer, BareCase, BareCaseStart, BareCommand, bare_worker
+    from _overdue_sql import PAGE, Query, bare_params, bare_sql
+    from _read_model import Generator, Staff, load_sqlite, sqlite_connect, timestamp
     from _stack import ADVICE, Stack, embedded_stack, note, percentile, run_driver, run_main
 
 TARGET = 1.5
 DRIVER_TIMEOUT = 900.0
 SETTLE_SECONDS = 180.0
-PAGE = 50
 OPERATIONS = ("create", "decide", "submit advice", "floor", "overdue list")
-
-
-def today_in_england() -> date:
-    from api.services.clock import today_in_england as today
-
-    return today()
-
-
-# ---- the bare counterparts ----
+FIRST_PAGE = Query("first page")
 
 
 # ---- the read model for the overdue list ----
 
-SQLITE_PRAGMAS = ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000")
-ADVICE_RULE = "reg 8(1)"
-
-
-def sqlite_connect(path: str) -> sqlite3.Connection:
-    """A raw connection with the pragmas db/engine.py gives every SQLite connection."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    for pragma in SQLITE_PRAGMAS:
-        conn.execute(f"PRAGMA {pragma}")
-    return conn
-
-
-class Synthetic:
-    """Deadlines rows of synthetic cases: met (on time or late) or, once their day has passed, sometimes
-    still unmet, as the projections would write them."""
-
-    def __init__(self, stack: Stack, seed: int) -> None:
-        self.rng = random.Random(seed)
-        self.today = today_in_england()
-        self.caseworker = uuid.UUID(stack.caseworker.id).hex
-        self.agencies = {a: uuid.UUID(acc.agency_id or "").hex for a, acc in stack.agencies.items()}
-        self.la_code = stack.settings.la_code
-        self.stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    def deadline(
-        self, case: str, name: str, start: tuple[str, date], due: date, **kw: Any
-    ) -> tuple[Any, ...]:
-        met: date | None = None
-        if kw.get("window"):
-            status = "closed" if due < self.today else "open"
-        elif due >= self.today:
-            status = "open"
-        elif self.rng.random() < 0.9:
-            met = min(due + timedelta(days=self.rng.randint(-20, 15)), self.today)
-            status = "met"
-        else:
-            status = "overdue"
-        event, began = start
-        return (
-            case,
-            name,
-            kw.get("key", ""),
-            began.isoformat(),
-            event,
-            due.isoformat(),
-            due.isoformat(),
-            kw.get("rule", "reg 5(1)"),
-            True,
-            bool(kw.get("window")),
-            status,
-            met.isoformat() if met else None,
-            None,
-            None,
-            kw.get("agency"),
-            self.caseworker,
-            3,
-        )
-
-    def case(self) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]:
-        """A child row, a case row and the case's deadlines rows."""
-        rng, today = self.rng, self.today
-        case, child = uuid.uuid4().hex, uuid.uuid4().hex
-        received = today - timedelta(days=rng.randint(1, 3 * 365))
-        assessed = received + timedelta(days=rng.randint(20, 45))
-        draft = received + timedelta(days=rng.randint(85, 120))
-        requested = ("request_received", received)
-        found = [
-            self.deadline(case, "decision_to_assess", requested, received + timedelta(weeks=6)),
-            self.deadline(case, "final_plan", requested, received + timedelta(weeks=20), rule="reg 13(2)"),
-        ]
-        if assessed < today:
-            found += [
-                self.deadline(
-                    case,
-                    "advice",
-                    ("advice_requested", assessed),
-                    assessed + timedelta(weeks=6),
-                    key=advice_id,
-                    rule="reg 8(1)",
-                    agency=self.agencies[advice_id],
-                )
-                for advice_id in ADVICE
-            ]
-        if draft < today:
-            window = draft + timedelta(days=15)
-            found.append(
-                self.deadline(case, "representations_end", ("draft_served", draft), window, window=True)
-            )
-        workflow_id = f"assessment-{uuid.UUID(case)}"
-        row = (case, workflow_id, self.la_code, child, self.caseworker, received.isoformat(), "parent")
-        row += ("drafting", 3, None, None, False, self.stamp)
-        return (child, "Synthetic", "Child", "2015-03-01", 5), row, found
-
-
-def _insert(conn: sqlite3.Connection, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-    marks = ", ".join("?" for _ in columns.split(","))
-    conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-
 
 def fill_read_model(path: Path, stack: Stack, cases: int, seed: int) -> tuple[int, int]:
-    """Insert `cases` synthetic assessments (children, cases, deadlines) straight into the database."""
-    synthetic = Synthetic(stack, seed)
-    children, rows, deadlines = [], [], []
-    for _ in range(cases):
-        child, row, found = synthetic.case()
-        children.append(child)
-        rows.append(row)
-        deadlines += found
-    conn = sqlite_connect(str(path))
+    """Insert `cases` synthetic cases (children, cases, deadlines) of the stack's authority, caseworker and
+    agencies straight into the database; return how many deadlines, and how many of them are overdue."""
+    staff = Staff(
+        caseworkers=[uuid.UUID(stack.caseworker.id).hex],
+        agencies={
+            kind: [uuid.UUID(stack.agencies[advice_id].agency_id or "").hex]
+            for advice_id, (_, _, kind) in ADVICE.items()
+        },
+    )
+    generator = Generator(
+        random.Random(seed),
+        cases,
+        today_in_england(),
+        timestamp("sqlite"),
+        staff,
+        la_codes=(stack.settings.la_code,),
+    )
+    conn = sqlite_connect(path)
     try:
-        conn.execute("BEGIN")
-        _insert(conn, "children", "id, given_name, family_name, date_of_birth, year_group", children)
-        _insert(
-            conn,
-            "cases",
-            "id, workflow_id, la_code, child_id, caseworker_id, received_on, request_source, stage, "
-            "state_version, closed_on, final_issued_on, week20_exception, updated_at",
-            rows,
-        )
-        _insert(
-            conn,
-            "deadlines",
-            'case_id, deadline, "key", from_date, from_event, due, practical_due, rule, statutory, '
-            "family_window, status, met_on, exception_kind, exception_accepted, agency_id, caseworker_id, "
-            "state_version",
-            deadlines,
-        )
-        conn.execute("COMMIT")
+        load_sqlite(conn, generator)
         conn.execute("ANALYZE")
-        today = synthetic.today.isoformat()
-        overdue = conn.execute(OVERDUE_COUNT, ("excepted", today)).fetchone()[0]
     finally:
         conn.close()
-    return len(deadlines), int(overdue)
-
-
-# The SQL list_overdue_steps sends on SQLite for the first page, written by hand (as bench/overdue_list.py).
-_WHERE = (
-    "deadlines.met_on IS NULL AND deadlines.status != ? AND deadlines.family_window IS 0 "
-    "AND deadlines.due < ?"
-)
-OVERDUE_SQL = (
-    'SELECT deadlines.case_id, cases.workflow_id, deadlines.deadline, deadlines."key", deadlines.from_date, '
-    "deadlines.due, deadlines.practical_due, deadlines.rule, deadlines.agency_id, deadlines.caseworker_id "
-    f"FROM deadlines JOIN cases ON cases.id = deadlines.case_id WHERE {_WHERE} "
-    'ORDER BY deadlines.due, deadlines.case_id, deadlines.deadline, deadlines."key", deadlines.from_date '
-    "LIMIT ?"
-)
-OVERDUE_COUNT = f"SELECT count(*) FROM deadlines WHERE {_WHERE}"
+    return generator.stats.deadlines, generator.stats.overdue_listed
 
 
 # ---- the driver (its own process) ----
@@ -401,9 +276,6 @@ class Calls:
         _check(await self.http.get("/api/overdue", headers=self.manager), 200, "overdue list")
 
     async def bare_create(self, i: int) -> None:
-        from temporalio.client import WithStartWorkflowOperation
-        from temporalio.common import WorkflowIDConflictPolicy
-
         operation = WithStartWorkflowOperation(
             BareCase.run,
             BareCaseStart(case_id=self.bare_ids[i], received_on=self.received),
@@ -432,14 +304,11 @@ class Calls:
         await handle.execute_update(BareCase.decide, BareCommand(on=self.decided), id=str(uuid.uuid4()))
 
     def bare_list(self, conn: sqlite3.Connection) -> None:
-        conn.execute(OVERDUE_SQL, ("excepted", self.today.isoformat(), PAGE + 1)).fetchall()
+        conn.execute(bare_sql("sqlite", FIRST_PAGE), bare_params("sqlite", FIRST_PAGE, self.today)).fetchall()
 
 
 async def drive(config: dict[str, Any]) -> dict[str, Any]:
     """Every operation through the API, then its bare counterpart, with a settle before each batch."""
-    import httpx
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
     warm, clients, db = config["warm"], config["clients"], config["db_path"]
     n = config["requests"] + warm
     temporal = await Client.connect(
@@ -461,7 +330,7 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
             settle(db, name)
             results[f"bare {name}"] = await timed_calls(f"bare {name}", n, warm, clients, bare_call)
         settle(db, "overdue list")
-        await same_rows(http, config, db, calls.today.isoformat())
+        await same_rows(http, config, db, calls.today)
         results["overdue list"] = await timed_calls("api  overdue list", n, warm, clients, calls.overdue)
         results["bare overdue list"] = threaded_calls(
             "bare overdue list", n, warm, clients, call=calls.bare_list, db=db
@@ -488,13 +357,15 @@ def add_floor_route(app: Any, client: Client) -> None:
     app.add_api_route("/bench/floor/{workflow_id}", floor, methods=["POST"], response_model=BareAnswer)
 
 
-async def same_rows(pool: Any, config: dict[str, Any], db: str, as_of: str) -> None:
+async def same_rows(pool: Any, config: dict[str, Any], db: str, as_of: date) -> None:
     """The bare SQL must answer what the API lists: the same first page, in the same order."""
     auth = {"Authorization": f"Bearer {config['manager']['token']}"}
     page = _check(await pool.get("/api/overdue", headers=auth), 200, "overdue list")
     conn = sqlite_connect(db)
     try:
-        rows = conn.execute(OVERDUE_SQL, ("excepted", as_of, PAGE + 1)).fetchall()
+        rows = conn.execute(
+            bare_sql("sqlite", FIRST_PAGE), bare_params("sqlite", FIRST_PAGE, as_of)
+        ).fetchall()
     finally:
         conn.close()
     listed = [(uuid.UUID(s["case_id"]), s["deadline"], s["key"]) for s in page["items"]]

@@ -1,14 +1,15 @@
 """Benchmark: the managers' overdue list over a national-size deadlines read model, SQLite and PostgreSQL.
 
-Target (issue 3): 640,000 plans and about 5,000,000 deadlines; `db.deadlines.list_overdue_steps` answers
-with a p50 of at most 50 ms on PostgreSQL and 200 ms on SQLite, each shown beside its bare counterpart
-(the same SQL on a raw driver connection, no SQLAlchemy) measured in the same run.
+Target: 640,000 plans and about 5,000,000 deadlines; `db.deadlines.list_overdue_steps` answers with a
+p50 of at most 50 ms on PostgreSQL and 200 ms on SQLite, each shown beside its bare counterpart (the same
+SQL on a raw driver connection, no SQLAlchemy: bench/_overdue_sql.py) measured in the same run.
 
 Each backend gets a fresh database (a SQLite file, a PostgreSQL schema) migrated by the real Alembic
-migrations, so the indexes are the production ones. The synthetic read model is loaded with COPY on
-PostgreSQL and large executemany transactions on SQLite, then analysed. Loading is timed but is not the
-figure; the queries are: the first page, a page deep into the list (past 20 pages), and the first page
-filtered by an agency and by a caseworker (the busiest of each).
+migrations, so the indexes are the production ones. The synthetic read model (bench/_read_model.py, with
+made-up agencies and caseworkers) is loaded with COPY on PostgreSQL and large executemany transactions on
+SQLite, then analysed. Loading is timed but is not the figure; the queries are: the first page, a page
+deep into the list (past 20 pages), and the first page filtered by an agency and by a caseworker (the
+busiest of each).
 
     python bench/overdue_list.py [--plans 640000] [--repeats 200] [--backend both] [--seed 1] [--keep]
 """
@@ -26,342 +27,36 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+from _overdue_sql import PAGE, Query, bare_params, bare_sql
+from _read_model import (
+    Generator,
+    OnBatch,
+    Stats,
+    load_postgresql,
+    load_sqlite,
+    national_staff,
+    sqlite_connect,
+    timestamp,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.deadlines import OverduePage, list_overdue_steps
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
-from statute.catalogue import CATALOGUE
-from statute.events import DEADLINE_NAMES
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_MS = {"postgresql": 50.0, "sqlite": 200.0}
 ENGLAND = ZoneInfo("Europe/London")
-PAGE = 50
 DEEP_PAGES = 20
-BATCH_PLANS = 10_000  # plans per COPY round / per SQLite transaction (about 100,000 rows)
-DEADLINES_PER_PLAN = 7.8125  # 5,000,000 / 640,000
-N_AGENCIES = 200
-N_CASEWORKERS = 2_000
-FIRST_DUE = date(2014, 1, 1)
-LAST_DUE = date(2027, 12, 31)
-
-# ---- the synthetic national read model ----
-
-# Advice requested under reg 6, by advice id, and the kind of agency that gives it (parent: no agency).
-ADVICE = (("parent", None), ("school", "school"), ("health", "health"), ("ep", "educational_psychology"))
-SOCIAL = ("social", "social_care")
-AGENCY_MIX = (("school", 80), ("health", 50), ("educational_psychology", 40), ("social_care", 30))
-GIVEN = ("Alex", "Sam", "Jordan", "Riley", "Taylor", "Morgan", "Casey", "Jamie", "Charlie", "Robin")
-FAMILY = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan")
-LA_CODES = tuple(str(code) for code in range(201, 941, 5))[:153]
-STAGES = ("final_issued", "plan_maintained", "plan_maintained", "plan_maintained", "drafting", "closed")
-SOURCES = ("parent", "school", "young_person", "health")
-
-AGENCY_COLUMNS = ("id", "name", "kind", "email", "webhook_url", "created_at")
-USER_COLUMNS = ("id", "username", "display_name", "role", "agency_id", "token_hash", "created_at", "disabled")
-CHILD_COLUMNS = (
-    "id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "upn",
-    "year_group",
-    "visual_impairment",
-    "hearing_impairment",
-    "postcode",
-)
-CASE_COLUMNS = (
-    "id",
-    "workflow_id",
-    "la_code",
-    "child_id",
-    "caseworker_id",
-    "received_on",
-    "request_source",
-    "stage",
-    "state_version",
-    "closed_on",
-    "final_issued_on",
-    "week20_exception",
-    "updated_at",
-)
-DEADLINE_COLUMNS = (
-    "case_id",
-    "deadline",
-    "key",
-    "from_date",
-    "from_event",
-    "due",
-    "practical_due",
-    "rule",
-    "statutory",
-    "family_window",
-    "status",
-    "met_on",
-    "exception_kind",
-    "exception_accepted",
-    "agency_id",
-    "caseworker_id",
-    "state_version",
-)
-
-Row = tuple[Any, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One deadline of a synthetic case's schedule, `offset` days after the request."""
-
-    name: str
-    key: str
-    from_event: str
-    from_offset: int
-    offset: int
-    agency_kind: str | None = None
-
-
-@dataclass(slots=True)
-class Stats:
-    """What was generated: row counts, the status mix, and the listable (overdue) rows."""
-
-    plans: int = 0
-    deadlines: int = 0
-    overdue_listed: int = 0
-    status: Counter[str] = field(default_factory=Counter)
-    by_agency: Counter[str] = field(default_factory=Counter)
-    by_caseworker: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass(slots=True)
-class Batch:
-    children: list[Row]
-    cases: list[Row]
-    deadlines: list[Row]
-
-
-def _uuid_int(rng: random.Random) -> int:
-    """A random version-4 UUID as an int."""
-    value = rng.getrandbits(128)
-    return (value & ~(0xF << 76) & ~(0x3 << 62)) | (0x4 << 76) | (0x2 << 62)
-
-
-def _hex(value: int) -> str:
-    # Both backends take 32 hex digits: SQLAlchemy's Uuid keeps exactly this on SQLite.
-    return f"{value:032x}"
-
-
-class Generator:
-    """Deterministic synthetic plans, their children and their deadlines, as plain values per row.
-
-    UUIDs are 32 hex digits, dates ISO strings, booleans Python bools: what SQLAlchemy stores on SQLite
-    and what PostgreSQL's COPY text format reads.
-    """
-
-    def __init__(self, rng: random.Random, plans: int, as_of: date, timestamp: str) -> None:
-        self.rng = rng
-        self.plans = plans
-        self.as_of = as_of.toordinal()
-        self.timestamp = timestamp
-        self.stats = Stats()
-        self.agencies: dict[str, list[str]] = {}
-        self.agency_rows: list[Row] = []
-        for kind, count in AGENCY_MIX:
-            for n in range(count):
-                agency_id = _hex(_uuid_int(rng))
-                self.agencies.setdefault(kind, []).append(agency_id)
-                self.agency_rows.append(
-                    (agency_id, f"{kind} {n + 1}", kind, f"{kind}{n + 1}@example.org", None, timestamp)
-                )
-        self.caseworkers = [_hex(_uuid_int(rng)) for _ in range(N_CASEWORKERS)]
-        self.user_rows: list[Row] = [
-            (cw, f"caseworker{n}", f"Caseworker {n}", "caseworker", None, f"{n:064x}", timestamp, False)
-            for n, cw in enumerate(self.caseworkers)
-        ]
-        self.user_rows.append(
-            (
-                _hex(_uuid_int(rng)),
-                "manager",
-                "Manager",
-                "manager",
-                None,
-                f"{N_CASEWORKERS:064x}",
-                timestamp,
-                False,
-            )
-        )
-        # Case ids are generated up front and sorted, so the read model's primary key (case_id first)
-        # grows at its end while loading: a load-time shortcut; the ids stay random version-4 UUIDs.
-        self.case_ids = sorted(_uuid_int(rng) for _ in range(plans))
-        base = date(2013, 1, 1).toordinal()
-        self._base = base
-        self._iso = [date.fromordinal(o).isoformat() for o in range(base, date(2030, 1, 1).toordinal())]
-        # Weekend dues fall on the next working day (bank holidays are left out here).
-        self._first_due = FIRST_DUE.toordinal()
-        self._last_due = LAST_DUE.toordinal()
-        self._exception_kinds = {name: sorted(CATALOGUE[name].exceptions) for name in DEADLINE_NAMES}
-        self._practical = [
-            o + {5: 2, 6: 1}.get(date.fromordinal(o).weekday(), 0) for o in range(base, base + 6000)
-        ]
-
-    def _schedule(self) -> list[Step]:
-        """A plan's deadlines in the order they fall due: the 20 weeks, then annual review cycles."""
-        rng = self.rng
-        decided = rng.randint(25, 42)
-        steps = [Step("decision_to_assess", "", "request_received", 0, 42)]
-        advice = [*ADVICE, SOCIAL] if rng.random() < 0.5 else list(ADVICE)
-        for advice_id, kind in advice:
-            asked = decided + rng.randint(0, 4)
-            steps.append(Step("advice", advice_id, "advice_requested", asked, asked + 42, kind))
-        draft = rng.randint(80, 125)
-        steps += [
-            Step("draft_target", "", "request_received", 0, 98),
-            Step("representations_end", "", "draft_served", draft, draft + 15),
-            Step("school_response", "", "school_consulted", draft, draft + 15),
-            Step("final_plan", "", "request_received", 0, 140),
-        ]
-        cycle = 140
-        for _ in range(4):
-            meeting = cycle + rng.randint(330, 365)
-            steps += [
-                Step(
-                    "review_due", "", "final_issued" if cycle == 140 else "plan_reviewed", cycle, cycle + 365
-                ),
-                Step("review_report", "", "review_meeting", meeting, meeting + 14),
-                Step("review_decision", "", "review_meeting", meeting, meeting + 28),
-            ]
-            cycle = meeting + 28
-        return steps
-
-    def batches(self) -> Iterator[Batch]:
-        """The plans in batches of BATCH_PLANS: children, cases and deadlines, ready to load."""
-        for start in range(0, self.plans, BATCH_PLANS):
-            batch = Batch([], [], [])
-            for case_int in self.case_ids[start : start + BATCH_PLANS]:
-                self._plan(case_int, batch)
-            self.stats.plans += len(batch.cases)
-            self.stats.deadlines += len(batch.deadlines)
-            yield batch
-
-    def _plan(self, case_int: int, batch: Batch) -> None:
-        rng, iso, base, as_of = self.rng, self._iso, self._base, self.as_of
-        case_id = _hex(case_int)
-        child_id = _hex(_uuid_int(rng))
-        caseworker = self.caseworkers[rng.randrange(N_CASEWORKERS)]
-        steps = self._schedule()[: rng.randint(4, 11) + (rng.random() < DEADLINES_PER_PLAN - 7.5)]
-        # The request falls so that every due date lies in 2014-2027 and none was received after today.
-        latest = min(as_of - 7, self._last_due - max(s.offset for s in steps))
-        received = rng.randint(self._first_due, max(self._first_due, latest))
-        year_group = rng.randint(0, 13)
-        born = received - 365 * (year_group + 5) - rng.randint(0, 364)
-        batch.children.append(
-            (
-                child_id,
-                GIVEN[rng.randrange(len(GIVEN))],
-                FAMILY[rng.randrange(len(FAMILY))],
-                date.fromordinal(born).isoformat(),
-                None,
-                year_group,
-                rng.random() < 0.02,
-                rng.random() < 0.02,
-                None,
-            )
-        )
-        final_on = received + 140 + rng.randint(-30, 20)
-        version = rng.randint(5, 60)
-        batch.cases.append(
-            (
-                case_id,
-                f"assessment-{uuid.UUID(int=case_int)}",
-                LA_CODES[rng.randrange(len(LA_CODES))],
-                child_id,
-                caseworker,
-                iso[received - base],
-                SOURCES[rng.randrange(len(SOURCES))],
-                STAGES[rng.randrange(len(STAGES))],
-                version,
-                None,
-                iso[final_on - base] if final_on < as_of else None,
-                rng.random() < 0.05,
-                self.timestamp,
-            )
-        )
-        stats = self.stats
-        stats.by_caseworker[caseworker] += len(steps)
-        append = batch.deadlines.append
-        for step in steps:
-            spec = CATALOGUE[step.name]
-            due = received + step.offset
-            from_date = received + step.from_offset
-            status, met_on, exception = self._judge(step.name, spec.window, due, from_date)
-            agency = None
-            if step.agency_kind is not None:
-                pool = self.agencies[step.agency_kind]
-                agency = pool[rng.randrange(len(pool))]
-                stats.by_agency[agency] += 1
-            stats.status[status] += 1
-            if met_on is None and status == "overdue":
-                stats.overdue_listed += 1
-            append(
-                (
-                    case_id,
-                    step.name,
-                    step.key,
-                    iso[from_date - base],
-                    step.from_event,
-                    iso[due - base],
-                    iso[self._practical[due - base] - base],
-                    spec.rule,
-                    spec.statutory,
-                    spec.window,
-                    status,
-                    None if met_on is None else iso[met_on - base],
-                    exception,
-                    None if exception is None else True,
-                    agency,
-                    caseworker,
-                    version,
-                )
-            )
-
-    def _judge(self, name: str, window: bool, due: int, from_date: int) -> tuple[str, int | None, str | None]:
-        """Status, day met and exception kind of one deadline, as the statute engine would state them.
-
-        Past dues: mostly met (some late), a few % still unmet (more of the recent ones), about 1.5%
-        excepted; a family's window mostly closes unmet. Future dues: open, some already met.
-        """
-        rng, as_of = self.rng, self.as_of
-        u = rng.random()
-        if window:
-            if due >= as_of:
-                return "open", None, None
-            return ("met", due - rng.randint(0, 5), None) if u < 0.15 else ("closed", None, None)
-        if due >= as_of:
-            if u < 0.15 and from_date < as_of:
-                return "met", rng.randint(from_date, as_of - 1), None
-            return "open", None, None
-        age = as_of - due
-        late = 0.12 if age < 90 else 0.05 if age < 365 else 0.025
-        kinds = self._exception_kinds[name]
-        if u < late:
-            return "overdue", None, None
-        if kinds and u < late + 0.015:
-            met_on = min(as_of - 1, due + rng.randint(1, 40)) if rng.random() < 0.5 else None
-            return "excepted", met_on, kinds[rng.randrange(len(kinds))]
-        if u < late + 0.135:
-            return "overdue", min(as_of - 1, due + rng.randint(1, 60)), None
-        return "met", max(from_date, due - rng.randint(0, 30)), None
-
 
 # ---- progress on stderr ----
 
@@ -400,67 +95,6 @@ def _note(message: str) -> None:
 
 
 # ---- the queries, through the service and bare ----
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """One measured call: the keyword arguments of list_overdue_steps and the bare SQL's values."""
-
-    name: str
-    agency: str | None = None
-    caseworker: str | None = None
-    after: str | None = None
-    after_key: tuple[date, uuid.UUID, str, str, date] | None = None
-
-
-def bare_sql(backend: str, query: Query) -> str:
-    """The SQL list_overdue_steps sends, written by hand: same columns, WHERE, ORDER BY and LIMIT."""
-    p = "%s" if backend == "postgresql" else "?"
-    where = [
-        "deadlines.met_on IS NULL",
-        f"deadlines.status != {p}",
-        "deadlines.family_window IS " + ("false" if backend == "postgresql" else "0"),
-        f"deadlines.due < {p}",
-    ]
-    if query.agency is not None:
-        where.append(f"deadlines.agency_id = {p}")
-    if query.caseworker is not None:
-        where.append(f"deadlines.caseworker_id = {p}")
-    if query.after_key is not None:
-        where.append(
-            '(deadlines.due, deadlines.case_id, deadlines.deadline, deadlines."key", deadlines.from_date) '
-            f"> ({p}, {p}, {p}, {p}, {p})"
-        )
-    return (
-        'SELECT deadlines.case_id, cases.workflow_id, deadlines.deadline, deadlines."key", '
-        "deadlines.from_date, deadlines.due, deadlines.practical_due, deadlines.rule, deadlines.agency_id, "
-        "deadlines.caseworker_id FROM deadlines JOIN cases ON cases.id = deadlines.case_id "
-        f"WHERE {' AND '.join(where)} "
-        'ORDER BY deadlines.due, deadlines.case_id, deadlines.deadline, deadlines."key", deadlines.from_date '
-        f"LIMIT {p}"
-    )
-
-
-def bare_params(backend: str, query: Query, as_of: date) -> tuple[Any, ...]:
-    """The values bound to bare_sql, as each driver takes them (SQLite: the text SQLAlchemy stores)."""
-    pg = backend == "postgresql"
-
-    def day(d: date) -> Any:
-        return d if pg else d.isoformat()
-
-    def ident(value: str) -> Any:
-        return uuid.UUID(value) if pg else value
-
-    params: list[Any] = ["excepted", day(as_of)]
-    if query.agency is not None:
-        params.append(ident(query.agency))
-    if query.caseworker is not None:
-        params.append(ident(query.caseworker))
-    if query.after_key is not None:
-        due, case_id, deadline, key, from_date = query.after_key
-        params += [day(due), case_id if pg else case_id.hex, deadline, key, day(from_date)]
-    params.append(PAGE + 1)
-    return tuple(params)
 
 
 def _percentile(sorted_ms: Sequence[float], q: float) -> float:
@@ -560,6 +194,37 @@ async def queries_for(sessions: async_sessionmaker[AsyncSession], as_of: date, s
     ]
 
 
+async def measure_all(
+    sessions: async_sessionmaker[AsyncSession],
+    conn: psycopg.Connection[Any] | sqlite3.Connection,
+    stats: Stats,
+    *,
+    as_of: date,
+    repeats: int,
+) -> tuple[list[Result], dict[str, list[str]]]:
+    """Every query measured, through the service's `sessions` and bare on `conn`, and the bare SQL's query
+    plan for each."""
+    backend = "sqlite" if isinstance(conn, sqlite3.Connection) else "postgresql"
+
+    def bare(sql: str, params: tuple[Any, ...]) -> list[Any]:
+        return list(conn.execute(sql, params).fetchall())
+
+    def explain(sql: str, params: tuple[Any, ...]) -> list[str]:
+        if isinstance(conn, sqlite3.Connection):
+            return _explain_sqlite(conn, sql, params)
+        return _explain_pg(conn, sql, params)
+
+    results = []
+    plans = {}
+    for query in await queries_for(sessions, as_of, stats):
+        _note(f"{backend}: {query.name}")
+        results.append(
+            await measure(backend, query, sessions=sessions, bare=bare, as_of=as_of, repeats=repeats)
+        )
+        plans[query.name] = explain(bare_sql(backend, query), bare_params(backend, query, as_of))
+    return results, plans
+
+
 # ---- the backends ----
 
 
@@ -575,68 +240,17 @@ class Outcome:
     where: str
 
 
-def _timestamp(backend: str) -> str:
-    now = datetime.now(UTC).replace(microsecond=0)
-    return now.strftime("%Y-%m-%d %H:%M:%S.%f") + ("+00" if backend == "postgresql" else "")
+def _generator(args: argparse.Namespace, as_of: date, backend: str) -> Generator:
+    """The national read model of `args.plans` plans, the same for a seed on either backend."""
+    rng = random.Random(args.seed)
+    stamp = timestamp(backend)
+    return Generator(rng, args.plans, as_of, stamp, national_staff(rng, stamp))
 
 
-def load_postgresql(conn: psycopg.Connection[Any], generator: Generator) -> None:
-    progress = Progress("postgresql", generator.plans)
-    rows = 0
-    with conn.cursor() as cur:
-        cur.execute("SET synchronous_commit = off")  # a generated data set: no need to wait for the WAL
-        for table, columns, data in (
-            ("agencies", AGENCY_COLUMNS, generator.agency_rows),
-            ("users", USER_COLUMNS, generator.user_rows),
-        ):
-            _copy(cur, table, columns, data)
-        conn.commit()
-        for batch in generator.batches():
-            _copy(cur, "children", CHILD_COLUMNS, batch.children)
-            _copy(cur, "cases", CASE_COLUMNS, batch.cases)
-            _copy(cur, "deadlines", DEADLINE_COLUMNS, batch.deadlines)
-            conn.commit()
-            rows += len(batch.children) + len(batch.cases) + len(batch.deadlines)
-            progress.update(generator.stats.plans, rows)
-    progress.update(generator.stats.plans, rows, final=True)
-
-
-def _copy(cur: psycopg.Cursor[Any], table: str, columns: Sequence[str], data: Sequence[Row]) -> None:
-    names = ", ".join(f'"{c}"' for c in columns)
-    with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for row in data:
-            copy.write_row(row)
-
-
-def _sqlite_connect(path: Path) -> sqlite3.Connection:
-    """A raw connection with the pragmas db/engine.py gives every SQLite connection."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000"):
-        conn.execute(f"PRAGMA {pragma}")
-    return conn
-
-
-def load_sqlite(conn: sqlite3.Connection, generator: Generator) -> None:
-    progress = Progress("sqlite    ", generator.plans)
-    rows = 0
-
-    def insert(table: str, columns: Sequence[str], data: Sequence[Row]) -> None:
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", data)
-
-    conn.execute("BEGIN")
-    insert("agencies", AGENCY_COLUMNS, generator.agency_rows)
-    insert("users", USER_COLUMNS, generator.user_rows)
-    conn.execute("COMMIT")
-    for batch in generator.batches():
-        conn.execute("BEGIN")
-        insert("children", CHILD_COLUMNS, batch.children)
-        insert("cases", CASE_COLUMNS, batch.cases)
-        insert("deadlines", DEADLINE_COLUMNS, batch.deadlines)
-        conn.execute("COMMIT")
-        rows += len(batch.children) + len(batch.cases) + len(batch.deadlines)
-        progress.update(generator.stats.plans, rows)
+def _load(label: str, generator: Generator, load: Callable[[OnBatch], int]) -> None:
+    """Run `load`, drawing its progress."""
+    progress = Progress(label, generator.plans)
+    rows = load(progress.update)
     progress.update(generator.stats.plans, rows, final=True)
 
 
@@ -673,10 +287,10 @@ async def run_postgresql(args: argparse.Namespace, as_of: date) -> Outcome:
     try:
         _note(f"postgresql: migrating schema {schema}")
         await upgrade(url.render_as_string(hide_password=False))
-        generator = Generator(random.Random(args.seed), args.plans, as_of, _timestamp("postgresql"))
+        generator = _generator(args, as_of, "postgresql")
         with _pg_connect(url.set(drivername="postgresql")) as conn:
             started = time.perf_counter()
-            load_postgresql(conn, generator)
+            _load("postgresql", generator, lambda on_batch: load_postgresql(conn, generator, on_batch))
             load_s = time.perf_counter() - started
             _note("postgresql: VACUUM (ANALYZE)")
             conn.autocommit = True
@@ -692,28 +306,9 @@ async def run_postgresql(args: argparse.Namespace, as_of: date) -> Outcome:
             engine = make_engine(url.render_as_string(hide_password=False), pool_size=1)
             try:
                 sessions = make_session_factory(engine)
-                queries = await queries_for(sessions, as_of, generator.stats)
-
-                def bare(sql: str, params: tuple[Any, ...]) -> list[Any]:
-                    return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
-
-                results = []
-                plans = {}
-                for query in queries:
-                    _note(f"postgresql: {query.name}")
-                    results.append(
-                        await measure(
-                            "postgresql",
-                            query,
-                            sessions=sessions,
-                            bare=bare,
-                            as_of=as_of,
-                            repeats=args.repeats,
-                        )
-                    )
-                    plans[query.name] = _explain_pg(
-                        conn, bare_sql("postgresql", query), bare_params("postgresql", query, as_of)
-                    )
+                results, plans = await measure_all(
+                    sessions, conn, generator.stats, as_of=as_of, repeats=args.repeats
+                )
             finally:
                 await engine.dispose()
         return Outcome(
@@ -749,11 +344,11 @@ async def run_sqlite(args: argparse.Namespace, as_of: date) -> Outcome:
     try:
         _note(f"sqlite: migrating {path}")
         await upgrade(url)
-        generator = Generator(random.Random(args.seed), args.plans, as_of, _timestamp("sqlite"))
-        conn = _sqlite_connect(path)
+        generator = _generator(args, as_of, "sqlite")
+        conn = sqlite_connect(path)
         try:
             started = time.perf_counter()
-            load_sqlite(conn, generator)
+            _load("sqlite    ", generator, lambda on_batch: load_sqlite(conn, generator, on_batch))
             load_s = time.perf_counter() - started
             _note("sqlite: ANALYZE")
             started = time.perf_counter()
@@ -764,23 +359,9 @@ async def run_sqlite(args: argparse.Namespace, as_of: date) -> Outcome:
             engine = make_engine(url)
             try:
                 sessions = make_session_factory(engine)
-                queries = await queries_for(sessions, as_of, generator.stats)
-
-                def bare(sql: str, params: tuple[Any, ...]) -> list[Any]:
-                    return conn.execute(sql, params).fetchall()
-
-                results = []
-                plans = {}
-                for query in queries:
-                    _note(f"sqlite: {query.name}")
-                    results.append(
-                        await measure(
-                            "sqlite", query, sessions=sessions, bare=bare, as_of=as_of, repeats=args.repeats
-                        )
-                    )
-                    plans[query.name] = _explain_sqlite(
-                        conn, bare_sql("sqlite", query), bare_params("sqlite", query, as_of)
-                    )
+                results, plans = await measure_all(
+                    sessions, conn, generator.stats, as_of=as_of, repeats=args.repeats
+                )
             finally:
                 await engine.dispose()
         finally:
@@ -877,7 +458,7 @@ def main() -> None:
         f"overdue list, as of {as_of.isoformat()}: {args.plans:,} plans, {args.repeats} calls per query, "
         f"page of {PAGE}, seed {args.seed}"
     )
-    runners: dict[str, Callable[[argparse.Namespace, date], Awaitable[Outcome]]] = {
+    runners: dict[str, Callable[[argparse.Namespace, date], Coroutine[Any, Any, Outcome]]] = {
         "postgresql": run_postgresql,
         "sqlite": run_sqlite,
     }

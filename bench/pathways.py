@@ -1,8 +1,8 @@
 """Benchmark: complete assessment pathways through the API on the embedded stack, beside a bare workflow.
 
-Target (issue 3 (a)): pathways per second through the API at least 60% of the bare figure, and at least
-2 pathways/s on a 2-core machine. A complete pathway, as caseworkers and agencies would drive it over HTTP:
-create the request -> decide to assess, sending the 5 reg 6 advice requests -> each of the 5 agencies sends
+Target: pathways per second through the API at least 60% of the bare figure, and at least 2 pathways/s
+on a 2-core machine. A complete pathway, as caseworkers and agencies would drive it over HTTP: create the
+request -> decide to assess, sending the 5 reg 6 advice requests -> each of the 5 agencies sends
 its advice as a PDF -> (the caseworker reads the case until all 5 have arrived) -> decide to issue ->
 serve the draft -> issue the final plan; it counts as done when the final-plan update answers 200. Its
 dates lie in the past, in order (request 30 weeks ago, draft served 20 days ago), so the 15-day
@@ -35,20 +35,25 @@ from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 with workflow.unsafe.imports_passed_through():
+    import httpx
     from _stack import ADVICE, Stack, cpu_seconds, embedded_stack, note, percentile, run_driver, run_main
     from pydantic import BaseModel
+
+    from api.services.clock import today_in_england
 
 TARGET_RATIO = 0.60
 TARGET_RATE = 2.0
 DRIVER_TIMEOUT = 900.0
 STEPS = ("create", "decide_assess", "submit_advice", "read_until_advised", "decide_issue", "draft", "final")
-IN_STEP_NOTICES = 3  # request received, draft served, final plan issued (workflows/assessment.py)
+IN_STEP_NOTICES = 3  # request received, draft served, final plan issued (workflows/assessment/workflow.py)
 
 
 def pathway_dates(today: date) -> dict[str, date]:
@@ -63,12 +68,6 @@ def pathway_dates(today: date) -> dict[str, date]:
         "draft": today - timedelta(days=20),
         "final": today,
     }
-
-
-def today_in_england() -> date:
-    from api.services.clock import today_in_england as today
-
-    return today()
 
 
 # ---- the bare pathway: the real one's shape, trivial activities ----
@@ -487,8 +486,6 @@ class ApiPathway:
 
 async def drive_api(config: dict[str, Any]) -> dict[str, Any]:
     """Complete pathways through the HTTP API; one HTTP connection pool per client."""
-    import httpx
-
     cases: list[str] = []
     counts: Counter[str] = Counter()
     http_clients = [
@@ -516,10 +513,6 @@ async def drive_api(config: dict[str, Any]) -> dict[str, Any]:
 
 async def drive_bare(config: dict[str, Any]) -> dict[str, Any]:
     """The bare pathways, through the Temporal client directly (plain pydantic converter)."""
-    from temporalio.client import WithStartWorkflowOperation
-    from temporalio.common import WorkflowIDConflictPolicy
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
     client = await Client.connect(
         config["temporal_address"], namespace=config["namespace"], data_converter=pydantic_data_converter
     )
@@ -808,11 +801,11 @@ def report(
     print("\nper step, ms (p50 / p99 over the measured pathways; submit_advice = all 5 agencies):")
     print(f"  {'step':<20} {'api p50':>8} {'api p99':>8} {'bare p50':>9} {'bare p99':>9}")
     for name in STEPS:
-        a = [t[name] * 1000 for t in api["times"]]
-        b = [t[name] * 1000 for t in bare["times"]]
+        api_ms = [t[name] * 1000 for t in api["times"]]
+        bare_ms = [t[name] * 1000 for t in bare["times"]]
         print(
-            f"  {name:<20} {percentile(a, 50):>8.1f} {percentile(a, 99):>8.1f} "
-            f"{percentile(b, 50):>9.1f} {percentile(b, 99):>9.1f}"
+            f"  {name:<20} {percentile(api_ms, 50):>8.1f} {percentile(api_ms, 99):>8.1f} "
+            f"{percentile(bare_ms, 50):>9.1f} {percentile(bare_ms, 99):>9.1f}"
         )
     print("\nactivity run time in the api pathways, ms (started -> completed, server clock; p50 / p99):")
     for name, values in sorted(api_shape.durations.items()):

@@ -1,8 +1,8 @@
 """Benchmark: the worker's memory with N open plans, and a command on a plan out of the worker's cache,
 beside a bare workflow of the same history length in the same run.
 
-Target (issue 4 (7)): with 10,000 open plans, the worker's memory and the p99 of a command on a plan that
-is not in the worker's cache are at most 1.5 times the bare figures.
+Target: with 10,000 open plans, the worker's memory and the p99 of a command on a plan that is not in
+the worker's cache are at most 1.5 times the bare figures.
 
 Everything runs on the embedded stack (bench/_stack.py: the dev server, the real worker in its own process
 as `ehcp run` starts it, SQLite), with the worker's cache (EHCP_WORKER_MAX_CACHED_WORKFLOWS) below N:
@@ -45,8 +45,10 @@ from pathlib import Path
 from temporalio import workflow
 from temporalio.client import Client
 
+from api.services.clock import today_in_england
 from cli.stack import stop
 from core.settings import Settings
+from workflows.common.ids import assessment_workflow_id, plan_workflow_id
 from workflows.common.messages import Actor, StatuteEvent
 from workflows.plan.messages import PlanStart, RecordReviewInvitations
 from workflows.plan.workflow import PlanWorkflow
@@ -55,8 +57,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 with workflow.unsafe.imports_passed_through():
     from _bare_plan import BarePlan, BarePlanStart, BareStep, pads_for
+    from _read_model import sqlite_connect
     from _stack import LA_CODE, Stack, cpu_seconds, embedded_stack, note, percentile, run_main
-    from api_latency import sqlite_connect, today_in_england
 
 TARGET = 1.5
 CACHE_VARIABLE = "EHCP_WORKER_MAX_CACHED_WORKFLOWS"
@@ -177,7 +179,8 @@ class Run:
             child = uuid.uuid4().hex
             children.append((child, "Synthetic", "Child", "2015-03-01", 5))
             received = (made - timedelta(weeks=20)).isoformat()
-            case_row = (case.hex, f"assessment-{case}", LA_CODE, child, caseworker, received, "parent")
+            workflow_id = assessment_workflow_id(case)
+            case_row = (case.hex, workflow_id, LA_CODE, child, caseworker, received, "parent")
             cases.append((*case_row, "final_issued", STATE_VERSION, None, made.isoformat(), False, stamp))
         conn = sqlite_connect(str(self.stack.db_path))
         try:
@@ -202,7 +205,7 @@ class Run:
         case, made = self.cases[i], self.made[i]
         start = PlanStart(
             case_id=case,
-            assessment_workflow_id=f"assessment-{case}",
+            assessment_workflow_id=assessment_workflow_id(case),
             la_code=LA_CODE,
             made_on=made,
             events=[StatuteEvent(event="final_issued", date=made)],
@@ -210,12 +213,12 @@ class Run:
             state_version=STATE_VERSION,
         )
         handle = await self.stack.client.start_workflow(
-            PlanWorkflow.run, start, id=f"plan-{case}", task_queue=self.stack.settings.task_queue
+            PlanWorkflow.run, start, id=plan_workflow_id(case), task_queue=self.stack.settings.task_queue
         )
         await handle.execute_update(PlanWorkflow.acknowledge)
 
     async def invite_plan(self, i: int) -> None:
-        handle = self.stack.client.get_workflow_handle_for(PlanWorkflow.run, f"plan-{self.cases[i]}")
+        handle = self.stack.client.get_workflow_handle_for(PlanWorkflow.run, plan_workflow_id(self.cases[i]))
         command = RecordReviewInvitations(actor=self.actor, sent_on=self.today)
         await handle.execute_update(PlanWorkflow.record_review_invitations, command, id=str(uuid.uuid4()))
 
@@ -281,7 +284,7 @@ async def run(args: argparse.Namespace) -> None:
         plans = Side("plan", stack.worker_pid)
         note(f"writing {args.plans:,} cases (final plan issued) into the case database")
         bench.write_cases()
-        plan_ids = [f"plan-{c}" for c in bench.cases]
+        plan_ids = [plan_workflow_id(c) for c in bench.cases]
         await bench.open_all(plans, stack.client, plan_ids, bench.open_plan)
         bench.pads = pads_for(int(statistics.median(plans.events)))
 

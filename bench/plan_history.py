@@ -1,7 +1,7 @@
 """Benchmark: the history of a 20-year EHC plan, run by run.
 
-Target (issue 4 (7)): every run of `PlanWorkflow` (one per review cycle, and one more each time Temporal
-suggests continuing as new) stays under 1,000 history events and 100 KB.
+Target: every run of `PlanWorkflow` (one per review cycle, and one more each time Temporal suggests
+continuing as new) stays under 1,000 history events and 100 KB.
 
 A plan is driven for 20 years on the time-skipping test server with the production data converter (the
 AES-GCM codec, so payloads are the size they are in production) and the real statute local activity;
@@ -34,6 +34,7 @@ from temporalio.worker import Worker
 from activities.statute import StatuteActivities
 from core.settings import Settings
 from core.temporal import data_converter, register_search_attributes
+from workflows.common.ids import assessment_workflow_id, plan_workflow_id
 from workflows.common.messages import ActivityName, Actor, StatuteEvent
 from workflows.common.records import Change
 from workflows.plan.messages import (
@@ -166,7 +167,7 @@ async def measure(client: Client, workflow_id: str, run_ids: list[str]) -> list[
 
 
 async def drive(years: int) -> tuple[list[Run], float]:
-    converter = data_converter(Settings(_env_file=None))  # type: ignore[call-arg]
+    converter = data_converter(Settings(_env_file=None))
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(TEST_SERVER), data_converter=converter
     )
@@ -185,13 +186,13 @@ async def drive(years: int) -> tuple[list[Run], float]:
                 case_id = uuid.uuid4()
                 start = PlanStart(
                     case_id=case_id,
-                    assessment_workflow_id=f"assessment-{case_id}",
+                    assessment_workflow_id=assessment_workflow_id(case_id),
                     la_code="999",
                     made_on=made,
                     events=[StatuteEvent(event="final_issued", date=made)],
                 )
                 handle = await env.client.start_workflow(
-                    PlanWorkflow.run, start, id=f"plan-{case_id}", task_queue=queue
+                    PlanWorkflow.run, start, id=plan_workflow_id(case_id), task_queue=queue
                 )
                 plan = Plan(env, handle)
                 await plan.do(PlanWorkflow.acknowledge, None)

@@ -1,6 +1,6 @@
 """Benchmark: full statutory timelines for a synthetic national caseload, on one core.
 
-Target (issue 2): 640,000 plan histories, a year's England caseload, recomputed in under 60 seconds.
+Target: 640,000 plan histories, a year's England caseload, recomputed in under 60 seconds.
 Each synthetic case runs from the request through the 20-week pathway (advice, exceptions, school
 consultations) into years of annual reviews, amendments, phase transfers, reassessments, transfers
 between LAs, mediation and tribunal orders. Generation is not timed; computing the timelines is, each

@@ -2,7 +2,8 @@
 
 The default is the outbox: the "file" sink (or "console" in development), so nothing leaves the machine
 until an authority chooses "govuk" (GOV.UK Notify), "smtp" or "webhook". Activities hold a `Notifier`
-and never know which one it is; tests use `FakeNotifier`.
+and never know which one it is; tests use `FakeNotifier`. The words of each notice are in
+`notify/templates.py`.
 """
 
 from __future__ import annotations

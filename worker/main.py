@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.changes import ChangeActivities
-from activities.notices import NoticeActivities
+from activities.notices import NoticeSender
 from activities.records import RecordActivities
 from activities.statute import StatuteActivities
 from core.settings import Settings
@@ -31,9 +31,10 @@ from workflows.plan.workflow import PlanWorkflow
 WORKFLOWS = [AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow]
 
 # The project's workflow modules are imported once, not again in every workflow's sandbox: a cached plan
-# then costs about what a bare workflow does, and a cache miss does not re-import workflows/plan.py
+# then costs about what a bare workflow does, and a cache miss does not re-import the plan's workflow
 # (docs/worker-cache.md). They are deterministic by design (no I/O, no clock but workflow.now()); the
-# workflow tests (tests/workflows/) run them under the default sandbox, which still enforces that.
+# workflow tests (tests/workflows/) run them under the default sandbox, which still enforces that. The
+# replayer (tests/replay/) takes WORKFLOWS and WORKFLOW_RUNNER from here, to replay as this worker runs.
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
 )
@@ -78,8 +79,7 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
     try:
         async with notifier_for(settings) as notifier:
             records = RecordActivities(sessions)
-            notices = NoticeActivities(sessions, notifier, settings)
-            changes = ChangeActivities(sessions, notices)
+            changes = ChangeActivities(sessions, NoticeSender(sessions, notifier, settings))
             with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
                 worker = Worker(
                     client,

@@ -20,6 +20,7 @@ from db.cases import get_case, list_case_deadlines, project_case
 from statute.conventions import Conventions
 from worker.main import running_worker
 from workflows.common.deadlines import start_of
+from workflows.common.ids import plan_workflow_id
 from workflows.common.messages import Actor, StatuteEvent, TimelineRequest
 from workflows.plan.messages import IssueAmendedPlan, PlanStart, PlanState, ProposeAmendments
 from workflows.plan.workflow import PlanWorkflow
@@ -82,7 +83,7 @@ async def test_a_long_cycle_continues_as_new_when_suggested_carrying_its_events(
     )
     async with running_worker(settings, client=client):
         handle = await client.start_workflow(
-            PlanWorkflow.run, start, id=f"plan-{case.id}", task_queue=settings.task_queue
+            PlanWorkflow.run, start, id=plan_workflow_id(case.id), task_queue=settings.task_queue
         )
         await handle.execute_update(PlanWorkflow.acknowledge)
         answered: list[PlanState] = []

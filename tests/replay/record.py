@@ -27,6 +27,7 @@ from activities.statute import StatuteActivities
 from core.settings import Settings
 from core.temporal import data_converter, register_search_attributes
 from tests.workflows.conftest import CASEWORKER, MANAGER, Fakes, advice_set, agency, new_plan_start, new_start
+from worker.main import WORKFLOW_RUNNER, WORKFLOWS
 from workflows.advice.messages import SubmitAdvice
 from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.messages import (
@@ -39,6 +40,7 @@ from workflows.assessment.messages import (
     Withdraw,
 )
 from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.ids import advice_workflow_id, assessment_workflow_id, plan_workflow_id
 from workflows.plan.messages import (
     CeasePlan,
     DecideReassessment,
@@ -60,7 +62,6 @@ from workflows.plan.workflow import PlanWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
-WORKFLOWS = [AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow]
 AGENCY_OF = {"educational": "school", "medical": "health", "psychological": "ep", "social_care": "social"}
 
 Scenario = Callable[[WorkflowEnvironment, Client, str], Awaitable[list[str]]]
@@ -77,7 +78,7 @@ async def _open(
     operation = WithStartWorkflowOperation(
         AssessmentWorkflow.run,
         start,
-        id=f"assessment-{start.case_id}",
+        id=assessment_workflow_id(start.case_id),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         task_queue=queue,
     )
@@ -97,7 +98,7 @@ async def _assess_and_answer(
     )
     case = handle.id.removeprefix("assessment-")
     for spec in advice_set():
-        await client.get_workflow_handle(f"advice-{case}-{spec.advice_id}").execute_update(
+        await client.get_workflow_handle(advice_workflow_id(case, spec.advice_id)).execute_update(
             AdviceRequestWorkflow.submit_advice,
             SubmitAdvice(actor=agency(AGENCY_OF.get(spec.advice, "parent")), received_on=today),
         )
@@ -120,7 +121,7 @@ async def on_time(env: WorkflowEnvironment, client: Client, queue: str) -> list[
     )
     await handle.result()
     await env.sleep(timedelta(days=400))  # the plan's first review falls due and is breached
-    return [handle.id, f"advice-{case}-health", f"plan-{case}"]
+    return [handle.id, advice_workflow_id(case, "health"), plan_workflow_id(case)]
 
 
 async def refused(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
@@ -183,13 +184,13 @@ async def late_and_excepted(env: WorkflowEnvironment, client: Client, queue: str
     )
     await handle.result()
     case = handle.id.removeprefix("assessment-")
-    return [handle.id, f"advice-{case}-health", f"advice-{case}-ep"]
+    return [handle.id, advice_workflow_id(case, "health"), advice_workflow_id(case, "ep")]
 
 
 async def _plan(env: WorkflowEnvironment, client: Client, queue: str) -> WorkflowHandle[object, PlanState]:
     start = new_plan_start((await env.get_current_time()).date())
     handle = await client.start_workflow(
-        PlanWorkflow.run, start, id=f"plan-{start.case_id}", task_queue=queue
+        PlanWorkflow.run, start, id=plan_workflow_id(start.case_id), task_queue=queue
     )
     await handle.execute_update(PlanWorkflow.acknowledge)
     return handle
@@ -345,6 +346,7 @@ async def record(only: list[str]) -> None:
                     workflows=WORKFLOWS,
                     activities=[*Fakes().activities(), StatuteActivities().compute_timeline],
                     activity_executor=executor,
+                    workflow_runner=WORKFLOW_RUNNER,  # the production worker's sandbox, as replay uses
                 ):
                     ids = await scenario(env, env.client, queue)
                     for index, name_and_run in enumerate(ids):

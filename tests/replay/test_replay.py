@@ -1,4 +1,5 @@
-"""Recorded histories of every branch replay against today's code with the production converter.
+"""Recorded histories of every branch replay against today's code with the production converter, and the
+production worker's workflows and sandbox (worker/main.py).
 
 A failure here means a workflow change would break cases already running: make the change with
 `workflow.patched(...)`, or, if breaking them is intended, re-record with `make replay-record`.
@@ -13,7 +14,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from core.temporal import data_converter
-from tests.replay.record import HISTORIES, SCENARIOS, WORKFLOWS, production_settings
+from tests.replay.record import HISTORIES, SCENARIOS, production_settings
+from worker.main import WORKFLOW_RUNNER, WORKFLOWS
 
 FILES = sorted(HISTORIES.glob("*.json"))
 
@@ -27,6 +29,10 @@ def test_every_scenario_has_recorded_histories() -> None:
 async def test_history_replays(path: Path) -> None:
     workflow_id = path.name.split(".")[0]
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(production_settings()))
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        workflow_runner=WORKFLOW_RUNNER,
+        data_converter=data_converter(production_settings()),
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

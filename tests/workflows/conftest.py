@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -28,6 +29,7 @@ from workflows.advice.messages import AdviceState
 from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.messages import AssessmentStart, AssessmentState, CaseRecord
 from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.ids import advice_workflow_id, assessment_workflow_id
 from workflows.common.messages import ActivityName, Actor, AdviceSpec, ChildRecord, StatuteEvent
 from workflows.common.records import (
     AdviceReceivedRecord,
@@ -100,7 +102,7 @@ class Harness:
         operation = WithStartWorkflowOperation(
             AssessmentWorkflow.run,
             start,
-            id=f"assessment-{start.case_id}",
+            id=assessment_workflow_id(start.case_id),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_queue=self.task_queue,
         )
@@ -110,7 +112,9 @@ class Harness:
         return await operation.workflow_handle(), state
 
     def advice_handle(self, case_id: uuid.UUID, advice_id: str) -> WorkflowHandle[Any, AdviceState]:
-        return self.client.get_workflow_handle_for(AdviceRequestWorkflow.run, f"advice-{case_id}-{advice_id}")
+        return self.client.get_workflow_handle_for(
+            AdviceRequestWorkflow.run, advice_workflow_id(case_id, advice_id)
+        )
 
 
 @pytest.fixture
@@ -133,12 +137,26 @@ async def harness() -> AsyncIterator[Harness]:
                 yield Harness(env=env, client=env.client, fakes=fakes, task_queue=task_queue)
 
 
-async def refused(call: Any) -> ApplicationError:
-    """The update was refused by its validator: return the reason."""
+async def refused(handle: WorkflowHandle[Any, Any], update: Any, command: Any) -> ApplicationError:
+    """Run `update` with `command` on the workflow and return the reason its validator refused it.
+
+    A validator's refusal never enters the workflow's history; a failure raised in the handler comes after
+    the update was accepted into it. So the history must hold no acceptance of this update: a refusal
+    that only the handler makes (after something may already have been written) fails the test.
+    """
+    update_id = f"refused-{uuid.uuid4()}"
     with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await call
+        await handle.execute_update(update, command, id=update_id)
     cause = failure.value.cause
     assert isinstance(cause, ApplicationError)
+    accepted = [
+        event
+        async for event in handle.fetch_history_events()
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        and event.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id
+        == update_id
+    ]
+    assert not accepted, f"accepted, then failed in its handler rather than refused by its validator: {cause}"
     return cause
 
 
@@ -172,7 +190,7 @@ def new_plan_start(made: date) -> PlanStart:
     case_id = uuid.uuid4()
     return PlanStart(
         case_id=case_id,
-        assessment_workflow_id=f"assessment-{case_id}",
+        assessment_workflow_id=assessment_workflow_id(case_id),
         la_code="999",
         made_on=made,
         events=[

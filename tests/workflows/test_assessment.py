@@ -24,6 +24,7 @@ from workflows.assessment.messages import (
     Withdraw,
 )
 from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.ids import advice_workflow_id, plan_workflow_id
 from workflows.common.messages import Stage
 from workflows.plan.workflow import PlanWorkflow
 
@@ -97,9 +98,7 @@ async def test_on_time_pathway_to_a_final_plan_and_the_plans_workflow(harness: H
     assert deadline(state, "school_response", "Riverside").due == today + timedelta(days=15)
 
     reason = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.issue_final_plan, IssueFinalPlan(actor=CASEWORKER, issued_on=today)
-        )
+        handle, AssessmentWorkflow.issue_final_plan, IssueFinalPlan(actor=CASEWORKER, issued_on=today)
     )
     assert reason.type == "IllegalStep"
     assert f"representations window runs to {window.due}" in reason.message
@@ -115,7 +114,7 @@ async def test_on_time_pathway_to_a_final_plan_and_the_plans_workflow(harness: H
     )
     assert state.stage is Stage.FINAL_ISSUED
     assert deadline(state, "final_plan").status == "met"
-    assert state.plan_workflow_id == f"plan-{start.case_id}"
+    assert state.plan_workflow_id == plan_workflow_id(start.case_id)
     final = await handle.result()
     assert final.stage is Stage.FINAL_ISSUED
 
@@ -157,10 +156,9 @@ async def test_refusal_sends_the_appeal_notice_and_closes_after_the_appeal_windo
     today = await h.today()
     handle, _ = await h.open_case(new_start(today))
     reason = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.decide_assessment,
-            DecideAssessment(actor=CASEWORKER, outcome="refuse", decided_on=today),
-        )
+        handle,
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="refuse", decided_on=today),
     )
     assert reason.type == "InvalidInput"
     assert "reasons" in reason.message
@@ -178,10 +176,9 @@ async def test_refusal_sends_the_appeal_notice_and_closes_after_the_appeal_windo
     assert not any(d.deadline == "final_plan" for d in state.deadlines)
 
     again = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.decide_assessment,
-            DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
-        )
+        handle,
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
     )
     assert again.type == "IllegalStep"
     assert f"already made on {today}" in again.message
@@ -247,7 +244,7 @@ async def test_late_advice_is_reminded_chased_and_escalated(harness: Harness) ->
     assert (await health.query(AdviceRequestWorkflow.state)).status == "chased"
     await h.env.sleep(timedelta(days=8))
     assert (await health.query(AdviceRequestWorkflow.state)).status == "escalated"
-    prefix = f"advice-{start.case_id}-health"
+    prefix = advice_workflow_id(start.case_id, "health")
     assert h.fakes.templates(prefix) == [
         "advice_request",
         "advice_reminder",
@@ -280,9 +277,9 @@ async def test_an_agency_cannot_answer_another_agencys_request(harness: Harness)
     handle, _ = await h.open_case(start)
     await assess(h, handle, today)
     reason = await refused(
-        h.advice_handle(start.case_id, "health").execute_update(
-            AdviceRequestWorkflow.submit_advice, SubmitAdvice(actor=agency("school"), received_on=today)
-        )
+        h.advice_handle(start.case_id, "health"),
+        AdviceRequestWorkflow.submit_advice,
+        SubmitAdvice(actor=agency("school"), received_on=today),
     )
     assert reason.type == "NotFound"
 
@@ -315,43 +312,44 @@ async def test_illegal_steps_are_refused_before_anything_is_written(harness: Har
     written = len(h.fakes.decisions)
 
     early = await refused(
-        handle.execute_update(AssessmentWorkflow.serve_draft, ServeDraft(actor=CASEWORKER, served_on=today))
+        handle, AssessmentWorkflow.serve_draft, ServeDraft(actor=CASEWORKER, served_on=today)
     )
     assert early.type == "IllegalStep"
     missing = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.decide_assessment,
-            DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()[:4]),
-        )
+        handle,
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()[:4]),
     )
     assert "social_care" in missing.message
     before = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.decide_assessment,
-            DecideAssessment(
-                actor=CASEWORKER, outcome="assess", decided_on=today - timedelta(days=3), advice=advice_set()
-            ),
-        )
+        handle,
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(
+            actor=CASEWORKER, outcome="assess", decided_on=today - timedelta(days=3), advice=advice_set()
+        ),
     )
     assert before.type == "InvalidInput"
     assert "decided_on" in before.message
     forbidden = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.decide_assessment,
-            DecideAssessment(actor=agency("school"), outcome="assess", decided_on=today, advice=advice_set()),
-        )
+        handle,
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=agency("school"), outcome="assess", decided_on=today, advice=advice_set()),
     )
     assert forbidden.type == "Forbidden"
     assert len(h.fakes.decisions) == written
 
     await assess(h, handle, today)
     waiting = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.decide_issue, DecideIssue(actor=CASEWORKER, outcome="issue", decided_on=today)
-        )
+        handle,
+        AssessmentWorkflow.decide_issue,
+        DecideIssue(actor=CASEWORKER, outcome="issue", decided_on=today),
     )
     assert "still awaited" in waiting.message
-    twice = await refused(assess(h, handle, today))
+    twice = await refused(
+        handle,
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
+    )
     assert "already made" in twice.message
 
 
@@ -371,10 +369,9 @@ async def test_an_exception_the_law_allows_is_approved_and_the_parent_told(harne
     assert state.claims[0].accepted is True
     assert state.claims[0].approved_by is None
     caseworker_approves = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.approve_exception,
-            ApproveException(actor=CASEWORKER, claim_id="claim-1", approved_on=today),
-        )
+        handle,
+        AssessmentWorkflow.approve_exception,
+        ApproveException(actor=CASEWORKER, claim_id="claim-1", approved_on=today),
     )
     assert caseworker_approves.type == "Forbidden"
     state = await handle.execute_update(
@@ -389,10 +386,9 @@ async def test_an_exception_the_law_allows_is_approved_and_the_parent_told(harne
     )
     assert told.to == "parent"
     twice = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.approve_exception,
-            ApproveException(actor=MANAGER, claim_id="claim-1", approved_on=today),
-        )
+        handle,
+        AssessmentWorkflow.approve_exception,
+        ApproveException(actor=MANAGER, claim_id="claim-1", approved_on=today),
     )
     assert "already approved" in twice.message
 
@@ -413,10 +409,9 @@ async def test_an_exception_the_law_refuses_cannot_be_approved(harness: Harness)
     assert state.claims[0].accepted is False
     assert "advice deadline only" in state.claims[0].reason
     reason = await refused(
-        handle.execute_update(
-            AssessmentWorkflow.approve_exception,
-            ApproveException(actor=MANAGER, claim_id="claim-2", approved_on=today),
-        )
+        handle,
+        AssessmentWorkflow.approve_exception,
+        ApproveException(actor=MANAGER, claim_id="claim-2", approved_on=today),
     )
     assert reason.type == "IllegalStep"
     assert "the law does not allow this exception" in reason.message
@@ -448,8 +443,8 @@ async def test_an_approved_advice_exception_stops_the_chasing(harness: Harness) 
     await h.env.sleep(timedelta(weeks=8))
     health = await h.advice_handle(start.case_id, "health").query(AdviceRequestWorkflow.state)
     assert health.status == "excepted"
-    assert h.fakes.templates(f"advice-{start.case_id}-health") == ["advice_request"]
-    ep = h.fakes.templates(f"advice-{start.case_id}-ep")
+    assert h.fakes.templates(advice_workflow_id(start.case_id, "health")) == ["advice_request"]
+    ep = h.fakes.templates(advice_workflow_id(start.case_id, "ep"))
     assert "advice_overdue" in ep  # the others are still chased
     # Excepted is not abandoned: the advice is still taken when it comes.
     late = await h.today()

@@ -23,6 +23,7 @@ from statute.conventions import Conventions
 from statute.rules import months
 from workflows.assessment.messages import CaseRecord
 from workflows.common.deadlines import start_of
+from workflows.common.ids import plan_workflow_id
 from workflows.common.messages import Stage, StatuteEvent, TimelineRequest
 from workflows.common.records import CaseProjection
 from workflows.plan.messages import (
@@ -58,7 +59,7 @@ async def start_plan(h: Harness) -> tuple[WorkflowHandle[Any, PlanState], PlanSt
     """A plan made today, as the assessment starts it: with the assessment's history."""
     start = new_plan_start(await h.today())
     handle = await h.client.start_workflow(
-        PlanWorkflow.run, start, id=f"plan-{start.case_id}", task_queue=h.task_queue
+        PlanWorkflow.run, start, id=plan_workflow_id(start.case_id), task_queue=h.task_queue
     )
     await handle.execute_update(PlanWorkflow.acknowledge)
     return handle, start
@@ -165,9 +166,7 @@ async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness
 
     await sleep_to(h, on + 10 * DAY)
     early = await refused(
-        handle.execute_update(
-            PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=on + 10 * DAY)
-        )
+        handle, PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=on + 10 * DAY)
     )
     assert "15 days for representations" in early.message
     await sleep_to(h, on + 3 * WEEK)
@@ -203,10 +202,9 @@ async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness
     assert transfer.due == date(transfer_year, 2, 14)
     assert transfer.status == "open"
     again = await refused(
-        handle.execute_update(
-            PlanWorkflow.record_phase_transfer,
-            RecordPhaseTransfer(actor=CASEWORKER, kind="school", year=transfer_year, recorded_on=today),
-        )
+        handle,
+        PlanWorkflow.record_phase_transfer,
+        RecordPhaseTransfer(actor=CASEWORKER, kind="school", year=transfer_year, recorded_on=today),
     )
     assert "already recorded" in again.message
     log.add(await annual_review(h, handle, "amend", meeting=today + 2 * WEEK))
@@ -254,7 +252,7 @@ async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness
     assert state.cease_decided_on == on
     await sleep_to(h, on + WEEK)
     too_soon = await refused(
-        handle.execute_update(PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=on + WEEK))
+        handle, PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=on + WEEK)
     )
     assert f"until {appeal.due}" in too_soon.message
     await sleep_to(h, appeal.due + DAY)
@@ -332,44 +330,32 @@ async def test_illegal_plan_steps_are_refused_before_anything_is_written(harness
     written = len(h.fakes.decisions)
 
     no_meeting = await refused(
-        handle.execute_update(
-            PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=today, outcome="keep")
-        )
+        handle, PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=today, outcome="keep")
     )
     assert "review meeting first" in no_meeting.message
     nothing_proposed = await refused(
-        handle.execute_update(
-            PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=today)
-        )
+        handle, PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=today)
     )
     assert "amendment notice sent first" in nothing_proposed.message
-    not_ceasing = await refused(
-        handle.execute_update(PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=today))
-    )
+    not_ceasing = await refused(handle, PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=today))
     assert "decision notice sent first" in not_ceasing.message
     forbidden = await refused(
-        handle.execute_update(
-            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=agency("school"), held_on=today)
-        )
+        handle, PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=agency("school"), held_on=today)
     )
     assert forbidden.type == "Forbidden"
     before = await refused(
-        handle.execute_update(
-            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today - DAY)
-        )
+        handle, PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today - DAY)
     )
     assert before.type == "InvalidInput"
     assert "held_on" in before.message
     future = await refused(
-        handle.execute_update(
-            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today + 30 * DAY)
-        )
+        handle,
+        PlanWorkflow.hold_review_meeting,
+        HoldReviewMeeting(actor=CASEWORKER, held_on=today + 30 * DAY),
     )
     assert "in the future" in future.message
     no_reasons = await refused(
-        handle.execute_update(
-            PlanWorkflow.decide_to_cease, DecideToCease(actor=CASEWORKER, decided_on=today, reasons=" ")
-        )
+        handle, PlanWorkflow.decide_to_cease, DecideToCease(actor=CASEWORKER, decided_on=today, reasons=" ")
     )
     assert no_reasons.type == "InvalidInput"
     assert len(h.fakes.decisions) == written
@@ -378,24 +364,18 @@ async def test_illegal_plan_steps_are_refused_before_anything_is_written(harness
         PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today)
     )
     second = await refused(
-        handle.execute_update(
-            PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today)
-        )
+        handle, PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=today)
     )
     assert "still awaits the LA's decision" in second.message
     await handle.execute_update(
         PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=today)
     )
     twice = await refused(
-        handle.execute_update(
-            PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=today)
-        )
+        handle, PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=today)
     )
     assert "await their amended plan" in twice.message
     amend = await refused(
-        handle.execute_update(
-            PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=today, outcome="amend")
-        )
+        handle, PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=today, outcome="amend")
     )
     assert "await their amended plan" in amend.message
 
@@ -410,9 +390,9 @@ async def test_an_appeal_keeps_the_plan_until_the_tribunal_decides(harness: Harn
     )
     appeal = deadline(state, "appeal")
     twice = await refused(
-        handle.execute_update(
-            PlanWorkflow.decide_to_cease, DecideToCease(actor=CASEWORKER, decided_on=today, reasons="again")
-        )
+        handle,
+        PlanWorkflow.decide_to_cease,
+        DecideToCease(actor=CASEWORKER, decided_on=today, reasons="again"),
     )
     assert "already decided to cease" in twice.message
     await sleep_to(h, today + 3 * WEEK)
@@ -422,9 +402,7 @@ async def test_an_appeal_keeps_the_plan_until_the_tribunal_decides(harness: Harn
     assert deadline(state, "appeal").met_on == today + 3 * WEEK
     await sleep_to(h, appeal.due + 2 * DAY)
     pending = await refused(
-        handle.execute_update(
-            PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=appeal.due + 2 * DAY)
-        )
+        handle, PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=appeal.due + 2 * DAY)
     )
     assert "appeal against the decision to cease is pending" in pending.message
 
@@ -435,9 +413,7 @@ async def test_an_appeal_keeps_the_plan_until_the_tribunal_decides(harness: Harn
         RecordAppealOutcome(actor=CASEWORKER, decided_on=decided, outcome="continue"),
     )
     assert state.cease_decided_on is None
-    gone = await refused(
-        handle.execute_update(PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=decided))
-    )
+    gone = await refused(handle, PlanWorkflow.cease_plan, CeasePlan(actor=CASEWORKER, ceased_on=decided))
     assert "decide to cease first" in gone.message
     assert state.stage is Stage.PLAN_MAINTAINED
 
@@ -450,16 +426,13 @@ async def test_a_reassessment_refused_then_made_meets_its_14_weeks(harness: Harn
         PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=today)
     )
     waiting = await refused(
-        handle.execute_update(
-            PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=today)
-        )
+        handle, PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=today)
     )
     assert "still awaits its decision" in waiting.message
     no_reasons = await refused(
-        handle.execute_update(
-            PlanWorkflow.decide_reassessment,
-            DecideReassessment(actor=CASEWORKER, decided_on=today, outcome="refuse"),
-        )
+        handle,
+        PlanWorkflow.decide_reassessment,
+        DecideReassessment(actor=CASEWORKER, decided_on=today, outcome="refuse"),
     )
     assert no_reasons.type == "InvalidInput"
     state = await handle.execute_update(
@@ -507,17 +480,14 @@ async def test_a_plan_transferred_out_ends_here_without_the_new_las_duties(harne
     await sleep_to(h, today + 10 * DAY)
     aware = today + 10 * DAY
     backwards = await refused(
-        handle.execute_update(
-            PlanWorkflow.record_move,
-            RecordMove(actor=CASEWORKER, aware_on=aware, move_on=aware - DAY, to_la="Southshire"),
-        )
+        handle,
+        PlanWorkflow.record_move,
+        RecordMove(actor=CASEWORKER, aware_on=aware, move_on=aware - DAY, to_la="Southshire"),
     )
     assert backwards.type == "InvalidInput"
     assert "move_on" in backwards.message
     early = await refused(
-        handle.execute_update(
-            PlanWorkflow.transfer_plan_out, TransferPlanOut(actor=CASEWORKER, transferred_on=aware)
-        )
+        handle, PlanWorkflow.transfer_plan_out, TransferPlanOut(actor=CASEWORKER, transferred_on=aware)
     )
     assert "transfer aware first" in early.message
     state = await handle.execute_update(
@@ -548,12 +518,12 @@ async def test_a_plan_transferred_in_is_recorded_and_its_family_told(harness: Ha
     case_id = uuid.uuid4()
     record = CaseRecord(
         case_id=case_id,
-        workflow_id=f"plan-{case_id}",
+        workflow_id=plan_workflow_id(case_id),
         start=new_start(today, case_id=case_id),
     )
     start = PlanStart(
         case_id=case_id,
-        assessment_workflow_id=f"plan-{case_id}",
+        assessment_workflow_id=plan_workflow_id(case_id),
         la_code="999",
         made_on=made,
         events=[StatuteEvent(event="final_issued", date=made), StatuteEvent(event="transferred", date=today)],
@@ -561,7 +531,7 @@ async def test_a_plan_transferred_in_is_recorded_and_its_family_told(harness: Ha
         arriving=record,
     )
     handle = await h.client.start_workflow(
-        PlanWorkflow.run, start, id=f"plan-{case_id}", task_queue=h.task_queue
+        PlanWorkflow.run, start, id=plan_workflow_id(case_id), task_queue=h.task_queue
     )
     state = await handle.execute_update(PlanWorkflow.acknowledge)
     assert [c.case_id for c in h.fakes.cases] == [case_id]
@@ -576,9 +546,9 @@ async def test_a_plan_transferred_in_is_recorded_and_its_family_told(harness: Ha
     )
     assert deadline(state, "transfer_inform").met_on == today
     again = await refused(
-        handle.execute_update(
-            PlanWorkflow.record_transfer_informed, RecordTransferInformed(actor=CASEWORKER, informed_on=today)
-        )
+        handle,
+        PlanWorkflow.record_transfer_informed,
+        RecordTransferInformed(actor=CASEWORKER, informed_on=today),
     )
     assert "already told" in again.message
 
@@ -595,16 +565,13 @@ async def test_mediation_moves_the_appeal_and_a_tribunal_amendment_is_met_by_the
     )
     first_due = deadline(state, "appeal").due
     not_contacted = await refused(
-        handle.execute_update(
-            PlanWorkflow.record_mediation, RecordMediation(actor=CASEWORKER, on=today, step="held")
-        )
+        handle, PlanWorkflow.record_mediation, RecordMediation(actor=CASEWORKER, on=today, step="held")
     )
     assert "has not been contacted" in not_contacted.message
     unsaid = await refused(
-        handle.execute_update(
-            PlanWorkflow.record_mediation,
-            RecordMediation(actor=CASEWORKER, on=today, step="adviser_contacted"),
-        )
+        handle,
+        PlanWorkflow.record_mediation,
+        RecordMediation(actor=CASEWORKER, on=today, step="adviser_contacted"),
     )
     assert unsaid.type == "InvalidInput"
     await sleep_to(h, today + 6 * WEEK)

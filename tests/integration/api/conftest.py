@@ -36,6 +36,7 @@ from statute.model import Deadline
 from tests.workflows.conftest import Fakes
 from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.ids import assessment_workflow_id
 from workflows.plan.workflow import PlanWorkflow
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
@@ -206,7 +207,7 @@ async def project(
         session=session,
         case=CaseProjection(
             id=case_id,
-            workflow_id=f"assessment-{case_id}",
+            workflow_id=assessment_workflow_id(case_id),
             la_code=la_code,
             child_id=child.id,
             received_on=received_on,

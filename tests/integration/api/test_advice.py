@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import AuditEntry, Document
+from workflows.common.ids import advice_workflow_id
 
 from .conftest import UPLOAD_MAX_BYTES, People, Temporal, advice_for, new_request, project, record_sent_advice
 
@@ -71,7 +72,7 @@ async def test_an_agency_sends_advice_as_a_pdf_once(
     assert (document["filename"], document["content_type"]) == ("ep.pdf", "application/pdf")
     assert await documents(sessions) == 1
 
-    answered = await temporal.env.client.get_workflow_handle(f"advice-{case_id}-ep").result()
+    answered = await temporal.env.client.get_workflow_handle(advice_workflow_id(case_id, "ep")).result()
     assert answered["status"] == "received"
     assert [str(d) for d in temporal.fakes.advice_received[-1].document_ids] == [document["id"]]
 
@@ -133,7 +134,7 @@ async def test_a_refused_answer_leaves_the_documents_the_case_already_held(
     assert [(str(i), name) for i, name in kept] == [(held["id"], "ep.pdf")]
 
     # The document the ep answer recorded is still whole for the workflow that holds its id.
-    answered = await temporal.env.client.get_workflow_handle(f"advice-{case_id}-ep").result()
+    answered = await temporal.env.client.get_workflow_handle(advice_workflow_id(case_id, "ep")).result()
     assert answered["status"] == "received"
     assert [str(d) for d in temporal.fakes.advice_received[-1].document_ids] == [held["id"]]
 
@@ -240,7 +241,7 @@ async def test_advice_on_a_withdrawn_request_is_a_conflict(
         headers=people.caseworker.command(),
     )
     assert withdrawn.status_code == 200, withdrawn.text
-    await temporal.env.client.get_workflow_handle(f"advice-{case_id}-ep").result()
+    await temporal.env.client.get_workflow_handle(advice_workflow_id(case_id, "ep")).result()
     late = await api.post(
         f"/api/advice-requests/{case_id}/ep/advice",
         headers=people.psychology.auth,

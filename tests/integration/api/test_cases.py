@@ -8,6 +8,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from workflows.common.ids import assessment_workflow_id
+
 from .conftest import People, Temporal, advice_for, audited_actions, new_request, project
 
 
@@ -33,7 +35,7 @@ async def test_a_retried_create_returns_the_same_case_and_a_new_key_a_new_one(
     assert first.status_code == again.status_code == 201
     body = first.json()
     assert again.json()["case_id"] == body["case_id"]
-    assert body["workflow_id"] == f"assessment-{body['case_id']}"
+    assert body["workflow_id"] == assessment_workflow_id(body["case_id"])
     assert body["state"]["stage"] == "awaiting_decision_to_assess"
     decision = next(d for d in body["state"]["deadlines"] if d["deadline"] == "decision_to_assess")
     assert decision["due"] == (today + timedelta(weeks=6)).isoformat()
@@ -57,7 +59,7 @@ async def test_a_create_retried_after_the_case_closed_still_makes_no_second_case
         f"/api/cases/{case_id}/withdrawal", json={"withdrawn_on": today}, headers=people.caseworker.command()
     )
     assert withdrawn.status_code == 200, withdrawn.text
-    await temporal.env.client.get_workflow_handle(f"assessment-{case_id}").result()
+    await temporal.env.client.get_workflow_handle(assessment_workflow_id(case_id)).result()
     again = await api.post(
         "/api/requests",
         json=new_request(await temporal.today()),
@@ -188,7 +190,7 @@ async def test_a_closed_case_takes_no_more_commands(
     assert (
         await api.post(f"/api/cases/{case_id}/withdrawal", json=body, headers=people.caseworker.command())
     ).status_code == 200
-    await temporal.env.client.get_workflow_handle(f"assessment-{case_id}").result()
+    await temporal.env.client.get_workflow_handle(assessment_workflow_id(case_id)).result()
     again = await api.post(
         f"/api/cases/{case_id}/decision-to-issue",
         json={"outcome": "issue", "decided_on": today},

@@ -25,6 +25,7 @@ from core.settings import Settings
 from db.decisions import record_decision
 from db.models import AuditEntry
 from tests.integration.db.factories import a_deadline
+from workflows.common.ids import assessment_workflow_id, plan_workflow_id
 from workflows.common.messages import StatuteEvent
 from workflows.plan.messages import PlanStart
 from workflows.plan.workflow import PlanWorkflow
@@ -54,7 +55,7 @@ async def start_plan(temporal: Temporal, settings: Settings) -> tuple[str, date]
     case_id = uuid.uuid4()
     start = PlanStart(
         case_id=case_id,
-        assessment_workflow_id=f"assessment-{case_id}",
+        assessment_workflow_id=assessment_workflow_id(case_id),
         la_code=LA_CODE,
         made_on=made,
         events=[
@@ -63,7 +64,7 @@ async def start_plan(temporal: Temporal, settings: Settings) -> tuple[str, date]
         ],
     )
     handle = await temporal.env.client.start_workflow(
-        PlanWorkflow.run, start, id=f"plan-{case_id}", task_queue=settings.task_queue
+        PlanWorkflow.run, start, id=plan_workflow_id(case_id), task_queue=settings.task_queue
     )
     await handle.execute_update(PlanWorkflow.acknowledge)
     return str(case_id), today
@@ -92,7 +93,7 @@ async def test_an_annual_review_through_the_api_opens_the_next_cycle(
     on = today.isoformat()
 
     invited = await step(api, people, case_id, "review-invitations", {"sent_on": on})
-    assert invited["workflow_id"] == f"plan-{case_id}"
+    assert invited["workflow_id"] == plan_workflow_id(case_id)
     assert invited["state"]["stage"] == "plan_maintained"
     key = str(uuid.uuid4())
     meeting = {"held_on": on, "led_by": "la"}
@@ -125,7 +126,7 @@ async def test_an_annual_review_through_the_api_opens_the_next_cycle(
     )
 
     # The decision opened the next review cycle: a new run of the same workflow takes the next steps.
-    old = temporal.env.client.get_workflow_handle(f"plan-{case_id}", run_id=state["run_id"])
+    old = temporal.env.client.get_workflow_handle(plan_workflow_id(case_id), run_id=state["run_id"])
     with pytest.raises(WorkflowContinuedAsNewError):
         await old.result(follow_runs=False)
     await temporal.env.sleep(timedelta(days=15))
@@ -224,7 +225,7 @@ async def test_ceasing_a_plan_through_its_appeal_and_then_nothing_more(
     assert ceased["state"]["stage"] == "plan_ceased"
     assert ceased["state"]["ceased_on"] == on
 
-    await temporal.env.client.get_workflow_handle(f"plan-{case_id}").result()
+    await temporal.env.client.get_workflow_handle(plan_workflow_id(case_id)).result()
     after = await api.post(
         f"/api/plans/{case_id}/review-meetings", json={"held_on": on}, headers=people.caseworker.command()
     )
@@ -598,7 +599,7 @@ async def test_reassessment_mediation_and_a_transfer_out_through_the_api(
     assert deadline(moving, "transfer_plan")["due"] == (today + 30 * DAY).isoformat()
     moved = await step(api, people, case_id, "transfer-out", {"transferred_on": on})
     assert moved["state"]["stage"] == "plan_transferred"
-    await temporal.env.client.get_workflow_handle(f"plan-{case_id}").result()
+    await temporal.env.client.get_workflow_handle(plan_workflow_id(case_id)).result()
     after = await api.post(
         f"/api/plans/{case_id}/review-meetings", json={"held_on": on}, headers=people.caseworker.command()
     )

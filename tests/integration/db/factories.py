@@ -13,6 +13,7 @@ from db.children import create_child
 from db.models import Agency, AgencyKind, User
 from db.users import create_user
 from statute.model import Deadline, ExceptionVerdict
+from workflows.common.ids import assessment_workflow_id
 
 
 async def an_agency(
@@ -48,7 +49,7 @@ async def a_case(
     case_id = uuid.uuid4()
     return CaseProjection(
         id=case_id,
-        workflow_id=f"assessment-{case_id}",
+        workflow_id=assessment_workflow_id(case_id),
         la_code=la_code,
         child_id=child.id,
         received_on=received_on,

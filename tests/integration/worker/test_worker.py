@@ -34,6 +34,7 @@ from workflows.assessment.messages import (
     ServeDraft,
 )
 from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.ids import advice_workflow_id, assessment_workflow_id
 from workflows.common.messages import Actor, AdviceSpec, ChildRecord, ContactRecord, Stage
 
 from ..conftest import Database
@@ -106,7 +107,7 @@ async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_
             operation = WithStartWorkflowOperation(
                 AssessmentWorkflow.run,
                 start,
-                id=f"assessment-{start.case_id}",
+                id=assessment_workflow_id(start.case_id),
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 task_queue=settings.task_queue,
             )
@@ -125,9 +126,9 @@ async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_
             )
             for spec in advice:
                 owner = agency_users[spec.advice]
-                await wait_for_workflow(env.client, f"advice-{start.case_id}-{spec.advice_id}")
+                await wait_for_workflow(env.client, advice_workflow_id(start.case_id, spec.advice_id))
                 await env.client.get_workflow_handle_for(
-                    AdviceRequestWorkflow.run, f"advice-{start.case_id}-{spec.advice_id}"
+                    AdviceRequestWorkflow.run, advice_workflow_id(start.case_id, spec.advice_id)
                 ).execute_update(
                     AdviceRequestWorkflow.submit_advice,
                     SubmitAdvice(

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         dev_server_search_attribute_args,
         register_search_attributes,
     )
+    from workflows.common.ids import assessment_workflow_id
     from workflows.common.search import LA_CODE, NEXT_DEADLINE, NEXT_DUE, SEARCH_ATTRIBUTES, STAGE
 
 K1 = bytes(range(32))
@@ -181,7 +182,7 @@ async def test_a_date_carrying_model_round_trips_and_history_holds_only_cipherte
         handle = await env.client.start_workflow(
             DraftPlan.run,
             PlanRequest(child_name=CHILD, date_of_birth=date(2015, 6, 30)),
-            id=f"assessment-{uuid.uuid4()}",
+            id=assessment_workflow_id(uuid.uuid4()),
             task_queue=queue,
         )
         result = await handle.result()
@@ -206,7 +207,7 @@ async def test_a_failure_message_is_encrypted_in_history(env: WorkflowEnvironmen
         handle = await env.client.start_workflow(
             RefusePlan.run,
             PlanRequest(child_name=CHILD, date_of_birth=date(2015, 6, 30)),
-            id=f"assessment-{uuid.uuid4()}",
+            id=assessment_workflow_id(uuid.uuid4()),
             task_queue=queue,
         )
         with pytest.raises(WorkflowFailureError) as caught:
@@ -230,7 +231,7 @@ async def test_search_attributes_register_on_the_time_skipping_server_and_can_be
         handle = await env.client.start_workflow(
             DraftPlan.run,
             PlanRequest(child_name=CHILD, date_of_birth=date(2015, 6, 30)),
-            id=f"assessment-{uuid.uuid4()}",
+            id=assessment_workflow_id(uuid.uuid4()),
             task_queue=queue,
             search_attributes=TypedSearchAttributes(
                 [
@@ -254,7 +255,7 @@ async def test_without_registration_the_server_refuses_the_attributes(env: Workf
         await env.client.start_workflow(
             DraftPlan.run,
             PlanRequest(child_name="x", date_of_birth=date(2015, 6, 30)),
-            id=f"assessment-{uuid.uuid4()}",
+            id=assessment_workflow_id(uuid.uuid4()),
             task_queue=f"codec-{uuid.uuid4()}",
             search_attributes=TypedSearchAttributes([SearchAttributePair(STAGE, "decision_to_assess")]),
         )
