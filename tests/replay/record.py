@@ -309,6 +309,12 @@ async def plan_reminded(env: WorkflowEnvironment, client: Client, queue: str) ->
     return [handle.id]
 
 
+async def plan_reminders_decided_first(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """The same year as `plan_reminded`, recorded since the reminders are decided in the run's first
+    activation (the patch `review-reminders-decided-first`): both kinds of plan must replay."""
+    return await plan_reminded(env, client, queue)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "on_time": on_time,
     "refused": refused,
@@ -319,6 +325,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_transferred": plan_transferred,
     "plan_mediated": plan_mediated,
     "plan_reminded": plan_reminded,
+    "plan_reminders_decided_first": plan_reminders_decided_first,
 }
 
 

@@ -117,6 +117,12 @@ class PlanCycle:
             }
         )
 
+    def remind_now(self, deadlines: Sequence[DeadlineView], now: datetime) -> list[DeadlineView]:
+        """The reviews whose reminder is due at `now`, marked as reminded (each is reminded once)."""
+        due = [d for at, d in self.reminders(deadlines, now) if now >= at]
+        self.reminded.update(key_of(d) for d in due)
+        return due
+
     def reminders(
         self, deadlines: Sequence[DeadlineView], now: datetime
     ) -> list[tuple[datetime, DeadlineView]]:

@@ -6,10 +6,9 @@ enums, never the whole case. Every change recomputes the cycle's timeline with `
 recorded in history), projects the deadlines the cycle owns (earlier cycles' rows stay as they were last
 written) and re-arms one timer from the absolute due dates: the next breach, escalation or review reminder.
 
-Every step is an update whose rule (`rules.py`) refuses an illegal step before anything is written. When a
-review decision has been made and every deadline before it is settled, the run continues as new with the
-next cycle; it also continues as new whenever Temporal suggests it, carrying the same cycle. Either way it
-first waits for every handler to finish and every write to land.
+Every step is an update whose rule (`rules.py`) refuses an illegal step before anything is written. A run
+continues as new with the next cycle once a review is decided and every deadline before it settled, or
+with the same cycle when Temporal suggests it; first, every handler finishes and every write lands.
 """
 
 from __future__ import annotations
@@ -59,8 +58,11 @@ with workflow.unsafe.imports_passed_through():
         TransferPlanOut,
     )
 
-# The patch that added review reminders: plans started before it replay without them.
+# Review reminders came in behind a patch checked after the run's first local activity, where a query
+# splitting the first workflow task made replay answer it differently. Runs since REMINDERS_DECIDED_FIRST
+# decide in their first activation, before any activity; runs before it replay as they ran.
 REVIEW_REMINDERS = "review-reminders"
+REMINDERS_DECIDED_FIRST = "review-reminders-decided-first"
 
 command = command_handlers(PlanState)
 
@@ -92,12 +94,14 @@ class PlanWorkflow(CaseCommands[PlanState]):
         if moved is not None and aware is not None and moved.date >= aware.date:
             self._stage = Stage.PLAN_TRANSFERRED
         self._ready = False
+        self._reminders_decided = False
         self._continue_as_new_suggested = False
 
     # ---- the life of the plan ----
 
     @workflow.run
     async def run(self, start: PlanStart) -> PlanState:
+        self._reminders_decided = workflow.patched(REMINDERS_DECIDED_FIRST)
         if start.arriving is not None:  # a plan transferred in: its case is recorded before anything else
             await run_activity(ActivityName.RECORD_CASE, start.arriving)
         async with self._lock:
@@ -110,7 +114,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
             if self._cycle.next_anchor(deadlines) is not None or self._suggested():
                 break
             wake = self._watch.next_wake(self._cycle.owned(deadlines))
-            if workflow.patched(REVIEW_REMINDERS):
+            if self._reminding():
                 reminder = min(
                     (at for at, _ in self._cycle.reminders(deadlines, workflow.now())), default=None
                 )
@@ -165,16 +169,11 @@ class PlanWorkflow(CaseCommands[PlanState]):
     def _act_on_deadlines(self) -> None:
         """Report breaches and escalations; remind the caseworker to arrange each review, once."""
         self._report_breaches(self._cycle.owned(self._deadlines()))
-        if not workflow.patched(REVIEW_REMINDERS):
+        if not self._reminding():
             return
-        for at, d in self._cycle.reminders(self._deadlines(), workflow.now()):
-            if workflow.now() < at:
-                continue
-            self._cycle.reminded.add(key_of(d))
-            facts = meeting_dates(d)
-            self._notice(
-                "review_reminder", "caseworker", f"{d.deadline} ({d.rule})", d.due, key=key_of(d), facts=facts
-            )
+        for d in self._cycle.remind_now(self._deadlines(), workflow.now()):
+            step, facts = f"{d.deadline} ({d.rule})", meeting_dates(d)
+            self._notice("review_reminder", "caseworker", step, d.due, key=key_of(d), facts=facts)
 
     # ---- the review cycle (CFA s.44; regs 18-21) ----
 
@@ -383,6 +382,10 @@ class PlanWorkflow(CaseCommands[PlanState]):
         facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""}
         template = "decision_refuse_reassess" if decision == "refuse_assess" else f"decision_{decision}"
         self._notice(template, "parent", step, on, facts=facts)
+
+    def _reminding(self) -> bool:
+        """Whether this run reminds the caseworker to arrange reviews (see REMINDERS_DECIDED_FIRST)."""
+        return self._reminders_decided or workflow.patched(REVIEW_REMINDERS)
 
     def _suggested(self) -> bool:
         """Temporal suggested continue-as-new. Latched: only the activation that starts a workflow task
