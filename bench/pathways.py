@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from api.services.clock import today_in_england
+    from tests.documents import pdf
 
 TARGET_RATIO = 0.60
 TARGET_RATE = 2.0
@@ -394,15 +395,15 @@ async def _clients(
 
 
 def _pdf(case_id: str, advice_id: str, size: int) -> bytes:
-    head = f"%PDF-1.7\n% advice {advice_id} for case {case_id}\n".encode()
-    return head + os.urandom(max(0, size - len(head) - 6)) + b"\n%%EOF"
+    """A real PDF of about `size` bytes (the API takes only whole PDFs), one per advice."""
+    return pdf(f"advice {advice_id} for case {case_id}", pad=max(0, size - 1000))
 
 
 CHILD = {"given_name": "Bench", "family_name": "Child", "date_of_birth": "2015-03-01", "year_group": 5}
 PARENT = {
     "name": "Bench parent",
     "relationship": "mother",
-    "email": "parent@example.invalid",
+    "email": "parent@example.org",  # the API takes only addresses that could receive mail
     "parental_responsibility": True,
 }
 

@@ -1,7 +1,9 @@
 """GOV.UK Notify (API v2) for email: a thin async client that signs every request with a fresh JWT.
 
 One Notify email template with the placeholders ((subject)) and ((body)) carries every notice; the
-service fills them in. The idempotency key goes to Notify as the message's `reference` (so it must hold
+service fills them in. Notify renders the body as Markdown and HTML, so the notice's plain text is
+escaped for it first (`govuk_body`, notify/escape.py): a school's name cannot become a link, a heading
+or a ((placeholder)). The idempotency key goes to Notify as the message's `reference` (so it must hold
 no personal data, which keys never do). Notify itself does not deduplicate, so before each send the
 notifier asks Notify for a notification with that reference, and returns it instead of sending again:
 a retry after a timeout, even from another worker, never emails a school or a parent twice.
@@ -29,6 +31,7 @@ from notify.base import (
     NotifyPermanentError,
     NotifyTemporaryError,
 )
+from notify.escape import govuk_body, govuk_subject
 
 DEFAULT_BASE_URL = "https://api.notifications.service.gov.uk"
 SEND_EMAIL_PATH = "/v2/notifications/email"
@@ -114,7 +117,7 @@ class GovUkNotifyNotifier:
         payload = {
             "email_address": message.recipient.address,
             "template_id": self._template_id,
-            "personalisation": {"subject": message.subject, "body": message.body},
+            "personalisation": {"subject": govuk_subject(message.subject), "body": govuk_body(message.body)},
             "reference": message.idempotency_key,
         }
         response = await self._request("POST", SEND_EMAIL_PATH, message, json=payload)

@@ -4,7 +4,9 @@ Each notice names the case, the step and the date ("Decision whether to assess d
 never "you have new information". A decision that can be appealed (a template named `decision_...`)
 carries the appeal deadline and the mediation information reg 32 of the SEND Regulations 2014 requires
 (CFA 2014 s.51-55). `render` fills a template from plain values; the outbox and the channel adapters send
-what it returns (activities/notices.py).
+what it returns (activities/notices.py). Every value put into a notice is first made one plain line
+(notify/escape.py), so a school's name or a caseworker's reasons cannot add paragraphs or hidden text; a
+template name with no wording here is an error (`UnknownTemplate`), never a generic notice.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from notify.base import NotifyConfigError
+from notify.escape import plain
 
 # template -> (subject, opening paragraph). {step} and {on} are always given; other names from `facts`.
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -148,6 +153,10 @@ class Authority:
     information_advice_service: str
 
 
+class UnknownTemplate(NotifyConfigError):
+    """A notice names a template that has no wording in `TEMPLATES`: nothing is sent."""
+
+
 def long_date(day: str | date) -> str:
     """A date as GOV.UK writes it: 17 February 2025."""
     value = date.fromisoformat(day) if isinstance(day, str) else day
@@ -165,24 +174,30 @@ def render(
     """The subject and body of a notice, in plain words.
 
     `case_ref` is the case's reference (its workflow id), `step` the statutory step and `on` its date;
-    `facts` fill the template's other names (ISO dates among them are written out in full). A name with
-    no fact reads "(name not recorded)"; a template with no wording here gets a plain "step: date" line.
+    `facts` fill the template's other names (ISO dates among them are written out in full). Each value
+    is made one plain line first. A name with no fact reads "(name not recorded)"; a template with no
+    wording here raises `UnknownTemplate`.
     """
+    if template not in TEMPLATES:
+        raise UnknownTemplate(
+            f"no notice template {template!r} in notify/templates.py, so the notice on case {case_ref} "
+            "was not sent: add the template's wording to TEMPLATES"
+        )
     filled = _Facts(
-        {key: long_date(value) if _is_date(value) else value for key, value in facts.items()},
-        case=case_ref,
-        step=step,
+        {key: long_date(value) if _is_date(value) else plain(value) for key, value in facts.items()},
+        case=plain(case_ref),
+        step=plain(step),
         on=long_date(on),
-        mediation_adviser=authority.mediation_adviser,
-        mediation_contact=authority.mediation_contact,
-        disagreement_resolution=authority.disagreement_resolution,
-        information_advice_service=authority.information_advice_service,
+        mediation_adviser=plain(authority.mediation_adviser),
+        mediation_contact=plain(authority.mediation_contact),
+        disagreement_resolution=plain(authority.disagreement_resolution),
+        information_advice_service=plain(authority.information_advice_service),
     )
-    subject, opening = TEMPLATES.get(template, ("{step} on case {case}", "{step}: {on}."))
+    subject, opening = TEMPLATES[template]
     body = [opening.format_map(filled)]
     if template.startswith("decision_"):
         body.append(APPEAL_RIGHTS.format_map(filled))
-    body.append(f"Case reference: {case_ref}\n{authority.name}")
+    body.append(f"Case reference: {filled['case']}\n{plain(authority.name)}")
     return subject.format_map(filled), "\n\n".join(body)
 
 

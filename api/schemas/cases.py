@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.commands import command_body
 from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, examples
+from api.schemas.contacts import Contact
 from statute.events import RequestSource
 from workflows.assessment import messages as assessment
-from workflows.common.messages import ChildRecord, ContactRecord, SchoolClosure
+from workflows.common.messages import ChildRecord, SchoolClosure
 
 
 class CaseCreate(BaseModel):
@@ -24,7 +25,7 @@ class CaseCreate(BaseModel):
     source: RequestSource | None = "parent"
     brought_to_attention: bool = False
     child: ChildRecord
-    contacts: list[ContactRecord] = []
+    contacts: list[Contact] = []  # each email checked (api/schemas/contacts.py)
     parent_requested: list[str] = []
     school_closures: list[SchoolClosure] = []
     caseworker_id: uuid.UUID | None = Field(default=None, description="Defaults to the calling caseworker.")

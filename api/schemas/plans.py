@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.schemas.cases import CaseSummary
 from api.schemas.commands import command_body
 from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, examples
-from workflows.common.messages import ChildRecord, ContactRecord
+from api.schemas.contacts import Contact
+from workflows.common.messages import ChildRecord
 from workflows.plan import messages as plan
 
 
@@ -34,7 +35,7 @@ class PlanArrivalCreate(BaseModel):
     made_on: date = Field(description="When the old LA made the plan (or last reviewed it).")
     transferred_on: date
     child: ChildRecord
-    contacts: list[ContactRecord] = []
+    contacts: list[Contact] = []  # each email checked (api/schemas/contacts.py)
     caseworker_id: uuid.UUID | None = Field(default=None, description="Defaults to the calling caseworker.")
 
 

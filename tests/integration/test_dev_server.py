@@ -28,12 +28,13 @@ from db.agencies import create_agency
 from db.cases import list_case_deadlines
 from db.deadlines import list_overdue_steps
 from db.users import create_user
+from tests.documents import pdf
 from worker.main import running_worker
 from workflows.common.ids import assessment_workflow_id
 
 from .conftest import Database
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf()
 
 
 def _free_port() -> int:

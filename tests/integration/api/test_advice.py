@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import AuditEntry, Document
+from tests.documents import docx, pdf
 from workflows.common.ids import advice_workflow_id
 
 from .conftest import UPLOAD_MAX_BYTES, People, Temporal, advice_for, new_request, project, record_sent_advice
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf()
 
 
 async def assessed_case(
@@ -78,7 +79,7 @@ async def test_an_agency_sends_advice_as_a_pdf_once(
 
     # Accepted once: a second answer is refused, and the document it brought is not kept.
     again = await api.post(
-        url, headers=people.psychology.auth, **upload(("ep-v2.pdf", PDF + b"%v2\n"), received_on=today)
+        url, headers=people.psychology.auth, **upload(("ep-v2.pdf", pdf("v2")), received_on=today)
     )
     assert again.status_code == 409
     assert "closed" in again.json()["detail"]
@@ -93,7 +94,7 @@ async def test_a_refused_answer_keeps_none_of_its_documents(
     refused = await api.post(
         f"/api/advice-requests/{case_id}/health/advice",
         headers=people.health.auth,
-        **upload(("a.pdf", PDF), ("b.pdf", PDF + b"%b\n"), received_on=future),
+        **upload(("a.pdf", PDF), ("b.pdf", pdf("b")), received_on=future),
     )
     assert refused.status_code == 422
     assert refused.json()["field"] == "received_on"
@@ -126,7 +127,7 @@ async def test_a_refused_answer_leaves_the_documents_the_case_already_held(
     refused = await api.post(
         f"/api/advice-requests/{case_id}/health/advice",
         headers=people.health.auth,
-        **upload(("same.pdf", PDF), ("new.pdf", PDF + b"%new\n"), received_on=today + timedelta(days=3)),
+        **upload(("same.pdf", PDF), ("new.pdf", pdf("new")), received_on=today + timedelta(days=3)),
     )
     assert refused.status_code == 422
     async with sessions() as session:
@@ -178,12 +179,8 @@ async def test_files_are_judged_by_content_and_size(
     assert bad_date.json()["detail"][0]["loc"] == ["body", "received_on"]
     assert await documents(sessions) == 0
 
-    docx = io.BytesIO()
-    with zipfile.ZipFile(docx, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
     word = await api.post(
-        url, headers=people.psychology.auth, **upload(("ep.docx", docx.getvalue()), received_on=today)
+        url, headers=people.psychology.auth, **upload(("ep.docx", docx()), received_on=today)
     )
     assert word.status_code == 200, word.text
     assert word.json()["documents"][0]["content_type"].endswith("wordprocessingml.document")

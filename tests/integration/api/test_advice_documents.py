@@ -23,11 +23,12 @@ from core.settings import Settings
 from db.agencies import create_agency
 from db.documents import add_document
 from db.models import AuditEntry, Document
+from tests.documents import pdf
 from workflows.advice.messages import AdviceState, SubmitAdvice
 
 from .conftest import People, advice_for, project, record_sent_advice
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf()
 TODAY = date(2025, 3, 3)
 Outcome = Literal["accept", "refuse", "time_out"]
 
@@ -111,7 +112,7 @@ async def refusals(lane: Lane) -> list[Any]:
 
 async def test_documents_are_committed_before_the_update_runs(lane: Lane, people: People) -> None:
     async with lane.api:
-        sent = await lane.api.post(lane.url, headers=people.health.auth, **files(PDF, PDF + b"%2\n"))
+        sent = await lane.api.post(lane.url, headers=people.health.auth, **files(PDF, pdf("2")))
     assert sent.status_code == 200, sent.text
     assert lane.temporal.committed == [2]
     assert sorted(uuid.UUID(d["id"]) for d in sent.json()["documents"]) == await stored(lane)
@@ -130,7 +131,7 @@ async def test_a_refusal_deletes_only_the_documents_this_request_created(lane: L
         await session.commit()
     lane.temporal.outcome = "refuse"
     async with lane.api:
-        refused = await lane.api.post(lane.url, headers=people.health.auth, **files(PDF, PDF + b"%new\n"))
+        refused = await lane.api.post(lane.url, headers=people.health.auth, **files(PDF, pdf("new")))
     assert (refused.status_code, refused.json()["field"]) == (422, "received_on")
     assert lane.temporal.committed == [2]  # both were committed while the workflow was asked
     assert await stored(lane) == [earlier.id]

@@ -8,7 +8,7 @@ from string import Formatter
 
 import pytest
 
-from notify.templates import APPEAL_RIGHTS, TEMPLATES, Authority, long_date, render
+from notify.templates import APPEAL_RIGHTS, TEMPLATES, Authority, UnknownTemplate, long_date, render
 
 AUTHORITY = Authority(
     name="Northshire County Council",
@@ -93,13 +93,9 @@ def test_a_missing_fact_is_said_to_be_missing_not_left_blank() -> None:
     )
 
 
-def test_a_template_without_words_still_names_the_step_and_the_date() -> None:
-    subject, body = render(
-        "not_a_template", case_ref=CASE, step="review", on=ON, facts={}, authority=AUTHORITY
-    )
-
-    assert subject == "review on case assessment-5d1c"
-    assert body == "review: 17 February 2025.\n\nCase reference: assessment-5d1c\nNorthshire County Council"
+def test_a_template_without_words_is_an_error_not_a_generic_notice() -> None:
+    with pytest.raises(UnknownTemplate, match=r"no notice template 'not_a_template'.*add the template"):
+        render("not_a_template", case_ref=CASE, step="review", on=ON, facts={}, authority=AUTHORITY)
 
 
 def test_only_dates_written_yyyy_mm_dd_among_the_facts_are_written_out() -> None:
