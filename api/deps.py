@@ -8,17 +8,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from api.errors import Forbidden, NotFound, Unauthenticated, Unavailable
+from api.errors import Forbidden, NotFound, TooManyRequests, Unauthenticated, Unavailable
+from api.limits import FailureLimiter
 from core.settings import Settings
-from db.models import Role
-from db.users import find_user_by_token
+from db.audit import append_audit
+from db.base import utcnow
+from db.models import Role, User
+from db.users import TokenProblem, lookup_token, token_problem
 from workflows.common.messages import Actor
 
 
@@ -70,18 +73,84 @@ _bearer = HTTPBearer(
 )
 
 
+def get_auth_limiter(request: Request) -> FailureLimiter:
+    """The process's limiter of failed authentications, made from the settings on first use; tests put
+    one with their own clock on `app.state.auth_limiter`."""
+    limiter: FailureLimiter | None = getattr(request.app.state, "auth_limiter", None)
+    if limiter is None:
+        settings: Settings = request.app.state.settings
+        limiter = FailureLimiter(
+            limit=settings.auth_failure_limit, window=settings.auth_failure_window_seconds
+        )
+        request.app.state.auth_limiter = limiter
+    return limiter
+
+
+def _refused(problem: TokenProblem | Literal["unknown"], user: User | None) -> str:
+    """What a refused token is told: what is wrong, and how to get one that works."""
+    if user is None or problem == "unknown":
+        return (
+            "the API token is not known: check it was copied whole, or ask the service's administrator "
+            "for a new one"
+        )
+    if problem == "disabled":
+        return "the account of this API token is disabled; ask the service's administrator to enable it"
+    if problem == "revoked":
+        return (
+            "the API token was revoked; ask the service's administrator for a new one "
+            "(`ehcp users rotate` with your account's name)"
+        )
+    return (  # expired
+        f"the API token expired at {user.token_expires_at:%Y-%m-%d %H:%M} UTC; ask the service's "
+        "administrator for a new one (`ehcp users rotate` with your account's name)"
+    )
+
+
 async def get_current_user(
+    request: Request,
     factory: Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)],
+    limiter: Annotated[FailureLimiter, Depends(get_auth_limiter)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The enabled account the bearer token belongs to; 401 otherwise."""
+    """The account the bearer token belongs to, if the token may be used now; 401 otherwise, and 429 once
+    the address (or the account) has failed too often. A request with no token has not failed: it is
+    told how to send one, and neither counted nor audited."""
     if credentials is None:
         raise Unauthenticated("send an API token as `Authorization: Bearer <token>`")
+    client = request.client.host if request.client else "unknown"
+    # Refused before the token is looked up: a blocked address learns nothing, not even a right guess.
+    if (wait := limiter.retry_after(f"client:{client}")) is not None:
+        raise TooManyRequests(
+            f"too many failed authentications from this address; try again in {wait} seconds",
+            retry_after=wait,
+        )
     async with factory() as session:
-        user = await find_user_by_token(session=session, token=credentials.credentials)
-    if user is None:
-        raise Unauthenticated("the API token is unknown or its account is disabled")
-    return Principal(id=user.id, username=user.username, role=user.role, agency_id=user.agency_id)
+        user = await lookup_token(session=session, token=credentials.credentials)
+        found = token_problem(user, utcnow()) if user is not None else "unknown"
+        if user is not None and found is None:
+            return Principal(id=user.id, username=user.username, role=user.role, agency_id=user.agency_id)
+        problem: TokenProblem | Literal["unknown"] = found or "unknown"
+        # A token that was the account's (expired, revoked, disabled) is also counted against the
+        # account. A valid token is never refused for its account's failures: tokens cannot be guessed,
+        # and a system given a new token must be able to use it at once.
+        account = f"account:{user.id}" if user is not None else None
+        if account is not None and (wait := limiter.retry_after(account)) is not None:
+            raise TooManyRequests(
+                f"too many failed authentications for this account; try again in {wait} seconds",
+                retry_after=wait,
+            )
+        limiter.failed(f"client:{client}")
+        if account is not None:
+            limiter.failed(account)
+        # Ids, never names, and never the token (docs/architecture.md, Data protection).
+        detail = {"reason": problem, "client": client, "path": request.url.path[:200]}
+        if user is not None:
+            detail["user_id"] = str(user.id)
+        await append_audit(
+            session=session, action="auth.failed", actor_id=None, case_id=None, update_id=None, detail=detail
+        )
+        await session.commit()
+    raise Unauthenticated(_refused(problem, user))
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -23,9 +23,10 @@ from cli.timeline import today_in_england
 from core.settings import Settings
 from core.temporal import wait_for_workflow
 from db.agencies import create_agency
+from db.base import utcnow
 from db.engine import make_engine, make_session_factory
 from db.models import AgencyKind, Role
-from db.users import create_user
+from db.users import create_user, lookup_token, rotate_token, token_problem
 from workflows.advice.messages import SubmitAdvice
 from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.messages import (
@@ -92,8 +93,7 @@ async def seed_demo(settings: Settings, client: Client, var: Path) -> dict[str, 
     """Seed once; afterwards, return the tokens kept from the first run."""
     tokens_file = var / "demo-tokens.json"
     if tokens_file.exists():
-        saved: dict[str, str] = json.loads(tokens_file.read_text())
-        return saved
+        return await renew_expired_tokens(settings, tokens_file)
     typer.echo("==> seeding demo agencies, users and cases")
     engine = make_engine(settings.database_url)
     try:
@@ -119,6 +119,7 @@ async def seed_demo(settings: Settings, client: Client, var: Path) -> dict[str, 
                     username=username,
                     display_name=username.removeprefix("demo-").title(),
                     role=role,
+                    lifetime=timedelta(days=settings.token_lifetime_days),
                 )
             agency_users = {}
             for advice in ("educational", "medical", "psychological"):
@@ -129,6 +130,7 @@ async def seed_demo(settings: Settings, client: Client, var: Path) -> dict[str, 
                     display_name=AGENCIES[advice][0],
                     role="agency",
                     agency_id=agencies[advice],
+                    lifetime=timedelta(days=settings.token_lifetime_days),
                 )
     finally:
         await engine.dispose()
@@ -149,6 +151,32 @@ async def seed_demo(settings: Settings, client: Client, var: Path) -> dict[str, 
         typer.echo(f"    {name}")
     tokens_file.write_text(json.dumps(tokens, indent=2))
     tokens_file.chmod(0o600)
+    return tokens
+
+
+async def renew_expired_tokens(settings: Settings, tokens_file: Path) -> dict[str, str]:
+    """The kept demo tokens, with any that has expired since it was seeded (`EHCP_TOKEN_LIFETIME_DAYS`)
+    rotated and saved, so the banner never prints a dead token. Revoked or disabled ones stay as they are:
+    someone meant that."""
+    saved: dict[str, str] = json.loads(tokens_file.read_text())
+    tokens = dict(saved)
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_session_factory(engine).begin() as session:
+            now = utcnow()
+            for username, token in saved.items():
+                user = await lookup_token(session=session, token=token)
+                if user is not None and token_problem(user, now) == "expired":
+                    _, tokens[username] = await rotate_token(
+                        session=session,
+                        username=username,
+                        lifetime=timedelta(days=settings.token_lifetime_days),
+                        now=now,
+                    )
+    finally:
+        await engine.dispose()
+    if tokens != saved:
+        tokens_file.write_text(json.dumps(tokens, indent=2))
     return tokens
 
 

@@ -8,7 +8,7 @@ hold (advice requests, documents, decisions with their actor, the audit log) sit
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from sqlalchemy import (
@@ -39,6 +39,8 @@ DeadlineStatus = Literal["open", "met", "overdue", "excepted", "closed"]
 
 AGENCY_KINDS: Final = ("school", "early_years", "health", "educational_psychology", "social_care", "other")
 ROLES: Final = ("caseworker", "manager", "agency", "admin")
+# What an API token lives when no lifetime is given (EHCP_TOKEN_LIFETIME_DAYS sets the service's own).
+DEFAULT_TOKEN_LIFETIME: Final = timedelta(days=90)
 ADVICE_STATUSES: Final = ("requested", "received", "withdrawn")
 OUTBOX_STATUSES: Final = ("pending", "sent", "delivered", "failed")
 DEADLINE_STATUSES: Final = ("open", "met", "overdue", "excepted", "closed")
@@ -63,7 +65,8 @@ class Agency(Base):
 
 
 class User(Base):
-    """A staff member or an agency's account. Only the SHA-256 of its API token is kept."""
+    """A staff member or an agency's account. Only the SHA-256 of its API token is kept, with when the
+    token expires and, once revoked, when it was."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -83,6 +86,9 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A token works until it expires or is revoked (`ehcp users revoke`); rotating issues a new one.
+    token_expires_at: Mapped[datetime] = mapped_column(default=lambda: utcnow() + DEFAULT_TOKEN_LIFETIME)
+    token_revoked_at: Mapped[datetime | None]
 
 
 class Child(Base):
