@@ -1,7 +1,8 @@
 """The FastAPI application: the JSON API under `/api` for caseworkers, agencies and managers.
 
 `create_app(settings)` connects to Temporal and the database when it starts; tests (and the embedded
-runner) hand in a client and a session factory they already hold.
+runner) hand in a client and a session factory they already hold. `/` says what the service is, and the
+documentation is served from installed assets at `/api/docs` (`api/docs.py`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routes import advice, cases, health, manager, plans
+from api.routes import advice, cases, health, home, manager, plans
+from api.security import install_security_headers
 from core.settings import Settings
 from core.temporal import connect
 from db.engine import make_engine, make_session_factory
@@ -46,8 +49,10 @@ def create_app(
     *,
     client: Client | None = None,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
+    temporal_ui_url: str | None = None,
 ) -> FastAPI:
-    """The API; what is not handed in (Temporal client, session factory) is made when it starts."""
+    """The API; what is not handed in (Temporal client, session factory) is made when it starts.
+    `temporal_ui_url`, the embedded stack's Temporal Web UI, is linked from `/` when given."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,11 +74,17 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from installed assets, not FastAPI's CDN pages
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.temporal = client
     app.state.sessions = session_factory
+    app.state.temporal_ui_url = temporal_ui_url
     install_error_handlers(app)
     for router in (cases.router, plans.router, advice.router, manager.router, health.router):
         app.include_router(router)
+    app.include_router(home.router)
+    install_docs(app)
+    install_security_headers(app)  # every response: nosniff, no-store, CSP (api/security.py)
     return app

@@ -8,9 +8,11 @@ Every error body is `{"detail": "...", "field": "..." | null}`. A workflow valid
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.exceptions import ApplicationError
 
@@ -59,6 +61,16 @@ class Unprocessable(ApiError):
     status_code = 422
 
 
+class TooManyRequests(ApiError):
+    """Too many failed authentications from this address or for this account; `Retry-After` says when
+    to try again (api/limits.py)."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class Unavailable(ApiError):
     """The case cannot take the command yet; retry after a moment."""
 
@@ -104,5 +116,27 @@ async def _answer(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def without_input(error: dict[str, Any]) -> dict[str, Any]:
+    """A validation error as the caller sees it: `loc`, `msg`, `type` and what the field accepts (`ctx`),
+    never the `input`. A missing field's input is the whole object around it, the child's name included,
+    and answers end up in proxies' and clients' logs (UK GDPR art. 5(1)(c), data minimisation)."""
+    sent = error.get("input")
+    shown: dict[str, Any] = {key: error[key] for key in ("type", "loc", "msg") if key in error}
+    # ctx holds the rule broken (a limit, a pattern); an entry that quotes the input is left out.
+    ctx = {
+        key: value
+        for key, value in (error.get("ctx") or {}).items()
+        if not (isinstance(sent, str) and sent and sent in str(value))
+    }
+    return {**shown, "ctx": ctx} if ctx else shown
+
+
+async def _invalid(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    detail = [without_input(item) for item in error.errors()]
+    return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _answer)
+    app.add_exception_handler(RequestValidationError, _invalid)

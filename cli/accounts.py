@@ -1,19 +1,33 @@
-"""`ehcp users add`, `ehcp agencies add|list`: the accounts and agencies the database holds."""
+"""`ehcp users add|list|revoke|rotate|disable|enable`, `ehcp agencies add|list`: the accounts and agencies
+the database holds.
+
+An account's API token is printed once, when it is issued (`add`, `rotate`), and expires after
+`EHCP_TOKEN_LIFETIME_DAYS`; `revoke` stops it at once and `disable` shuts the account without SQL. Each
+change is audited by db/users.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cli.settings import load_settings
 from cli.shell import fail
+from core.emails import InvalidEmail, checked_email
+from core.settings import Settings
 from db.agencies import create_agency, list_agencies
+from db.base import utcnow
 from db.engine import make_engine, make_session_factory
-from db.users import create_user
+from db.users import Listing, UnknownUser, create_user, list_users, revoke_token, rotate_token, set_disabled
+
+T = TypeVar("T")
 
 app = typer.Typer()
 users = typer.Typer(no_args_is_help=True, help="Staff and agency accounts, with their API tokens.")
@@ -44,26 +58,164 @@ def users_add(
     agency = _uuid("users add", "--agency-id", agency_id) if agency_id else None
     settings = load_settings("users add")
 
-    async def create() -> str:
+    async def create() -> tuple[datetime, str]:
         engine = make_engine(settings.database_url)
         try:
             async with make_session_factory(engine).begin() as session:
-                _, token = await create_user(
+                user, token = await create_user(
                     session=session,
                     username=username,
                     display_name=display_name or username,
                     role=role.value,
                     agency_id=agency,
+                    lifetime=_lifetime(settings),
                 )
-            return token
+            return user.token_expires_at, token
         finally:
             await engine.dispose()
 
     try:
-        token = asyncio.run(create())
+        expires, token = asyncio.run(create())
     except Exception as error:  # the database's own message says what is wrong
         fail("users add", f"could not create '{username}': {_first_line(error)}")
-    typer.echo(f"created {role.value} '{username}'. API token (shown once, keep it safe):\n{token}")
+    typer.echo(
+        f"created {role.value} '{username}'. API token (shown once, keep it safe; "
+        f"it expires {_at(expires)} UTC):\n{token}"
+    )
+
+
+@users.command(name="list")
+def users_list() -> None:
+    """List the accounts: role, agency, created, token expiry, disabled (never a token); times in UTC."""
+    settings = load_settings("users list")
+    listings = _in_database("users list", settings, lambda session: list_users(session=session))
+    if not listings:
+        typer.echo("no accounts yet; `ehcp users add NAME --role ROLE` makes one")
+        return
+    now = utcnow()
+    rows = [("NAME", "ROLE", "AGENCY", "CREATED (UTC)", "TOKEN EXPIRES (UTC)", "DISABLED")]
+    rows += [
+        (
+            a.username,
+            a.role,
+            a.agency or "-",
+            _at(a.created_at),
+            _expiry(a, now),
+            "yes" if a.disabled else "no",
+        )
+        for a in listings
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        typer.echo(
+            "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]])
+        )
+
+
+@users.command(name="revoke")
+def users_revoke(
+    username: Annotated[str, typer.Argument(help="The account, as `ehcp users list` names it.")],
+) -> None:
+    """Stop the account's API token working, at once. `ehcp users rotate` issues a new one."""
+    settings = load_settings("users revoke")
+    changed = _in_database(
+        "users revoke", settings, lambda session: revoke_token(session=session, username=username), username
+    )
+    state = "is revoked" if changed else "was already revoked"
+    typer.echo(f"the API token of '{username}' {state}; `ehcp users rotate {username}` issues a new one")
+
+
+@users.command(name="rotate")
+def users_rotate(
+    username: Annotated[str, typer.Argument(help="The account, as `ehcp users list` names it.")],
+) -> None:
+    """Issue the account a new API token and print it once; the old token stops working at once."""
+    settings = load_settings("users rotate")
+    user, token = _in_database(
+        "users rotate",
+        settings,
+        lambda session: rotate_token(session=session, username=username, lifetime=_lifetime(settings)),
+        username,
+    )
+    typer.echo(
+        f"new API token for '{username}' (shown once, keep it safe; it expires "
+        f"{_at(user.token_expires_at)} UTC; the old one no longer works):\n{token}"
+    )
+    if user.disabled:
+        typer.echo(
+            f"note: '{username}' is disabled, so the token works only after `ehcp users enable {username}`"
+        )
+
+
+@users.command(name="disable")
+def users_disable(
+    username: Annotated[str, typer.Argument(help="The account, as `ehcp users list` names it.")],
+) -> None:
+    """Disable the account: its token stops working until `ehcp users enable`."""
+    _set_disabled("users disable", username, disabled=True)
+
+
+@users.command(name="enable")
+def users_enable(
+    username: Annotated[str, typer.Argument(help="The account, as `ehcp users list` names it.")],
+) -> None:
+    """Enable a disabled account: its token works again, unless it has expired or was revoked."""
+    _set_disabled("users enable", username, disabled=False)
+
+
+def _set_disabled(command: str, username: str, *, disabled: bool) -> None:
+    settings = load_settings(command)
+    changed = _in_database(
+        command,
+        settings,
+        lambda session: set_disabled(session=session, username=username, disabled=disabled),
+        username,
+    )
+    state = "disabled" if disabled else "enabled"
+    typer.echo(f"'{username}' {'is now' if changed else 'was already'} {state}")
+
+
+def _in_database(
+    command: str,
+    settings: Settings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    username: str | None = None,
+) -> T:
+    """Run `work` in one transaction; a problem is one line naming it, and exit status 2."""
+
+    async def run() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_session_factory(engine).begin() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except UnknownUser:
+        _unknown(command, username or "")
+    except Exception as error:  # the database's own message says what is wrong
+        fail(command, f"the database refused: {_first_line(error)} (is it migrated? `ehcp migrate`)")
+
+
+def _unknown(command: str, username: str) -> NoReturn:
+    fail(command, f"no account is named '{username}'; `ehcp users list` shows them")
+
+
+def _lifetime(settings: Settings) -> timedelta:
+    return timedelta(days=settings.token_lifetime_days)
+
+
+def _at(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M}"
+
+
+def _expiry(account: Listing, now: datetime) -> str:
+    if account.token_revoked_at is not None:
+        return f"revoked {_at(account.token_revoked_at)}"
+    expires = _at(account.token_expires_at)
+    return f"{expires} (expired)" if account.token_expires_at <= now else expires
 
 
 class AgencyKind(StrEnum):
@@ -85,6 +237,10 @@ def agencies_add(
     ] = None,
 ) -> None:
     """Add an agency that advice can be requested from; prints its id."""
+    try:
+        checked_email(email)  # advice requests (reg 6) go to it: refuse what is not an address now
+    except InvalidEmail as error:
+        fail("agencies add", f"--email: {error}")
     settings = load_settings("agencies add")
 
     async def create() -> uuid.UUID:

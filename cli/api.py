@@ -6,7 +6,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from cli.settings import load_settings
+from cli.settings import load_service_settings
 from core.logging import configure_logging
 
 app = typer.Typer()
@@ -14,7 +14,13 @@ app = typer.Typer()
 
 @app.command()
 def api() -> None:
-    """Serve the HTTP API and pages."""
-    settings = load_settings("api")
+    """Serve the HTTP API and pages. Refuses the public development key unless EHCP_DEMO=true."""
+    settings = load_service_settings("api")
     configure_logging(settings)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        server_header=False,  # no "server: uvicorn" banner (api/security.py)
+    )

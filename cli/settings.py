@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cli.shell import fail
-from core.settings import Settings
+from core.settings import DEV_KEY_ID, GENERATE_KEY, Settings, env_name
 
 
 def load_settings(command: str, **overrides: Any) -> Settings:
@@ -21,6 +21,41 @@ def load_settings(command: str, **overrides: Any) -> Settings:
     except ValidationError as error:
         problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
         fail(command, f"the settings are not valid: {problems}")
+
+
+def development_key_problem(settings: Settings) -> str | None:
+    """Why a service may not start on these settings' key, or None: new payloads would be sealed with
+    the public development key, which anyone can read, and the settings do not say this is a demo."""
+    if not settings.uses_dev_keys or settings.demo:
+        return None
+    keys, active = env_name("codec_keys"), env_name("codec_active_key")
+    return (
+        f"payloads would be encrypted with the public development key ({DEV_KEY_ID!r}), which anyone can "
+        f"read; generate a key with: {GENERATE_KEY} and set {keys}=k1:KEY and {active}=k1 "
+        f"(deploy/README.md, 'The payload encryption key'); only for a demo holding no real data, set "
+        f"{env_name('demo')}=true"
+    )
+
+
+def load_service_settings(command: str) -> Settings:
+    """The settings of a process that holds real data (`ehcp api`, `ehcp worker`): as `load_settings`, and
+    refused, with exit status 2, on the public development key unless they say this is a demo."""
+    settings = load_settings(command)
+    problem = development_key_problem(settings)
+    if problem:
+        fail(command, problem)
+    return settings
+
+
+def development_key_warning(settings: Settings) -> str | None:
+    """What a demo (`ehcp run`) says when it runs on the public development key."""
+    if not settings.uses_dev_keys:
+        return None
+    return (
+        f"a demo: payloads are encrypted with the public development key ({DEV_KEY_ID!r}), which anyone "
+        "can read; enter no real child's data. A service runs `ehcp api` and `ehcp worker` with "
+        f"{env_name('codec_keys')} (deploy/README.md)"
+    )
 
 
 def ensure_sqlite_folder(url: str) -> None:

@@ -21,8 +21,10 @@ import uvicorn
 from temporalio.client import Client
 
 from api.app import create_app
+from api.docs import DOCS_PATH
+from api.routes.home import HEALTH_PATH
 from cli.demo import seed_demo
-from cli.settings import ensure_sqlite_folder, load_settings
+from cli.settings import development_key_warning, ensure_sqlite_folder, load_settings
 from cli.shell import fail
 from core.logging import configure_logging
 from core.settings import Settings
@@ -30,6 +32,8 @@ from core.temporal import connect, dev_server_search_attribute_args, register_se
 from db.migrate import upgrade
 
 STARTUP_SECONDS = 60
+# What the banner suggests trying: (the demo account whose token it uses, the path).
+TRY_PATHS = (("demo-caseworker", "/api/cases"), ("demo-manager", "/api/overdue"))
 
 app = typer.Typer()
 
@@ -82,7 +86,11 @@ def run(
         temporal_address=f"127.0.0.1:{temporal_port}",
         database_url=f"sqlite+aiosqlite:///{var / 'ehcp.db'}",
         outbox_dir=str(var / "outbox"),
+        demo=True,
     )
+    warning = development_key_warning(settings)
+    if warning:
+        typer.echo(f"ehcp run: warning: {warning}", err=True)
     configure_logging(settings)
     var.mkdir(parents=True, exist_ok=True)
     ensure_sqlite_folder(settings.database_url)
@@ -127,11 +135,12 @@ async def _serve(
     tokens = await seed_demo(settings, client, var) if demo else {}
     _banner(settings, ui_port, tokens, var)
     config = uvicorn.Config(
-        create_app(settings, client=client),
+        create_app(settings, client=client, temporal_ui_url=temporal_ui_url(ui_port)),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
         lifespan="on",
+        server_header=False,  # no "server: uvicorn" banner (api/security.py)
     )
     await uvicorn.Server(config).serve()
 
@@ -139,6 +148,8 @@ async def _serve(
 def worker_environment(settings: Settings) -> dict[str, str]:
     """The settings a separate `ehcp worker` process needs, as environment variables."""
     return {
+        # The embedded stack (`ehcp run`, the benches) is a demo: its worker may use the development key.
+        "EHCP_DEMO": "true",
         "EHCP_DATABASE_URL": settings.database_url,
         "EHCP_TEMPORAL_ADDRESS": settings.temporal_address,
         "EHCP_TEMPORAL_NAMESPACE": settings.temporal_namespace,
@@ -200,24 +211,36 @@ def _server_died(var: Path) -> NoReturn:
     )
 
 
+def temporal_ui_url(ui_port: int) -> str:
+    return f"http://127.0.0.1:{ui_port}"
+
+
+def service_urls(settings: Settings, *, ui_port: int) -> list[tuple[str, str]]:
+    """What the banner tells a person to open: (what it is, its URL)."""
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    return [
+        ("The service (start here)", f"{api}/"),
+        ("API documentation", f"{api}{DOCS_PATH}"),
+        ("Health check", f"{api}{HEALTH_PATH}"),
+        ("Temporal Web UI", temporal_ui_url(ui_port)),
+    ]
+
+
 def _banner(settings: Settings, ui_port: int, tokens: dict[str, str], var: Path) -> None:
     api = f"http://{settings.api_host}:{settings.api_port}"
     lines = [
         "",
         "The EHCP service is running. Open:",
-        f"  API and its documentation   {api}/api/docs",
-        f"  Temporal Web UI             http://127.0.0.1:{ui_port}",
-        f"  Notices sent (the outbox)   {settings.outbox_dir}/",
+        *(f"  {label:<27} {url}" for label, url in service_urls(settings, ui_port=ui_port)),
+        f"  {'Notices sent (the outbox)':<27} {settings.outbox_dir}/",
     ]
     if tokens:
         lines += ["", f"Demo API tokens (also in {var / 'demo-tokens.json'}):"]
         lines += [f"  {user:<18} {token}" for user, token in tokens.items()]
-        caseworker = tokens.get("demo-caseworker", "TOKEN")
+        lines += ["", "Try:"]
         lines += [
-            "",
-            "Try:",
-            f"  curl -s -H 'Authorization: Bearer {caseworker}' {api}/api/cases",
-            f"  curl -s -H 'Authorization: Bearer {tokens.get('demo-manager', 'TOKEN')}' {api}/api/overdue",
+            f"  curl -s -H 'Authorization: Bearer {tokens.get(user, 'TOKEN')}' {api}{path}"
+            for user, path in TRY_PATHS
         ]
     lines += ["", "Stop everything with Ctrl-C.", ""]
     typer.echo("\n".join(lines))

@@ -134,6 +134,13 @@ class Settings(BaseSettings):
             "Use the public development key ring when EHCP_CODEC_KEYS is unset. Set false in production."
         ),
     )
+    demo: bool = Field(
+        default=False,
+        description=(
+            "This process is a demonstration holding no real data: `ehcp api` and `ehcp worker` may then "
+            "run on the public development key, which they otherwise refuse. `ehcp run` sets it."
+        ),
+    )
     notifier: Notifier = Field(
         default="outbox",
         description="Notification channel: outbox (nothing leaves the machine), govuk_notify, smtp, webhook.",
@@ -166,6 +173,23 @@ class Settings(BaseSettings):
     )
     upload_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest document upload accepted, in bytes."
+    )
+    token_lifetime_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Days an API token works after it is issued or rotated (`ehcp users add|rotate`).",
+    )
+    auth_failure_limit: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "Failed authentications allowed per client address, and per account, within the window; "
+            "after that the API answers 429 with Retry-After."
+        ),
+    )
+    auth_failure_window_seconds: int = Field(
+        default=900, ge=1, le=86400, description="The window, in seconds, the failure limit counts over."
     )
     la_name: str = Field(
         default="Example Council (demo)", description="The authority's name, as notices sign."
