@@ -6,8 +6,10 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from statute.events import AdviceKind, ExceptionKind
-from workflows.common.messages import AdviceSpec, Command, Model
+from workflows.common.messages import AdviceSpec, Command, Day, Model, Text
 
 AdviceStatus = Literal["requested", "reminded", "chased", "escalated", "received", "excepted", "withdrawn"]
 
@@ -30,9 +32,9 @@ class SubmitAdvice(Command):
     """Update `submit_advice`: the agency's answer (reg 8), with its uploaded documents."""
 
     update_name = "submit_advice"
-    received_on: date
-    document_ids: list[UUID] = []
-    summary: str = ""
+    received_on: Day
+    document_ids: list[UUID] = Field(default=[], max_length=50)
+    summary: Text = ""
 
 
 class AdviceExcepted(Model):

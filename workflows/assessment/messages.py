@@ -15,10 +15,13 @@ from workflows.common.messages import (
     ChildRecord,
     Command,
     ContactRecord,
+    Day,
     DeadlineView,
     Model,
+    Name,
     SchoolClosure,
     Stage,
+    Text,
 )
 
 
@@ -27,13 +30,13 @@ class AssessmentStart(Model):
 
     case_id: UUID
     la_code: str
-    received_on: date
+    received_on: Day
     source: RequestSource | None = None
     brought_to_attention: bool = False  # CFA s.24: no formal request
     child: ChildRecord
     contacts: list[ContactRecord] = []
-    parent_requested: list[str] = []
-    school_closures: list[SchoolClosure] = []
+    parent_requested: list[Name] = Field(default=[], max_length=20)
+    school_closures: list[SchoolClosure] = Field(default=[], max_length=100)
     caseworker_id: UUID | None = None
     actor_id: UUID | None = None
     remind_before_days: int = Field(default=7, ge=0, le=42)
@@ -53,8 +56,8 @@ class DecideAssessment(Command):
 
     update_name = "decide_assessment"
     outcome: Literal["assess", "refuse"]
-    decided_on: date
-    reasons: str = ""
+    decided_on: Day
+    reasons: Text = ""
     advice: list[AdviceSpec] = []
 
 
@@ -63,15 +66,15 @@ class DecideIssue(Command):
 
     update_name = "decide_issue"
     outcome: Literal["issue", "not_issue"]
-    decided_on: date
-    reasons: str = ""
+    decided_on: Day
+    reasons: Text = ""
 
 
 class ServeDraft(Command):
     """The draft plan was served on the parent or young person (reg 13(1))."""
 
     update_name = "serve_draft"
-    served_on: date
+    served_on: Day
     method: ServiceMethod = "email"
 
 
@@ -79,24 +82,24 @@ class ConsultSchool(Command):
     """A school or college was consulted on being named (CFA s.39(2)-(3), s.40(3))."""
 
     update_name = "consult_school"
-    school: str = Field(min_length=1, max_length=200)
-    consulted_on: date
+    school: Name
+    consulted_on: Day
 
 
 class RecordSchoolResponse(Command):
     """The consulted school answered (Code of Practice: within 15 days)."""
 
     update_name = "record_school_response"
-    school: str = Field(min_length=1, max_length=200)
-    responded_on: date
+    school: Name
+    responded_on: Day
 
 
 class IssueFinalPlan(Command):
     """The final plan was issued, after the representations window (reg 13(2))."""
 
     update_name = "issue_final_plan"
-    issued_on: date
-    school_named: str | None = None
+    issued_on: Day
+    school_named: Name | None = None
 
 
 class ClaimException(Command):
@@ -106,11 +109,11 @@ class ClaimException(Command):
     deadline: str = Field(min_length=1, max_length=50)
     kind: ExceptionKind
     advice_id: str | None = None
-    school: str | None = None
-    start: date | None = None
-    end: date | None = None
-    evidence: str
-    claimed_on: date
+    school: Name | None = None
+    start: Day | None = None
+    end: Day | None = None
+    evidence: Text
+    claimed_on: Day
 
 
 class ApproveException(Command):
@@ -118,16 +121,16 @@ class ApproveException(Command):
 
     update_name = "approve_exception"
     server_set = ("actor", "claim_id")  # the claim is named by the route
-    claim_id: str
-    approved_on: date
+    claim_id: str = Field(max_length=200)
+    approved_on: Day
 
 
 class Withdraw(Command):
     """The request was withdrawn: advice requests stop and the case closes."""
 
     update_name = "withdraw"
-    withdrawn_on: date
-    reasons: str = ""
+    withdrawn_on: Day
+    reasons: Text = ""
 
 
 class ExceptionClaim(Model):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from statute.events import AdviceKind
+from statute.history import EARLIEST, LATEST
 
 
 class Model(BaseModel):
@@ -49,31 +50,44 @@ class Stage(StrEnum):
     PLAN_TRANSFERRED = "plan_transferred"  # to another LA (reg 15): this LA maintains it no longer
 
 
+# The bounds of what a person can give, held as the workflow, the statute engine and both databases can
+# carry them: a date the engine can count from, a name as its column stores it, free text of some pages.
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=5000)]
+
+
 class ChildRecord(Model):
     """The child: personal data, written to SQL by an activity and never logged."""
 
-    given_name: str
-    family_name: str
-    date_of_birth: date
-    upn: str | None = None
-    postcode: str | None = None
+    given_name: Name
+    family_name: Name
+    date_of_birth: Day
+    upn: str | None = Field(default=None, min_length=1, max_length=13)  # the DfE's 13 characters
+    postcode: str | None = Field(default=None, min_length=1, max_length=10)
     year_group: int | None = Field(default=None, ge=-2, le=14)
     visual_impairment: bool = False
     hearing_impairment: bool = False
 
 
 class ContactRecord(Model):
-    name: str
-    relationship: str
-    email: str | None = None
-    phone: str | None = None
+    name: Name
+    relationship: str = Field(min_length=1, max_length=100)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
     parental_responsibility: bool = False
 
 
 class SchoolClosure(Model):
-    school: str
-    first_closed: date
-    reopens: date
+    school: Name
+    first_closed: Day
+    reopens: Day
+
+    @model_validator(mode="after")
+    def _reopens_after_it_closes(self) -> SchoolClosure:
+        if self.reopens <= self.first_closed:
+            raise ValueError(f"reopens: {self.reopens} is not after first_closed, {self.first_closed}")
+        return self
 
 
 class StatuteEvent(Model):
@@ -98,8 +112,8 @@ class AdviceSpec(Model):
     advice_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     advice: AdviceKind
     agency_id: UUID
-    school: str | None = None
-    received_by_body: date | None = None
+    school: Name | None = None
+    received_by_body: Day | None = None
 
 
 class DeadlineView(Model):

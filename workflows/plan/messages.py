@@ -11,7 +11,17 @@ from pydantic import Field
 
 from statute.conventions import ServiceMethod
 from workflows.assessment.messages import CaseRecord
-from workflows.common.messages import Command, DeadlineView, Model, SchoolClosure, Stage, StatuteEvent
+from workflows.common.messages import (
+    Command,
+    Day,
+    DeadlineView,
+    Model,
+    Name,
+    SchoolClosure,
+    Stage,
+    StatuteEvent,
+    Text,
+)
 
 
 class PlanStart(Model):
@@ -51,14 +61,14 @@ class RecordReviewInvitations(PlanCommand):
     """Invitations to the review meeting and its advice were sent (reg 20(2)-(4)), 2 weeks before it."""
 
     update_name = "record_review_invitations"
-    sent_on: date
+    sent_on: Day
 
 
 class HoldReviewMeeting(PlanCommand):
     """The annual review meeting was held (reg 20(5)), led by the school or setting or by the LA."""
 
     update_name = "hold_review_meeting"
-    held_on: date
+    held_on: Day
     led_by: Literal["school", "setting", "la"] = "school"
 
 
@@ -66,7 +76,7 @@ class RecordReviewReport(PlanCommand):
     """The review report was circulated (reg 20(7)-(8)), within 2 weeks of the meeting."""
 
     update_name = "record_review_report"
-    sent_on: date
+    sent_on: Day
 
 
 class DecideReview(PlanCommand):
@@ -74,9 +84,9 @@ class DecideReview(PlanCommand):
     [2022]) or cease (with reasons, reg 31)."""
 
     update_name = "decide_review"
-    decided_on: date
+    decided_on: Day
     outcome: Literal["keep", "amend", "cease"]
-    reasons: str = ""
+    reasons: Text = ""
     method: ServiceMethod = "email"
 
 
@@ -84,8 +94,8 @@ class ProposeAmendments(PlanCommand):
     """A notice of proposed amendments outside a review (reg 22(2)), served on the parent or young person."""
 
     update_name = "propose_amendments"
-    served_on: date
-    reasons: str = ""
+    served_on: Day
+    reasons: Text = ""
     method: ServiceMethod = "email"
 
 
@@ -93,8 +103,8 @@ class IssueAmendedPlan(PlanCommand):
     """The amended plan was issued (reg 22(3)), after the 15 days for representations."""
 
     update_name = "issue_amended_plan"
-    issued_on: date
-    school_named: str | None = None
+    issued_on: Day
+    school_named: Name | None = None
 
 
 class RecordPhaseTransfer(PlanCommand):
@@ -103,29 +113,29 @@ class RecordPhaseTransfer(PlanCommand):
     update_name = "record_phase_transfer"
     kind: Literal["school", "post16"]
     year: int = Field(ge=2000, le=2100)
-    recorded_on: date
+    recorded_on: Day
 
 
 class DecideToCease(PlanCommand):
     """The LA decided to cease the plan (regs 29-31), with its reasons."""
 
     update_name = "decide_to_cease"
-    decided_on: date
-    reasons: str
+    decided_on: Day
+    reasons: Text
 
 
 class RecordAppeal(PlanCommand):
     """An appeal against the decision to cease reached the tribunal (CFA s.51(2)(e))."""
 
     update_name = "record_appeal"
-    lodged_on: date
+    lodged_on: Day
 
 
 class RecordAppealOutcome(PlanCommand):
     """The tribunal decided the appeal: `continue` or `amend` (reg 44 orders), or `dismissed`."""
 
     update_name = "record_appeal_outcome"
-    decided_on: date
+    decided_on: Day
     outcome: Literal["dismissed", "continue", "amend"]
 
 
@@ -133,7 +143,7 @@ class ConcedeAppeal(PlanCommand):
     """The LA does not oppose an appeal on the plan's content or the school named (reg 45)."""
 
     update_name = "concede_appeal"
-    conceded_on: date
+    conceded_on: Day
     appeal: Literal["content", "school"]
 
 
@@ -141,7 +151,7 @@ class RecordMediation(PlanCommand):
     """A step of mediation on the latest appealable decision (CFA s.53-55; regs 33-39)."""
 
     update_name = "record_mediation"
-    on: date
+    on: Day
     step: Literal["adviser_contacted", "held", "not_arranged", "certificate_issued"]
     wants_mediation: bool | None = None
 
@@ -150,7 +160,7 @@ class RequestReassessment(PlanCommand):
     """A request to reassess the child's or young person's needs (CFA s.44(2); reg 24)."""
 
     update_name = "request_reassessment"
-    requested_on: date
+    requested_on: Day
     requested_by: Literal["parent", "young_person", "school", "la"] = "parent"
 
 
@@ -158,17 +168,17 @@ class DecideReassessment(PlanCommand):
     """Whether to reassess (reg 25): a refusal gives reasons and carries appeal rights."""
 
     update_name = "decide_reassessment"
-    decided_on: date
+    decided_on: Day
     outcome: Literal["reassess", "refuse"]
-    reasons: str = Field(default="", max_length=5000)
+    reasons: Text = ""
 
 
 class RecordMove(PlanCommand):
     """The family is moving to another LA (reg 15(1))."""
 
     update_name = "record_move"
-    aware_on: date
-    move_on: date
+    aware_on: Day
+    move_on: Day
     to_la: str = Field(min_length=1, max_length=100)
 
 
@@ -176,7 +186,7 @@ class TransferPlanOut(PlanCommand):
     """The plan was transferred to the new LA (reg 15(2))."""
 
     update_name = "transfer_plan_out"
-    transferred_on: date
+    transferred_on: Day
 
 
 class RecordTransferInformed(PlanCommand):
@@ -184,15 +194,15 @@ class RecordTransferInformed(PlanCommand):
     (reg 15(4))."""
 
     update_name = "record_transfer_informed"
-    informed_on: date
+    informed_on: Day
 
 
 class CeasePlan(PlanCommand):
     """The LA stopped maintaining the plan (reg 31), once no appeal is possible or pending."""
 
     update_name = "cease_plan"
-    ceased_on: date
-    reasons: str = ""
+    ceased_on: Day
+    reasons: Text = ""
 
 
 class PlanState(Model):
