@@ -66,5 +66,14 @@ def check_submit_advice(facts: AdviceFacts, cmd: SubmitAdvice) -> None:
             f"received_on: {cmd.received_on} is before the request was sent, {facts.start.requested_on}",
             "InvalidInput",
         )
-    if cmd.received_on > facts.today:
+    if cmd.received_on > facts.today + timedelta(days=1):  # the grace of every date check (common/rules.py)
         raise refuse(f"received_on: {cmd.received_on} is in the future", "InvalidInput")
+    # An agency's advice is received when it arrives, by the service's clock (England's date is the
+    # workflow's UTC date or the day after): a backdated answer would turn a late return into one on
+    # time. Advice that came earlier by post or email is recorded by a caseworker, on the agency's behalf.
+    if cmd.actor.role == "agency" and cmd.received_on not in (facts.today, facts.today + timedelta(days=1)):
+        raise refuse(
+            f"received_on: an agency's advice is received the day it is sent here ({facts.today}); advice "
+            "that arrived earlier by post or email is recorded by the caseworker",
+            "InvalidInput",
+        )

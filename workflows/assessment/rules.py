@@ -213,6 +213,11 @@ def check_issue_final_plan(facts: AssessmentFacts, cmd: IssueFinalPlan) -> None:
     if facts.stage is not Stage.DRAFT_SERVED:
         raise refuse(f"the case is {facts.stage.value}; a final plan follows a served draft")
     check_date(cmd.issued_on, "issued_on", not_before=facts.decided["draft_served"], today=facts.today)
+    if cmd.school_named is not None and cmd.school_named not in facts.consulted:
+        raise refuse(
+            f"school_named: '{cmd.school_named}' was not consulted on being named "
+            "(CFA s.39(2)-(3), s.40(3)): consult it first"
+        )
     window = latest(facts.deadlines, "representations_end")
     if window is not None and cmd.issued_on <= window.due:
         raise refuse(
@@ -249,6 +254,12 @@ def check_approve_exception(facts: AssessmentFacts, cmd: ApproveException) -> No
         raise refuse(f"claim_id: no exception claim '{cmd.claim_id}' on this case", "InvalidInput")
     if claim.approved_by is not None:
         raise refuse(f"the claim was already approved on {claim.approved_on}")
+    if claim.claimed_by == cmd.actor.actor_id:
+        raise refuse(
+            "a claim is approved by someone other than who made it: ask another manager (the measures "
+            "excluding exceptions rest on two people)",
+            "Forbidden",
+        )
     if not claim.accepted:
         raise refuse(f"the law does not allow this exception: {claim.reason}")
     check_date(cmd.approved_on, "approved_on", not_before=claim.claimed_on, today=facts.today)

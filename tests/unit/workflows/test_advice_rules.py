@@ -91,8 +91,24 @@ def test_the_agency_or_the_council_records_the_advice(actor: Actor) -> None:
 
 
 @pytest.mark.parametrize("received_on", ["2025-02-17", "2025-03-20"])
-def test_advice_is_dated_from_the_request_to_today(received_on: str) -> None:
-    check_submit_advice(facts(), submit(received_on=D(received_on)))
+def test_the_council_dates_advice_from_the_request_to_today(received_on: str) -> None:
+    check_submit_advice(facts(), submit(CASEWORKER, received_on=D(received_on)))
+
+
+@pytest.mark.parametrize("received_on", ["2025-03-20", "2025-03-21"])  # England is UTC or a day ahead
+def test_an_agencys_advice_is_received_the_day_it_arrives(received_on: str) -> None:
+    check_submit_advice(facts(), submit(AGENCY, received_on=D(received_on)))
+
+
+def test_an_agency_cannot_backdate_its_advice() -> None:
+    # A backdated answer would count a late return as on time (issue 9 s.5).
+    refusal(
+        check_submit_advice,
+        facts(),
+        submit(AGENCY, received_on=D("2025-03-19")),
+        "InvalidInput",
+        "received_on: an agency's advice is received the day it is sent here (2025-03-20)",
+    )
 
 
 def test_advice_is_taken_once() -> None:
@@ -117,7 +133,7 @@ def test_another_agency_does_not_see_the_request(agency: Actor) -> None:
     ("received_on", "words"),
     [
         ("2025-02-16", "received_on: 2025-02-16 is before the request was sent, 2025-02-17"),
-        ("2025-03-21", "received_on: 2025-03-21 is in the future"),
+        ("2025-03-22", "received_on: 2025-03-22 is in the future"),  # a day's grace, as every date
     ],
 )
 def test_advice_is_not_dated_before_the_request_or_in_the_future(received_on: str, words: str) -> None:

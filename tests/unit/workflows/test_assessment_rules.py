@@ -680,3 +680,30 @@ def test_the_latest_appeal_window_decides_whether_the_case_closed() -> None:
 def test_advice_dues_by_advice_id() -> None:
     deadlines = [*ADVICE_DEADLINES[:2], deadline("final_plan", "2025-05-26", start=REQUEST)]
     assert rules.advice_dues(deadlines) == {"parent": D(ADVICE_DUE), "school": D(ADVICE_DUE)}
+
+
+# ---- steps the law forbids (issue 9 s.5) ----
+
+
+def test_the_final_plan_names_only_a_school_that_was_consulted() -> None:
+    cmd = IssueFinalPlan(actor=CASEWORKER, issued_on=D("2025-05-12"), school_named="Elm")
+    refusal(
+        rules.check_issue_final_plan,
+        DRAFT_SERVED,
+        cmd,
+        "IllegalStep",
+        "school_named: 'Elm' was not consulted on being named",
+        "consult it first",
+    )
+
+
+def test_the_final_plan_may_name_the_school_consulted_or_none() -> None:
+    for school in ("Oak", None):
+        cmd = IssueFinalPlan(actor=CASEWORKER, issued_on=D("2025-05-12"), school_named=school)
+        rules.check_issue_final_plan(DRAFT_SERVED, cmd)
+
+
+def test_a_manager_does_not_approve_their_own_claim() -> None:
+    own = ACCEPTED.model_copy(update={"claimed_by": MANAGER.actor_id})
+    case = facts(Stage.GATHERING_ADVICE, decided=["decision_to_assess"], advice=REQUIRED, claims=[own])
+    refusal(rules.check_approve_exception, case, APPROVE, "Forbidden", "someone other than who made it")
