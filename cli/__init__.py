@@ -3,7 +3,8 @@
 ehcp run                      the whole service on its embedded default (what `make run` starts)
 ehcp timeline FILE            every statutory deadline of a case history
 ehcp migrate | worker | api   the parts, one at a time, as production runs them
-ehcp users add | agencies add accounts and agencies
+ehcp users add | list | revoke | rotate | disable | enable   accounts and their API tokens
+ehcp agencies add | list      the agencies advice is asked of
 
 Each command is defined in its own module, on that module's Typer `app`, and the module imports what the
 command needs at its top. `ehcp` loads only the module of the command it runs (`COMMANDS`), so

@@ -27,7 +27,7 @@ from workflows.assessment.messages import (
 )
 from workflows.common.deadlines import latest
 from workflows.common.messages import AdviceSpec, DeadlineView, Stage, StatuteEvent, TimelineRequest
-from workflows.common.rules import check_date, refuse, require_role
+from workflows.common.rules import a, check_date, refuse, require_role
 
 FINISHED = frozenset({Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED})
 APPEAL_OPEN = frozenset({Stage.REFUSED_TO_ASSESS, Stage.NOT_ISSUED})
@@ -237,9 +237,9 @@ def check_claim_exception(facts: AssessmentFacts, cmd: ClaimException) -> None:
     if cmd.advice_id is not None and cmd.advice_id not in facts.advice:
         raise refuse(f"advice_id: no advice request '{cmd.advice_id}' on this case", "InvalidInput")
     if cmd.kind in ("school_closure", "early_years_closure") and not cmd.school:
-        raise refuse(f"school: a {cmd.kind} names the school", "InvalidInput")
+        raise refuse(f"school: {a(cmd.kind)} names the school", "InvalidInput")
     if cmd.kind in ("personal_circumstances", "absence", "missed_appointment") and cmd.start is None:
-        raise refuse(f"start: a {cmd.kind} needs the day it began", "InvalidInput")
+        raise refuse(f"start: {a(cmd.kind)} needs the day it began", "InvalidInput")
     if cmd.start and cmd.end and cmd.end < cmd.start:
         raise refuse("end: is before start", "InvalidInput")
     if not cmd.evidence.strip():

@@ -23,7 +23,12 @@ def refuse(problem: str, kind: str = "IllegalStep") -> ApplicationError:
 def require_role(actor: Actor, *roles: str) -> None:
     """Only these roles (and an admin) may take the step."""
     if actor.role not in roles and actor.role != "admin":
-        raise refuse(f"a {actor.role} cannot do this; it needs a {' or '.join(roles)}", "Forbidden")
+        raise refuse(f"{a(actor.role)} cannot do this; it needs {a(' or '.join(roles))}", "Forbidden")
+
+
+def a(noun: str) -> str:
+    """The noun with its article: "an agency", "a caseworker"."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def check_date(day: date, field: str, *, not_before: date, today: date) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from workflows.common.messages import DeadlineView, Stage, StatuteEvent
-from workflows.common.rules import awaits, check_date, last, refuse, require_role
+from workflows.common.rules import a, awaits, check_date, last, refuse, require_role
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
@@ -146,7 +146,7 @@ def check_step(
         )
     previous = last(facts.events, after) if after else facts.events[0]
     if previous is None:
-        raise refuse(f"this step needs a {(after or 'previous step').replace('_', ' ')} first")
+        raise refuse(f"this step needs {a((after or 'previous step').replace('_', ' '))} first")
     check_date(on, field, not_before=previous.date, today=facts.today)
     return previous
 

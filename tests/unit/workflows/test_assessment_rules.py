@@ -474,10 +474,10 @@ CLAIMING = facts(
         ),
         (
             {"deadline": "final_plan", "advice_id": None, "kind": "early_years_closure"},
-            "school: a early_years_closure names the school",
+            "school: an early_years_closure names the school",
         ),
         ({"start": None}, "start: a missed_appointment needs the day it began"),
-        ({"kind": "absence", "start": None}, "start: a absence needs the day it began"),
+        ({"kind": "absence", "start": None}, "start: an absence needs the day it began"),
         (
             {"kind": "personal_circumstances", "start": None},
             "start: a personal_circumstances needs the day it began",

@@ -42,7 +42,7 @@ def test_require_role_lets_the_roles_and_an_admin_act(actor: Actor, roles: tuple
 @pytest.mark.parametrize(
     ("actor", "roles", "words"),
     [
-        (AGENCY, ("caseworker", "manager"), ("a agency", "caseworker or manager")),
+        (AGENCY, ("caseworker", "manager"), ("an agency cannot do this", "needs a caseworker or manager")),
         (CASEWORKER, ("manager",), ("a caseworker", "needs a manager")),
     ],
 )

@@ -340,7 +340,8 @@ def test_a_step_may_be_dated_tomorrow_but_no_later(days: int, legal: bool) -> No
 )
 def test_a_step_is_refused_without_the_step_it_follows(name: str, needs: str) -> None:
     step = BY_NAME[name]
-    refusal(step.check, facts(), step.command(), "IllegalStep", f"needs a {needs} first")
+    article = "an" if needs[0] in "aeiou" else "a"
+    refusal(step.check, facts(), step.command(), "IllegalStep", f"needs {article} {needs} first")
 
 
 # ---- what the events say ----
