@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,16 @@ async def create_agency(
 
 async def get_agency(*, session: AsyncSession, agency_id: uuid.UUID) -> Agency | None:
     return await session.get(Agency, agency_id)
+
+
+async def missing_agencies(*, session: AsyncSession, agency_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `agency_ids` that name no agency, in one query: what a decision would send advice
+    requests to that the database's foreign keys would refuse."""
+    wanted = set(agency_ids)
+    if not wanted:
+        return set()
+    found = await session.execute(select(Agency.id).where(Agency.id.in_(wanted)))
+    return wanted - set(found.scalars())
 
 
 async def list_agencies(*, session: AsyncSession, kind: AgencyKind | None = None) -> list[Agency]:

@@ -13,7 +13,7 @@ from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, examples
 from api.schemas.contacts import Contact
 from statute.events import RequestSource
 from workflows.assessment import messages as assessment
-from workflows.common.messages import ChildRecord, SchoolClosure
+from workflows.common.messages import ChildRecord, Day, Name, SchoolClosure
 
 
 class CaseCreate(BaseModel):
@@ -21,13 +21,13 @@ class CaseCreate(BaseModel):
     its attention (CFA s.24)."""
 
     model_config = examples({"received_on": TODAY, "source": "parent", "child": CHILD, "contacts": CONTACTS})
-    received_on: date
+    received_on: Day
     source: RequestSource | None = "parent"
     brought_to_attention: bool = False
     child: ChildRecord
-    contacts: list[Contact] = []  # each email checked (api/schemas/contacts.py)
-    parent_requested: list[str] = []
-    school_closures: list[SchoolClosure] = []
+    contacts: list[Contact] = Field(default=[], max_length=20)  # each email checked (api/schemas/contacts.py)
+    parent_requested: list[Name] = Field(default=[], max_length=20)
+    school_closures: list[SchoolClosure] = Field(default=[], max_length=100)
     caseworker_id: uuid.UUID | None = Field(default=None, description="Defaults to the calling caseworker.")
 
 

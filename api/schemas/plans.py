@@ -14,7 +14,7 @@ from api.schemas.cases import CaseSummary
 from api.schemas.commands import command_body
 from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, examples
 from api.schemas.contacts import Contact
-from workflows.common.messages import ChildRecord
+from workflows.common.messages import ChildRecord, Day
 from workflows.plan import messages as plan
 
 
@@ -32,10 +32,10 @@ class PlanArrivalCreate(BaseModel):
         }
     )
     from_la: str = Field(min_length=1, max_length=100)
-    made_on: date = Field(description="When the old LA made the plan (or last reviewed it).")
-    transferred_on: date
+    made_on: Day = Field(description="When the old LA made the plan (or last reviewed it).")
+    transferred_on: Day
     child: ChildRecord
-    contacts: list[Contact] = []  # each email checked (api/schemas/contacts.py)
+    contacts: list[Contact] = Field(default=[], max_length=20)  # each email checked (api/schemas/contacts.py)
     caseworker_id: uuid.UUID | None = Field(default=None, description="Defaults to the calling caseworker.")
 
 
