@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
+from api.body_limit import install_body_limit
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import advice, cases, health, home, manager, plans
@@ -86,5 +87,6 @@ def create_app(
         app.include_router(router)
     app.include_router(home.router)
     install_docs(app)
+    install_body_limit(app, settings)  # bodies over EHCP_MAX_BODY_BYTES (uploads: more) answer 413
     install_security_headers(app)  # every response: nosniff, no-store, CSP (api/security.py)
     return app

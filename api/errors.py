@@ -14,7 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 
 class ApiError(Exception):
@@ -61,6 +63,12 @@ class Unprocessable(ApiError):
     status_code = 422
 
 
+class ContentTooLarge(ApiError):
+    """A request body over the size the API reads; answered by api/body_limit.py before any route."""
+
+    status_code = 413
+
+
 class TooManyRequests(ApiError):
     """Too many failed authentications from this address or for this account; `Retry-After` says when
     to try again (api/limits.py)."""
@@ -82,6 +90,14 @@ class TimedOut(ApiError):
     """Temporal did not answer in time; the command may still complete (retry with the same key)."""
 
     status_code = 504
+    default_headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
+
+
+class NotTaken(TimedOut):
+    """The case did not take the command in time (no worker, or Temporal away): not applied yet, it may
+    be once they are back, so a retry must use the same key (api/services/temporal.py)."""
+
+    status_code = 503
 
 
 _FIELD = re.compile(r"^([a-z_][a-z0-9_]*)(?::|\s)")
@@ -137,6 +153,20 @@ async def _invalid(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
 
 
+async def _unreachable(request: Request, error: Exception) -> JSONResponse:
+    """A Temporal failure that no service turned into an answer: 503, never a plain-text 500."""
+    return await _answer(
+        request,
+        Unavailable(
+            "the workflow service did not answer: retry in a few seconds (a command with the same "
+            "Idempotency-Key, which is never applied twice)",
+            headers={"Retry-After": "5"},
+        ),
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _answer)
+    app.add_exception_handler(RPCError, _unreachable)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, _unreachable)
     app.add_exception_handler(RequestValidationError, _invalid)

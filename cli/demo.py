@@ -260,7 +260,6 @@ async def _seed_case(
         step = "answer:all" if "answer:all" in steps else f"answer:{spec.advice}"
         if step not in steps:
             continue
-        agency = Actor(actor_id=caseworker.actor_id, role="agency", agency_id=spec.agency_id)
         await wait_for_workflow(
             client, advice_workflow_id(case_id, spec.advice_id)
         )  # it starts after the decision
@@ -268,7 +267,8 @@ async def _seed_case(
             AdviceRequestWorkflow.run, advice_workflow_id(case_id, spec.advice_id)
         ).execute_update(
             AdviceRequestWorkflow.submit_advice,
-            SubmitAdvice(actor=agency, received_on=week(step)),
+            # Weeks ago, so recorded by the caseworker (an agency's own answer is dated the day it arrives).
+            SubmitAdvice(actor=caseworker, received_on=week(step), summary="Received by email."),
             id=f"demo-{name}-{spec.advice_id}",
         )
     if "issue" in steps:

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -33,6 +34,11 @@ GENERATE_KEY = 'python -c "import os,base64;print(base64.b64encode(os.urandom(32
 # A fixed, public key: it protects nothing and exists only so `make run` works with no set-up.
 DEV_KEY_ID = "dev-not-secret"
 _DEV_KEY = b"EHCP development key: NOT SECRET"
+
+# An advice upload's body by default: five files at the per-file limit, and room for the form around them
+# (the date, a summary of at most 2,000 characters, each part's headers).
+UPLOADED_FILES = 5
+UPLOAD_FORM_BYTES = 64 * 1024
 
 _KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _SECRET_FIELDS = frozenset({"codec_keys", "notify_api_key", "smtp_password", "webhook_secret"})
@@ -105,6 +111,15 @@ class Settings(BaseSettings):
     temporal_address: str = Field(default="127.0.0.1:7233", description="host:port of the Temporal frontend.")
     temporal_namespace: str = Field(default="default", description="Temporal namespace the workflows run in.")
     task_queue: str = Field(default="ehcp", description="Temporal task queue of the worker.")
+    temporal_deadline_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=60,
+        description=(
+            "Longest the API waits on Temporal for one answer (a command, a read, readiness); then it "
+            "answers 503 with Retry-After (or 504 for a command accepted but not yet finished)."
+        ),
+    )
     worker_max_cached_workflows: int = Field(
         default=1000,
         ge=0,
@@ -173,6 +188,19 @@ class Settings(BaseSettings):
     )
     upload_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest document upload accepted, in bytes."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body the API reads, in bytes (an advice upload's: below); larger: 413.",
+    )
+    max_upload_body_bytes: int | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Largest advice upload (its files and form together) the API reads, in bytes; by default five "
+            "files at EHCP_UPLOAD_MAX_BYTES and 64 KiB for the form. At least EHCP_UPLOAD_MAX_BYTES + 64 KiB."
+        ),
     )
     token_lifetime_days: int = Field(
         default=90,
@@ -280,6 +308,25 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"{env_name('notifier')}={self.notifier} needs {' and '.join(missing)}")
 
+    @model_validator(mode="after")
+    def _an_upload_holds_its_largest_file(self) -> Self:
+        # Otherwise one file within its own limit would be refused as too large a request (413) rather
+        # than accepted, and a file over it never named in a 422 (api/services/uploads.py).
+        least = self.upload_max_bytes + UPLOAD_FORM_BYTES
+        if self.max_upload_body_bytes is not None and self.max_upload_body_bytes < least:
+            raise ValueError(
+                f"{env_name('max_upload_body_bytes')} must be at least {env_name('upload_max_bytes')} plus "
+                f"{UPLOAD_FORM_BYTES} bytes for the form ({least}), so that an upload holds the largest file "
+                "accepted; raise it or leave it unset"
+            )
+        return self
+
+    @property
+    def upload_body_max_bytes(self) -> int:
+        """The largest advice upload read: `max_upload_body_bytes`, or five of the largest files and the
+        form."""
+        return self.max_upload_body_bytes or UPLOADED_FILES * self.upload_max_bytes + UPLOAD_FORM_BYTES
+
     @model_validator(mode="wrap")
     @classmethod
     def _name_the_variable(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -296,6 +343,11 @@ class Settings(BaseSettings):
     def uses_dev_keys(self) -> bool:
         """True when payloads are encrypted with the public development key."""
         return self.codec_keys.get(self.codec_active_key) == _DEV_KEY
+
+    @property
+    def temporal_deadline(self) -> timedelta:
+        """`EHCP_TEMPORAL_DEADLINE_SECONDS` as the API hands it to each Temporal call."""
+        return timedelta(seconds=self.temporal_deadline_seconds)
 
 
 def _named(detail: Any) -> Any:

@@ -96,4 +96,5 @@ async def post_advice(
         summary=summary,
         uploads=uploads,
         idempotency_key=key,
+        deadline=settings.temporal_deadline,
     )

@@ -114,9 +114,11 @@ async def get_cases(
     responses=error_responses(401, 403, 404, 422, 503),
 )
 async def get_case(
-    *, case_id: CaseId, user: CaseReader, session: SessionDep, client: TemporalDep
+    *, case_id: CaseId, user: CaseReader, session: SessionDep, client: TemporalDep, settings: SettingsDep
 ) -> CaseRead:
-    return await get_case_with_state(session=session, client=client, case_id=case_id)
+    return await get_case_with_state(
+        session=session, client=client, case_id=case_id, deadline=settings.temporal_deadline
+    )
 
 
 # Each is one update of the case's workflow (workflows/assessment/), named after it in OpenAPI.
@@ -231,6 +233,7 @@ async def approve_exception(
     key: IdempotencyKey,
     session: SessionDep,
     client: TemporalDep,
+    settings: SettingsDep,
 ) -> CaseRead:
     return await run_case_command(
         session=session,
@@ -239,4 +242,5 @@ async def approve_exception(
         case_id=case_id,
         command=body.command(actor=user.actor(), claim_id=claim_id),
         idempotency_key=key,
+        deadline=settings.temporal_deadline,
     )

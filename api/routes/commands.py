@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from api.deps import CaseWorker, IdempotencyKey, SessionDep, TemporalDep
+from api.deps import CaseWorker, IdempotencyKey, SessionDep, SettingsDep, TemporalDep
 from api.schemas.commands import CommandBody
 from api.services.commands import CommandRunner
 
@@ -86,6 +86,7 @@ def _add_command_route(
         key: IdempotencyKey,
         session: SessionDep,
         client: TemporalDep,
+        settings: SettingsDep,
     ) -> BaseModel:
         return await run(
             session=session,
@@ -94,6 +95,7 @@ def _add_command_route(
             case_id=case_id,
             command=body.command(actor=user.actor()),
             idempotency_key=key,
+            deadline=settings.temporal_deadline,
         )
 
     endpoint.__name__ = endpoint.__qualname__ = spec.update_name  # its operationId in OpenAPI

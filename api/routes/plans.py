@@ -255,9 +255,11 @@ add_command_routes(
     responses=error_responses(401, 403, 404, 422, 503),
 )
 async def read_plan(
-    *, case_id: CaseId, user: PlanReader, session: SessionDep, client: TemporalDep
+    *, case_id: CaseId, user: PlanReader, session: SessionDep, client: TemporalDep, settings: SettingsDep
 ) -> PlanRead:
-    return await get_plan(session=session, client=client, case_id=case_id)
+    return await get_plan(
+        session=session, client=client, case_id=case_id, deadline=settings.temporal_deadline
+    )
 
 
 @router.get(

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.deps import Principal
-from api.errors import ApiError, NotFound, TimedOut, Unprocessable
+from api.errors import ApiError, NotFound, TimedOut
 from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
-from api.services.audit import audit
-from api.services.temporal import Missing, run_update
+from api.services.audit import audit, audit_read
+from api.services.checks import refused_cursor
+from api.services.temporal import DEFAULT_DEADLINE, Missing, run_update
 from api.services.uploads import Upload
 from db.advice import get_advice_request_for_agency, list_advice_requests_for_agency
 from db.documents import add_document, delete_documents, find_document
@@ -43,9 +44,9 @@ async def list_inbox(
             session=session, agency_id=user.agency_id, after=after, limit=limit
         )
     except InvalidCursor:
-        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+        raise refused_cursor() from None
     items = [AdviceRequestRead.model_validate(request) for request in page.requests]
-    await audit(
+    await audit_read(
         session=session, user=user, action="agency.advice_requests.listed", detail={"count": len(items)}
     )
     return AdviceRequestPage(items=items, next_after=page.next_after)
@@ -69,7 +70,7 @@ async def read_request(
     found = AdviceRequestRead.model_validate(
         await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
     )
-    await audit(
+    await audit_read(
         session=session,
         user=user,
         action="agency.advice_request.read",
@@ -123,6 +124,7 @@ async def submit_advice(
     summary: str,
     uploads: list[Upload],
     idempotency_key: str | None,
+    deadline: timedelta = DEFAULT_DEADLINE,
 ) -> AdviceReceipt:
     """Store and commit the documents, then give the advice to the request's workflow; if it refuses,
     delete the documents this call created."""
@@ -150,6 +152,7 @@ async def submit_advice(
                     "was withdrawn or decided without it): it takes no more advice"
                 ),
             ),
+            deadline=deadline,
         )
     except ApiError as error:
         if not isinstance(error, TimedOut):

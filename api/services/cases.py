@@ -7,7 +7,8 @@ serves lists, and the workflow's `state` query the live statutory timeline.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -16,6 +17,7 @@ from api.deps import Principal
 from api.errors import NotFound, Unprocessable
 from api.schemas.cases import CaseCreate, CasePage, CaseRead, CaseSummary
 from api.services.audit import audit
+from api.services.checks import check_advice_agencies, check_caseworker, refused_cursor
 from api.services.commands import CommandRunner
 from api.services.temporal import (
     Missing,
@@ -27,9 +29,9 @@ from core.settings import Settings
 from db.cases import get_case
 from db.cases import list_cases as db_list_cases
 from db.errors import InvalidCursor
-from workflows.assessment.messages import AssessmentStart, AssessmentState
+from workflows.assessment.messages import AssessmentStart, AssessmentState, DecideAssessment
 from workflows.common.ids import ACKNOWLEDGE_REQUEST, assessment_workflow_id
-from workflows.common.messages import Stage
+from workflows.common.messages import Command, Stage
 
 # Fixed for ever: a case's id is derived from the authority and the create request's Idempotency-Key,
 # so a retried POST names the same case (and so the same workflow) and never makes a second one.
@@ -63,6 +65,7 @@ async def create_case(
     """Start the assessment's workflow, or find the one a previous try of this request started."""
     if request.received_on > today:
         raise Unprocessable(f"received_on: {request.received_on} is in the future", field="received_on")
+    await check_caseworker(session=session, caseworker_id=request.caseworker_id)
     case_id = case_id_for(la_code=settings.la_code, idempotency_key=idempotency_key)
     caseworker_id = request.caseworker_id or (user.id if user.role == "caseworker" else None)
     start = AssessmentStart(
@@ -75,7 +78,11 @@ async def create_case(
         **request.model_dump(exclude={"caseworker_id"}),
     )
     state = await start_case(
-        client=client, start=start, task_queue=settings.task_queue, request_id=idempotency_key
+        client=client,
+        start=start,
+        task_queue=settings.task_queue,
+        request_id=idempotency_key,
+        deadline=settings.temporal_deadline,
     )
     await audit(
         session=session,
@@ -102,14 +109,27 @@ class AssessmentCommandRunner(CommandRunner[AssessmentState, CaseRead]):
     async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState) -> CaseRead:
         return await read_case(session=session, case_id=case_id, state=state)
 
+    async def __call__(self, *, session: AsyncSession, command: Command, **rest: Any) -> CaseRead:
+        # The agencies a decision sends advice requests to must exist before the workflow sees it: the
+        # activities that record the requests would meet the foreign key, and retry for ever.
+        if isinstance(command, DecideAssessment):
+            await check_advice_agencies(session=session, advice=command.advice)
+        return await super().__call__(session=session, command=command, **rest)
+
 
 run_case_command = AssessmentCommandRunner()
 
 
-async def get_case_with_state(*, session: AsyncSession, client: Client, case_id: uuid.UUID) -> CaseRead:
-    """The read-model row and the live state; 404 when neither knows the case."""
+async def get_case_with_state(
+    *, session: AsyncSession, client: Client, case_id: uuid.UUID, deadline: timedelta
+) -> CaseRead:
+    """The read-model row and the live state (asked of Temporal within `deadline`); 404 when neither
+    knows the case."""
     state = await query_workflow(
-        client=client, workflow_id=assessment_workflow_id(case_id), result_type=AssessmentState
+        client=client,
+        workflow_id=assessment_workflow_id(case_id),
+        result_type=AssessmentState,
+        deadline=deadline,
     )
     found = await read_case(session=session, case_id=case_id, state=state)
     if found.record is None and found.state is None:
@@ -137,7 +157,7 @@ async def list_cases(
             limit=limit,
         )
     except InvalidCursor:
-        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+        raise refused_cursor() from None
     return CasePage(
         items=[CaseSummary.model_validate(row) for row in page.cases],
         next_after=page.next_after,

@@ -4,12 +4,17 @@ case or plan as it then stands.
 A caseworker's or manager's command is one update of the workflow, its id the caller's Idempotency-Key;
 the workflow's validator refuses an illegal step before anything is written (api/services/temporal.py).
 Each kind of workflow has a runner naming the workflow and reading the answer back.
+
+Temporal's answer comes within the deadline given (`EHCP_TEMPORAL_DEADLINE_SECONDS`), and the audit line
+written after it never changes that answer: a line the database cannot take is logged instead
+(api/services/audit.py), so a command applied is never answered 500 and a refusal stays a refusal.
 """
 
 from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
@@ -19,7 +24,7 @@ from temporalio.client import Client
 from api.deps import Principal
 from api.errors import ApiError
 from api.services.audit import audit
-from api.services.temporal import Missing, run_update
+from api.services.temporal import DEFAULT_DEADLINE, Missing, run_update
 from workflows.assessment.messages import AssessmentState
 from workflows.common.messages import Command
 from workflows.plan.messages import PlanState
@@ -52,6 +57,7 @@ class CommandRunner(ABC, Generic[S, R_co]):
         case_id: uuid.UUID,
         command: Command,
         idempotency_key: str,
+        deadline: timedelta = DEFAULT_DEADLINE,
     ) -> R_co:
         try:
             state = await run_update(
@@ -61,6 +67,7 @@ class CommandRunner(ABC, Generic[S, R_co]):
                 update_id=idempotency_key,
                 result_type=self.result_type,
                 missing=self.missing(case_id),
+                deadline=deadline,
             )
         except ApiError as error:
             await audit(

@@ -20,6 +20,7 @@ from api.schemas.manager import (
     OverdueStepRead,
     PlanMeasuresRead,
 )
+from api.services.checks import refused_cursor
 from db.deadlines import list_overdue_steps
 from db.errors import InvalidCursor
 from db.kpis import Measure, kpis, plan_kpis
@@ -48,7 +49,7 @@ async def overdue(
             limit=limit,
         )
     except InvalidCursor:
-        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+        raise refused_cursor() from None
     return OverduePage(
         as_of=as_of,
         items=[OverdueStepRead.model_validate(step) for step in page.steps],

@@ -9,7 +9,7 @@ cycle's deadlines, so a plan is read from both.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -20,6 +20,7 @@ from api.schemas.cases import CaseSummary
 from api.schemas.plans import DeadlineRead, PhaseTransferPage, PhaseTransferRead, PlanArrivalCreate, PlanRead
 from api.services.audit import audit
 from api.services.cases import case_id_for
+from api.services.checks import check_caseworker, refused_cursor
 from api.services.commands import CommandRunner
 from api.services.temporal import Missing, plan_missing, query_workflow, start_plan
 from core.settings import Settings
@@ -94,6 +95,7 @@ async def receive_plan(
         raise Unprocessable(
             f"made_on: {arrival.made_on} is after the transfer, {arrival.transferred_on}", field="made_on"
         )
+    await check_caseworker(session=session, caseworker_id=arrival.caseworker_id)
     case_id = case_id_for(la_code=settings.la_code, idempotency_key=idempotency_key)
     caseworker_id = arrival.caseworker_id or (user.id if user.role == "caseworker" else None)
     record = CaseRecord(
@@ -124,7 +126,11 @@ async def receive_plan(
         arriving=record,
     )
     state = await start_plan(
-        client=client, start=start, task_queue=settings.task_queue, request_id=idempotency_key
+        client=client,
+        start=start,
+        task_queue=settings.task_queue,
+        request_id=idempotency_key,
+        deadline=settings.temporal_deadline,
     )
     await audit(
         session=session,
@@ -137,10 +143,14 @@ async def receive_plan(
     return await read_plan(session=session, case_id=case_id, state=state)
 
 
-async def get_plan(*, session: AsyncSession, client: Client, case_id: uuid.UUID) -> PlanRead:
-    """The plan's live state and every cycle's deadlines; 404 unless the workflow or the read model
-    knows a plan (a final plan issued) for the case."""
-    state = await query_workflow(client=client, workflow_id=plan_workflow_id(case_id), result_type=PlanState)
+async def get_plan(
+    *, session: AsyncSession, client: Client, case_id: uuid.UUID, deadline: timedelta
+) -> PlanRead:
+    """The plan's live state (asked of Temporal within `deadline`) and every cycle's deadlines; 404 unless
+    the workflow or the read model knows a plan (a final plan issued) for the case."""
+    state = await query_workflow(
+        client=client, workflow_id=plan_workflow_id(case_id), result_type=PlanState, deadline=deadline
+    )
     found = await read_plan(session=session, case_id=case_id, state=state)
     if found.state is None and (found.record is None or found.record.final_issued_on is None):
         raise NotFound(f"no plan {case_id}")
@@ -190,7 +200,7 @@ async def phase_transfer_cohort(
             session=session, la_code=la_code, year=year, conventions=conventions, after=after, limit=limit
         )
     except InvalidCursor:
-        raise Unprocessable(f"after: not a cursor this API handed out: {after!r}", field="after") from None
+        raise refused_cursor() from None
     return PhaseTransferPage(
         year=year,
         as_of=today,

@@ -30,7 +30,7 @@ from .conftest import People, advice_for, project, record_sent_advice
 
 PDF = pdf()
 TODAY = date(2025, 3, 3)
-Outcome = Literal["accept", "refuse", "time_out"]
+Outcome = Literal["accept", "refuse", "time_out", "not_taken"]
 
 
 @dataclass
@@ -44,9 +44,16 @@ class FakeTemporal:
     def get_workflow_handle(self, workflow_id: str) -> FakeTemporal:
         return self
 
-    async def execute_update(self, update: str, command: Any, *, id: str, result_type: Any) -> AdviceState:
+    async def start_update(
+        self, update: str, command: Any, *, id: str, result_type: Any, wait_for_stage: Any, rpc_timeout: Any
+    ) -> FakeUpdate:
         assert (update, result_type) == ("submit_advice", AdviceState)
         assert isinstance(command, SubmitAdvice)
+        if self.outcome == "not_taken":  # no worker took it in time: not applied yet, and may be
+            raise WorkflowUpdateRPCTimeoutOrCancelledError()
+        return FakeUpdate(self, command)
+
+    async def outcome_of(self, command: SubmitAdvice) -> AdviceState:
         async with self.sessions() as session:
             visible = select(func.count()).select_from(Document).where(Document.id.in_(command.document_ids))
             self.committed.append((await session.execute(visible)).scalar_one())
@@ -69,6 +76,17 @@ class FakeTemporal:
             status="received",
             received_on=command.received_on,
         )
+
+
+@dataclass
+class FakeUpdate:
+    """An update the fake accepted; its result is the fake's outcome."""
+
+    temporal: FakeTemporal
+    command: SubmitAdvice
+
+    async def result(self, *, rpc_timeout: Any) -> AdviceState:
+        return await self.temporal.outcome_of(self.command)
 
 
 @dataclass
@@ -138,15 +156,19 @@ async def test_a_refusal_deletes_only_the_documents_this_request_created(lane: L
     assert await refusals(lane) == [422]
 
 
-async def test_a_timed_out_update_keeps_its_documents_for_the_retry(lane: Lane, people: People) -> None:
+@pytest.mark.parametrize(("outcome", "status"), [("time_out", 504), ("not_taken", 503)])
+async def test_a_timed_out_update_keeps_its_documents_for_the_retry(
+    lane: Lane, people: People, outcome: Outcome, status: int
+) -> None:
     # The update may still be applied with these ids, so they stay; the retry finds them by SHA-256.
-    lane.temporal.outcome = "time_out"
+    lane.temporal.outcome = outcome
     async with lane.api:
         timed_out = await lane.api.post(lane.url, headers=people.health.auth, **files(PDF))
-        assert timed_out.status_code == 504
+        assert timed_out.status_code == status
+        assert timed_out.headers["Retry-After"]
         kept = await stored(lane)
         assert len(kept) == 1
-        assert await refusals(lane) == [504]
+        assert await refusals(lane) == [status]
 
         lane.temporal.outcome = "accept"
         retried = await lane.api.post(lane.url, headers=people.health.auth, **files(PDF))

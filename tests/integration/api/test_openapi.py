@@ -3,6 +3,7 @@ had before each command was declared once (`openapi.before.json`), but for the d
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import uuid
@@ -27,8 +28,8 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     document = app.openapi()
     routers = (cases.router, plans.router, advice.router, manager.router, health.router)
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
-    assert len(routes) == 39
-    assert len(document["paths"]) == 39
+    assert len(routes) == 40  # with /api/ready (issue 9 s.2)
+    assert len(document["paths"]) == 40
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -77,6 +78,10 @@ INTENDED = {
     "/components/schemas/StatuteEvent/description": DOCS_MOVED.format("vocabulary", "vocabulary"),
     "/components/schemas/KpisRead/description": DOCS_MOVED.format("statute", "statute"),
     "/components/schemas/PlanMeasuresRead/description": DOCS_MOVED.format("statute", "statute"),
+    # Issue 9 s.2: a readiness check beside the liveness one (the database, Temporal, a worker polling).
+    "/paths/~1api~1ready": "the readiness route, added",
+    "/components/schemas/ReadinessRead": "the readiness route's answer, added",
+    "/components/schemas/ReadinessCheck": "one part of the readiness answer, added",
 }
 
 
@@ -114,9 +119,46 @@ def test_differences_name_every_change_by_its_pointer() -> None:
     assert differences(before, after) == {"/paths/~1a/post/x/1", "/paths/~1a/post/x/2", "/gone", "/new"}
 
 
+# Bounds added to what a caller may send (issue 9 s.1): as the workflow, the statute engine and both
+# databases can carry it. Only ever added where there was none: a bound changed or removed still fails.
+BOUNDS_ADDED = (
+    "/components/schemas/*/properties/*/maxLength",
+    "/components/schemas/*/properties/*/minLength",
+    "/components/schemas/*/properties/*/anyOf/0/maxLength",
+    "/components/schemas/*/properties/*/anyOf/0/minLength",
+    "/components/schemas/*/properties/*/items/maxLength",
+    "/components/schemas/*/properties/*/items/minLength",
+    "/components/schemas/*/properties/*/maxItems",
+)
+
+
+def _at(document: object, pointer: str) -> object:
+    for part in pointer.split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(document, dict) and key in document:
+            document = document[key]
+        elif isinstance(document, list) and key.isdigit() and int(key) < len(document):
+            document = document[int(key)]
+        else:
+            return _ABSENT
+    return document
+
+
 def test_openapi_is_the_document_before_but_for_the_intended_differences() -> None:
     """Paths, bodies (fields, types, defaults, constraints, required), examples and schema names are
-    those clients had: only the differences in `INTENDED` are allowed, each with its reason."""
+    those clients had: only the differences in `INTENDED` are allowed, each with its reason, and bounds
+    added where there were none (`BOUNDS_ADDED`)."""
     before = json.loads(BEFORE.read_text())
     after = json.loads(json.dumps(create_app(Settings(_env_file=None)).openapi()))
-    assert differences(before, after) == set(INTENDED)
+    changed = differences(before, after)
+    bounded = {path for path in changed if any(fnmatch.fnmatchcase(path, added) for added in BOUNDS_ADDED)}
+    assert all(_at(before, path) is _ABSENT for path in bounded), "a bound was changed or removed"
+    assert changed - bounded == set(INTENDED)
+
+
+def test_a_bound_removed_is_not_taken_for_one_added() -> None:
+    before = {"components": {"schemas": {"X": {"properties": {"y": {"maxLength": 10}}}}}}
+    after = {"components": {"schemas": {"X": {"properties": {"y": {}}}}}}
+    (path,) = differences(before, after)
+    assert fnmatch.fnmatchcase(path, BOUNDS_ADDED[0])
+    assert _at(before, path) is not _ABSENT
