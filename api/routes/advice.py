@@ -9,15 +9,18 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 
 from api.deps import AgencyUser, OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
+from api.query import refuse_unknown_query
 from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead
 from api.schemas.common import error_responses
 from api.services.advice import list_inbox, read_request, submit_advice
 from api.services.uploads import read_upload
 
-router = APIRouter(prefix="/api/advice-requests", tags=["agencies"])
+router = APIRouter(
+    prefix="/api/advice-requests", tags=["agencies"], dependencies=[Depends(refuse_unknown_query)]
+)
 
 CaseId = Annotated[uuid.UUID, Path(description="The case the advice is for.")]
 AdviceId = Annotated[str, Path(max_length=40, description="The advice request's id on the case.")]

@@ -8,9 +8,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from api.deps import CaseReader, CaseWorker, IdempotencyKey, Manager, SessionDep, SettingsDep, TemporalDep
+from api.query import refuse_unknown_query
 from api.routes.commands import CaseId, CommandRoute, add_command_routes, taking
 from api.schemas.cases import (
     CaseCreate,
@@ -33,7 +34,7 @@ from api.services.clock import today_in_england
 from workflows.assessment.messages import ApproveException
 from workflows.common.messages import Stage
 
-router = APIRouter(prefix="/api", tags=["caseworkers"])
+router = APIRouter(prefix="/api", tags=["caseworkers"], dependencies=[Depends(refuse_unknown_query)])
 
 COMMAND_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
 

@@ -4,17 +4,18 @@ and neither answer names a host, queue, account or case."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import Unavailable
+from api.query import refuse_unknown_query
 from api.schemas.common import error_responses
 from api.schemas.health import HealthRead, ReadinessRead
 from api.services.readiness import readiness
 
-router = APIRouter(prefix="/api", tags=["operations"])
+router = APIRouter(prefix="/api", tags=["operations"], dependencies=[Depends(refuse_unknown_query)])
 
 
 @router.get(

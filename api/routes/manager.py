@@ -6,15 +6,16 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import DashboardReader, SessionDep, SettingsDep
+from api.query import refuse_unknown_query
 from api.schemas.common import error_responses
 from api.schemas.manager import KpisRead, OverduePage
 from api.services.clock import today_in_england
 from api.services.manager import measures, overdue
 
-router = APIRouter(prefix="/api", tags=["managers"])
+router = APIRouter(prefix="/api", tags=["managers"], dependencies=[Depends(refuse_unknown_query)])
 
 
 @router.get(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from api.deps import CaseReader, CaseWorker, IdempotencyKey, PlanReader, SessionDep, SettingsDep, TemporalDep
+from api.query import refuse_unknown_query
 from api.routes.commands import CaseId, CommandRoute, add_command_routes
 from api.schemas.common import error_responses
 from api.schemas.plans import (
@@ -41,7 +42,7 @@ from api.services.clock import today_in_england
 from api.services.plans import get_plan, phase_transfer_cohort, receive_plan, run_plan_command
 from statute.conventions import Conventions
 
-router = APIRouter(prefix="/api", tags=["plans"])
+router = APIRouter(prefix="/api", tags=["plans"], dependencies=[Depends(refuse_unknown_query)])
 
 ROLES = " Roles: caseworker, manager."
 
