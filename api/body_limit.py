@@ -24,6 +24,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import app_path
 from api.errors import ContentTooLarge
 from core.settings import Settings
 
@@ -121,7 +122,7 @@ def install_body_limit(app: FastAPI, settings: Settings) -> None:
 
 
 def _is_upload(scope: Scope) -> bool:
-    return scope.get("method") == "POST" and UPLOAD_PATHS.fullmatch(_path(scope)) is not None
+    return scope.get("method") == "POST" and UPLOAD_PATHS.fullmatch(app_path(scope)) is not None
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -132,10 +133,3 @@ def _content_length(scope: Scope) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _path(scope: Scope) -> str:
-    """The request's path within the app, without the prefix a proxy mounts it under."""
-    path = str(scope.get("path", ""))
-    root = str(scope.get("root_path", "")).rstrip("/")
-    return path[len(root) :] if root and path.startswith(root + "/") else path

@@ -23,6 +23,7 @@ from db.base import utcnow
 from db.models import Role, User
 from db.users import TokenProblem, lookup_token, token_problem
 from workflows.common.messages import Actor
+from workflows.common.rules import a
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,7 @@ class RequireRoles:
 
     async def __call__(self, user: CurrentUser) -> Principal:
         if user.role not in self.roles:
-            raise Forbidden(f"a {user.role} cannot do this; it needs a {' or '.join(self.roles)}")
+            raise Forbidden(f"{a(user.role)} cannot do this; it needs {a(' or '.join(self.roles))}")
         return user
 
 

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import app_path
 from api.docs import ASSETS_PATH, DOCS_PATH, REDOC_PATH
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -51,7 +52,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = _path(scope)
+        path = app_path(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -75,13 +76,6 @@ def install_security_headers(app: FastAPI) -> None:
         return SecurityHeaders(build())
 
     app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
-
-
-def _path(scope: Scope) -> str:
-    """The request's path within the app, without the prefix a proxy mounts it under."""
-    path = str(scope.get("path", ""))
-    root = str(scope.get("root_path", "")).rstrip("/")
-    return path[len(root) :] if root and path.startswith(root + "/") else path
 
 
 def _is_asset(path: str) -> bool:

@@ -12,7 +12,6 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -25,6 +24,7 @@ from core.settings import Settings
 from db.agencies import create_agency, list_agencies
 from db.base import utcnow
 from db.engine import make_engine, make_session_factory
+from db.models import AgencyKind, Role
 from db.users import Listing, UnknownUser, create_user, list_users, revoke_token, rotate_token, set_disabled
 
 T = TypeVar("T")
@@ -38,13 +38,6 @@ agencies = typer.Typer(
 app.add_typer(agencies, name="agencies")
 
 
-class Role(StrEnum):
-    caseworker = "caseworker"
-    manager = "manager"
-    agency = "agency"
-    admin = "admin"
-
-
 @users.command(name="add")
 def users_add(
     username: Annotated[str, typer.Argument(help="A unique login name, e.g. j.smith")],
@@ -53,7 +46,7 @@ def users_add(
     agency_id: Annotated[str | None, typer.Option(help="For role agency: the agency it answers for.")] = None,
 ) -> None:
     """Create an account and print its API token once (only its hash is kept)."""
-    if (role is Role.agency) != (agency_id is not None):
+    if (role == "agency") != (agency_id is not None):
         fail("users add", "--agency-id is needed for role agency, and only for it")
     agency = _uuid("users add", "--agency-id", agency_id) if agency_id else None
     settings = load_settings("users add")
@@ -66,7 +59,7 @@ def users_add(
                     session=session,
                     username=username,
                     display_name=display_name or username,
-                    role=role.value,
+                    role=role,
                     agency_id=agency,
                     lifetime=_lifetime(settings),
                 )
@@ -79,7 +72,7 @@ def users_add(
     except Exception as error:  # the database's own message says what is wrong
         fail("users add", f"could not create '{username}': {_first_line(error)}")
     typer.echo(
-        f"created {role.value} '{username}'. API token (shown once, keep it safe; "
+        f"created {role} '{username}'. API token (shown once, keep it safe; "
         f"it expires {_at(expires)} UTC):\n{token}"
     )
 
@@ -218,15 +211,6 @@ def _expiry(account: Listing, now: datetime) -> str:
     return f"{expires} (expired)" if account.token_expires_at <= now else expires
 
 
-class AgencyKind(StrEnum):
-    school = "school"
-    early_years = "early_years"
-    health = "health"
-    educational_psychology = "educational_psychology"
-    social_care = "social_care"
-    other = "other"
-
-
 @agencies.command(name="add")
 def agencies_add(
     name: Annotated[str, typer.Argument(help="e.g. 'Riverside Primary School'")],
@@ -248,7 +232,7 @@ def agencies_add(
         try:
             async with make_session_factory(engine).begin() as session:
                 agency = await create_agency(
-                    session=session, name=name, kind=kind.value, email=email, webhook_url=webhook_url
+                    session=session, name=name, kind=kind, email=email, webhook_url=webhook_url
                 )
             return agency.id
         finally:
@@ -258,7 +242,7 @@ def agencies_add(
         agency_id = asyncio.run(create())
     except Exception as error:
         fail("agencies add", f"could not add '{name}': {_first_line(error)}")
-    typer.echo(f"added {kind.value} '{name}': {agency_id}")
+    typer.echo(f"added {kind} '{name}': {agency_id}")
 
 
 @agencies.command(name="list")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import (
     JSON,
@@ -37,8 +37,8 @@ AdviceStatus = Literal["requested", "received", "withdrawn"]
 OutboxStatus = Literal["pending", "sent", "delivered", "failed"]
 DeadlineStatus = Literal["open", "met", "overdue", "excepted", "closed"]
 
-AGENCY_KINDS: Final = ("school", "early_years", "health", "educational_psychology", "social_care", "other")
-ROLES: Final = ("caseworker", "manager", "agency", "admin")
+AGENCY_KINDS: Final[tuple[AgencyKind, ...]] = get_args(AgencyKind)
+ROLES: Final[tuple[Role, ...]] = get_args(Role)
 # What an API token lives when no lifetime is given (EHCP_TOKEN_LIFETIME_DAYS sets the service's own).
 DEFAULT_TOKEN_LIFETIME: Final = timedelta(days=90)
 ADVICE_STATUSES: Final = ("requested", "received", "withdrawn")
