@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.failures import final_failures
 from activities.notices import NoticeSender
 from activities.records import write_advice_received, write_advice_request, write_decision, write_projection
 from workflows.common.messages import ActivityName
@@ -23,6 +24,7 @@ class ChangeActivities:
         self._notices = notices
 
     @activity.defn(name=ActivityName.APPLY_CHANGE)
+    @final_failures
     async def apply_change(self, change: Change) -> None:
         async with self._sessions.begin() as session:
             for request in change.advice_requests:

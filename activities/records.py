@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 import db.advice
 import db.cases
+from activities.failures import final_failures
 from db.audit import append_audit
 from db.children import add_contact, create_child
 from db.decisions import record_decision
@@ -55,6 +56,7 @@ class RecordActivities:
         self._sessions = sessions
 
     @activity.defn(name=ActivityName.RECORD_CASE)
+    @final_failures
     async def record_case(self, record: CaseRecord) -> None:
         """The case, the child and the family as first recorded; nothing on a retry."""
         start = record.start

@@ -62,7 +62,7 @@ async def list_overdue_steps(
     after: str | None = None,
     limit: int = 50,
 ) -> OverduePage:
-    """Unmet, unexcepted deadlines due before `as_of` (or before `as_of + due_within_days`: due soon).
+    """Steps still owed (`open`, `overdue`) due before `as_of` (or `as_of + due_within_days`: due soon).
 
     Ordered by (due, case, deadline, key, clock start); `after` is the previous page's `next_after`.
     A family's window (representations, appeal) is never a step the LA is late on, so it is left out.
@@ -85,8 +85,8 @@ async def list_overdue_steps(
         )
         .join(Case, Case.id == _D.case_id)
         .where(
-            _D.met_on.is_(None),
-            _D.status != "excepted",
+            _D.met_on.is_(None),  # the partial index ix_deadlines_due_unmet
+            _D.status.in_(("open", "overdue")),  # owed: not excepted, withdrawn or a lapsed limit
             _D.family_window.is_(False),
             _D.due < horizon,
         )

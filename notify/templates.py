@@ -47,11 +47,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "deadline_breached": (
         "Deadline missed on case {case}: {step}, due {on}",
-        "The statutory deadline {step} fell due on {on} and has not been met.",
+        "The {limit} {step} fell due on {on} and has not been met.",
     ),
     "deadline_escalated": (
         "Escalation on case {case}: {step}, overdue since {on}",
-        "The statutory deadline {step} fell due on {on} and is still not met.",
+        "The {limit} {step} fell due on {on} and is still not met.",
     ),
     "draft_served": (
         "Draft EHC plan for case {case}: representations by {representations_end}",
@@ -184,7 +184,10 @@ def render(
             "was not sent: add the template's wording to TEMPLATES"
         )
     filled = _Facts(
-        {key: long_date(value) if _is_date(value) else plain(value) for key, value in facts.items()},
+        # `limit` says whether a missed deadline is the law's or the service's own target; notices
+        # queued before workflows gave it read "deadline".
+        {"limit": "deadline"}
+        | {key: long_date(value) if _is_date(value) else plain(value) for key, value in facts.items()},
         case=plain(case_ref),
         step=plain(step),
         on=long_date(on),

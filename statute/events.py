@@ -99,6 +99,7 @@ EVENT_FIELDS: Final[dict[str, dict[str, Field]]] = {
     "school_consulted": {"school": _TEXT},
     "school_responded": {"school": _TEXT},
     "final_issued": {},
+    "request_withdrawn": {},  # added: the parent or young person withdrew the request; nothing more is owed
     "review_invitations_sent": {},  # added: reg 20(2)-(4) invitations and advice circulated
     "review_meeting": {},
     "review_report_sent": {},  # added: reg 20(7) report circulated

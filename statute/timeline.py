@@ -40,11 +40,17 @@ def default_calendar() -> Calendar:
 def _assessment(case: Case) -> None:
     """Request to final plan: regs 5, 8, 10, 13 and the school consultations (docs/statute.md §1.2)."""
     starts = [*case.all("request_received"), *case.all("brought_to_attention")]
+    withdrawn = None
     if starts:
         start = min(starts, key=_BY_DATE)
         s = start.date
+        withdrawn = on(case.first("request_withdrawn", s))
         case.add(
-            "decision_to_assess", case.weeks(s, 6), start, met_on=on(case.first("decision_to_assess", s))
+            "decision_to_assess",
+            case.weeks(s, 6),
+            start,
+            met_on=on(case.first("decision_to_assess", s)),
+            ended_on=withdrawn,
         )
         decisions = [e for e in case.all("decision_to_assess") if e.date >= s]
         if not (decisions and decisions[-1].outcome == "refuse"):
@@ -52,18 +58,39 @@ def _assessment(case: Case) -> None:
             outcome = decided.outcome if decided else None
             if outcome != "issue":
                 met = on(decided) if outcome == "not_issue" else None
-                case.add("decision_not_to_issue", case.weeks(s, 16), start, met_on=met)
+                case.add(
+                    "decision_not_to_issue",
+                    case.weeks(s, 16),
+                    start,
+                    met_on=met,
+                    ended_on=withdrawn,
+                    lapses=True,
+                )
             if outcome != "not_issue":
-                case.add("draft_target", case.weeks(s, 14), start, met_on=on(case.first("draft_served", s)))
-                case.add("final_plan", case.weeks(s, 20), start, met_on=on(case.first("final_issued", s)))
+                for name, weeks, step in (
+                    ("draft_target", 14, "draft_served"),
+                    ("final_plan", 20, "final_issued"),
+                ):
+                    met = on(case.first(step, s))
+                    case.add(name, case.weeks(s, weeks), start, met_on=met, ended_on=withdrawn)
 
     for request in case.all("advice_requested"):
         received = request.received_by_body or request.date
         answer = next(
             (e for e in case.all("advice_received") if e.id == request.id and e.date >= request.date), None
         )
+        # Advice not yet given stops being owed when the decision whether to issue is made (the request
+        # is withdrawn then) or the whole request is withdrawn.
+        overtaken = case.first("decision_to_issue", request.date)
+        ends = [d for d in (on(overtaken), withdrawn) if d is not None and d >= request.date]
         case.add(
-            "advice", case.weeks(received, 6), request, met_on=on(answer), id=request.id, start_date=received
+            "advice",
+            case.weeks(received, 6),
+            request,
+            met_on=on(answer),
+            id=request.id,
+            start_date=received,
+            ended_on=min(ends, default=None),
         )
     for sent, rule in (("draft_served", "reg 13(1)(a)"), ("amendment_notice_sent", "reg 22(2)(c)")):
         for event in case.all(sent):
@@ -236,6 +263,6 @@ def _judge_exceptions(case: Case, history: CaseHistory, as_of: date) -> list[Exc
         verdicts.append(verdict)
         if target is not None and (target.exception is None or not target.exception.accepted):
             target.exception = verdict
-            if verdict.accepted and target.status != "met" and not target.window:
+            if verdict.accepted and target.status not in ("met", "withdrawn") and not target.window:
                 target.status = "excepted"
     return verdicts

@@ -80,13 +80,27 @@ class Case:
         id: str | None = None,
         start_date: date | None = None,
         rule: str | None = None,
+        ended_on: date | None = None,
+        lapses: bool = False,
     ) -> None:
+        """One occurrence of a deadline. `ended_on`: the day the step stopped being owed unmet (the
+        request withdrawn, the advice overtaken by the decision whether to issue). `lapses`: a limit that
+        binds only one outcome not yet chosen (reg 10(1) binds a decision *not* to issue), so once past it
+        is `closed`, not `overdue`: a later decision to issue breaks no limit."""
         spec = CATALOGUE[name]
         met = met_on is not None and met_on <= due
         if spec.window:
             status = "met" if met else "closed" if self.as_of > due else "open"
+        elif met:
+            status = "met"
+        elif met_on is not None:
+            status = "met_late"
+        elif ended_on is not None:  # recorded, so it stands even dated tomorrow (as_of decides only
+            status = "withdrawn"  # between open and overdue)
+        elif self.as_of > due:
+            status = "closed" if lapses else "overdue"
         else:
-            status = "met" if met else "overdue" if self.as_of > due else "open"
+            status = "open"
         # Positional construction: this runs for every deadline of every case (bench/timeline.py).
         self.deadlines.append(
             Deadline(

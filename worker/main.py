@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import structlog
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -19,13 +20,14 @@ from activities.notices import NoticeSender
 from activities.records import RecordActivities
 from activities.statute import StatuteActivities
 from core.settings import Settings
-from core.temporal import connect
+from core.temporal import connect, register_search_attributes
 from db.engine import make_engine, make_session_factory
 from notify import build_notifier
 from notify.base import Notifier
 from statute.conventions import Conventions
 from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.workflow import AssessmentWorkflow
+from workflows.common.search import SEARCH_ATTRIBUTES
 from workflows.plan.workflow import PlanWorkflow
 
 WORKFLOWS = [AssessmentWorkflow, AdviceRequestWorkflow, PlanWorkflow]
@@ -69,10 +71,26 @@ async def notifier_for(settings: Settings) -> AsyncIterator[Notifier]:
         yield build_notifier(kind, **{k: v for k, v in options.items() if v is not None})
 
 
+async def ensure_search_attributes(client: Client) -> None:
+    """The namespace has every search attribute the workflows set: a workflow that sets one the namespace
+    lacks fails its task and waits, so a newer release's attribute (`EhcpAttention`) is added on start.
+    Where the server refuses (Temporal Cloud's API keys may not manage the namespace), say what to add."""
+    try:
+        await register_search_attributes(client)
+    except RPCError as error:
+        log.warning(
+            "worker.search_attributes_not_registered",
+            status=error.status.name,
+            add=[key.name for key in SEARCH_ATTRIBUTES],
+            next_step="add these Keyword/Datetime search attributes to the namespace (docs/architecture.md)",
+        )
+
+
 @contextlib.asynccontextmanager
 async def running_worker(settings: Settings, client: Client | None = None) -> AsyncIterator[Worker]:
     """A worker with every workflow and activity, polling the settings' task queue while in the block."""
     client = client or await connect(settings)
+    await ensure_search_attributes(client)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     conventions = Conventions().with_overrides(settings.statute_conventions)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest, RemoveSearchAttributesRequest
 from temporalio.client import Client
 
 from api.app import create_app
@@ -31,6 +32,7 @@ from db.users import create_user
 from tests.documents import pdf
 from worker.main import running_worker
 from workflows.common.ids import assessment_workflow_id
+from workflows.common.search import SEARCH_ATTRIBUTES
 
 from .conftest import Database
 
@@ -200,7 +202,7 @@ async def test_a_request_through_the_api_on_the_dev_server(
     read = await api.get(f"/api/cases/{case_id}", headers={"Authorization": f"Bearer {caseworker_token}"})
     assert read.status_code == 200, read.text
     deadlines = {(d["deadline"], d.get("id")): d for d in read.json()["state"]["deadlines"]}
-    assert deadlines[("decision_to_assess", None)]["status"] == "overdue"  # decided late: met_on after due
+    assert deadlines[("decision_to_assess", None)]["status"] == "met_late"  # decided after it was due
     assert deadlines[("decision_to_assess", None)]["met_on"] == today.isoformat()
 
     # What the Temporal UI filters on: the stage, as a search attribute (no personal data).
@@ -261,3 +263,110 @@ async def test_the_demo_seeds_late_cases_whose_timers_fire(database: Database, t
                     break
                 await asyncio.sleep(0.2)
             assert sorted(rows) == [("amended_plan", True), ("review_due", False), ("review_due", True)]
+
+
+async def test_a_notice_that_cannot_be_sent_needs_attention_until_mended_and_retried(
+    dev_server: str, database: Database, tmp_path: Path
+) -> None:
+    """The outbox cannot be created (a file stands where its directory should be): the change's notices
+    fail for good, the case waits and is listed as needing attention, with why; once the file is moved
+    away, a manager's retry sends them, once."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings = Settings(
+        _env_file=None,
+        temporal_address=dev_server,
+        database_url=database.url,
+        task_queue=f"tq-{uuid.uuid4()}",
+        outbox_dir=str(blocker / "outbox"),
+        la_code="202",
+    )
+    async with database.sessions.begin() as session:
+        _, caseworker = await create_user(
+            session=session, username="cw2", display_name="C W", role="caseworker"
+        )
+        _, manager = await create_user(session=session, username="m2", display_name="M", role="manager")
+    client = await connected(settings)
+    async with running_worker(settings, client=client):
+        app = create_app(settings, client=client, session_factory=database.sessions)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://ehcp.test"
+        ) as api:
+            body = {
+                "received_on": today_in_england().isoformat(),
+                "child": {"given_name": "Ada", "family_name": "Example", "date_of_birth": "2016-03-01"},
+            }
+            created = await api.post(
+                "/api/requests",
+                json=body,
+                headers={"Authorization": f"Bearer {caseworker}", "Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert created.status_code == 201, created.text
+            workflow_id = created.json()["workflow_id"]
+            as_manager = {"Authorization": f"Bearer {manager}"}
+
+            async def listed() -> list[dict[str, object]]:
+                answer = await api.get("/api/attention", headers=as_manager)
+                assert answer.status_code == 200, answer.text
+                return [i for i in answer.json()["items"] if i["workflow_id"] == workflow_id]
+
+            for _ in range(60):
+                items = await listed()
+                if items:
+                    break
+                await asyncio.sleep(0.25)
+            assert len(items) == 1, items
+            (failed,) = items[0]["failed"]  # type: ignore[misc]
+            assert failed["step"] == "apply_change"
+            assert failed["reason"].startswith(
+                "NotifyConfigError: refused, and retrying will not change that"
+            )
+            assert items[0]["case_id"] == created.json()["case_id"]
+            caseworker_tries = await api.post(
+                f"/api/attention/{workflow_id}/retry", headers={"Authorization": f"Bearer {caseworker}"}
+            )
+            assert caseworker_tries.status_code == 403
+
+            blocker.unlink()  # mended
+            retried = await api.post(f"/api/attention/{workflow_id}/retry", headers=as_manager)
+            assert retried.status_code == 200, retried.text
+            assert retried.json()["retried"] == 1
+            for _ in range(60):
+                if not await listed():
+                    break
+                await asyncio.sleep(0.25)
+            assert not await listed()
+            sent = list((blocker / "outbox").iterdir())
+            assert len(sent) == 1  # the request's notice, once
+            again = await api.post(f"/api/attention/{workflow_id}/retry", headers=as_manager)
+            assert again.status_code == 409, again.text
+
+
+async def test_the_worker_adds_the_search_attributes_a_newer_release_sets(
+    dev_server: str, database: Database, tmp_path: Path
+) -> None:
+    """A namespace set up by an earlier release lacks `EhcpAttention`, and a workflow setting it would
+    fail its task: the worker adds what is missing when it starts."""
+    settings = Settings(
+        _env_file=None,
+        temporal_address=dev_server,
+        database_url=database.url,
+        task_queue=f"tq-{uuid.uuid4()}",
+        outbox_dir=str(tmp_path / "outbox"),
+    )
+    client = await connected(settings)
+    namespace = client.namespace
+
+    async def custom() -> set[str]:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        return set(listed.custom_attributes)
+
+    await client.operator_service.remove_search_attributes(
+        RemoveSearchAttributesRequest(namespace=namespace, search_attributes=["EhcpAttention"])
+    )
+    assert "EhcpAttention" not in await custom()
+    async with running_worker(settings, client=client):
+        pass
+    assert {key.name for key in SEARCH_ATTRIBUTES} <= await custom()

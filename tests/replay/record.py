@@ -315,6 +315,30 @@ async def plan_reminders_decided_first(env: WorkflowEnvironment, client: Client,
     return await plan_reminded(env, client, queue)
 
 
+async def withdrawn_with_advice_out(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """Recorded since `read-model-truth` and `advice-ids-hashed`: advice requested under hashed ids, one
+    answered, the rest overdue and chased, then the request withdrawn (the `request_withdrawn` event, the
+    outstanding requests cancelled and their results awaited in the background)."""
+    handle = await _open(env, client, queue)
+    today = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
+    )
+    case = handle.id.removeprefix("assessment-")
+    await client.get_workflow_handle(advice_workflow_id(case, "health")).execute_update(
+        AdviceRequestWorkflow.submit_advice, SubmitAdvice(actor=agency("health"), received_on=today)
+    )
+    await env.sleep(timedelta(weeks=7))
+    withdrawn_on = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.withdraw,
+        Withdraw(actor=CASEWORKER, withdrawn_on=withdrawn_on, reasons="moved away"),
+    )
+    await handle.result()
+    return [handle.id, advice_workflow_id(case, "ep")]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "on_time": on_time,
     "refused": refused,
@@ -326,6 +350,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_mediated": plan_mediated,
     "plan_reminded": plan_reminded,
     "plan_reminders_decided_first": plan_reminders_decided_first,
+    "withdrawn_with_advice_out": withdrawn_with_advice_out,
 }
 
 

@@ -819,7 +819,7 @@ EDITS = {
         "deploy/temporal/setup-schema.sh", 'update-schema -d "', 'echo "', "schema_job", "update-schema -d"
     ),
     "search attribute missing": Edit(
-        "docker-compose.yml", ', "EhcpLaCode=Keyword"]', "]", "search_attributes", "not exactly"
+        "docker-compose.yml", ', "EhcpAttention=Keyword"]', "]", "search_attributes", "not exactly"
     ),
     "search attribute wrong type": Edit(
         "docker-compose.yml",
@@ -830,8 +830,8 @@ EDITS = {
     ),
     "search attribute extra": Edit(
         "docker-compose.yml",
-        '"EhcpLaCode=Keyword"]',
-        '"EhcpLaCode=Keyword", "ChildName=Text"]',
+        '"EhcpAttention=Keyword"]',
+        '"EhcpAttention=Keyword", "ChildName=Text"]',
         "search_attributes",
         "not exactly",
     ),

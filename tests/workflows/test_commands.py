@@ -15,12 +15,14 @@ from temporalio.workflow import _Definition
 from worker.main import WORKFLOWS
 from workflows.assessment.workflow import AssessmentWorkflow
 from workflows.common.commands import COMMAND_MARK, Commands, command_handlers
-from workflows.common.ids import ACKNOWLEDGE_PLAN, ACKNOWLEDGE_REQUEST
+from workflows.common.ids import ACKNOWLEDGE_PLAN, ACKNOWLEDGE_REQUEST, RETRY_FAILED_STEPS
 from workflows.common.messages import Command
 from workflows.plan.messages import DecideReview, PlanState
 from workflows.plan.workflow import PlanWorkflow
 
-ANSWERS = {ACKNOWLEDGE_REQUEST, ACKNOWLEDGE_PLAN}  # updates that only wait and read: no command, no lock
+# Updates that take no command: answers that only wait and read, and the retry of failed side effects
+# (an operator's, on every workflow: workflows/common/effects.py).
+ANSWERS = {ACKNOWLEDGE_REQUEST, ACKNOWLEDGE_PLAN, RETRY_FAILED_STEPS}
 
 
 def hand_made_commands(cls: type) -> list[str]:

@@ -24,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
         SubmitAdvice,
     )
     from workflows.common.commands import Commands, command_handlers
-    from workflows.common.effects import run_activity
     from workflows.common.ids import ADVICE_ARRIVED, ADVICE_EXCEPTED, ADVICE_WORKFLOW, STATE_QUERY
     from workflows.common.messages import ActivityName
     from workflows.common.records import AdviceReceivedRecord, AdviceRequestRecord, Change, Notice, Recipient
@@ -86,7 +85,9 @@ class AdviceRequestWorkflow(Commands[AdviceState]):
             received_on=received.received_on,
             document_ids=received.document_ids,
         )
-        await run_activity(ActivityName.APPLY_CHANGE, Change(case_id=start.case_id, advice_received=[record]))
+        await self._side_effects.run(
+            ActivityName.APPLY_CHANGE, Change(case_id=start.case_id, advice_received=[record])
+        )
         parent = workflow.info().parent
         if parent is None:
             return
@@ -134,7 +135,7 @@ class AdviceRequestWorkflow(Commands[AdviceState]):
             facts={"due": state.due.isoformat(), "practical_due": state.practical_due.isoformat()},
         )
         change = Change(case_id=start.case_id, notices=[notice], advice_requests=[opened] if opened else [])
-        await run_activity(ActivityName.APPLY_CHANGE, change)
+        await self._side_effects.run(ActivityName.APPLY_CHANGE, change)
 
     @command(rules.check_submit_advice)
     async def submit_advice(self, cmd: SubmitAdvice) -> None:

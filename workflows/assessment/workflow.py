@@ -19,10 +19,11 @@ from datetime import date
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ChildWorkflowError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.advice.messages import AdviceArrived, AdviceExcepted, AdviceRequestStart
+    from workflows.advice.messages import AdviceArrived, AdviceExcepted, AdviceRequestStart, AdviceState
     from workflows.advice.workflow import AdviceRequestWorkflow
     from workflows.assessment import rules
     from workflows.assessment.messages import (
@@ -43,12 +44,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.assessment.rules import FINISHED
     from workflows.common.commands import CaseCommands, command_handlers
     from workflows.common.deadlines import DeadlineWatch, latest, wait_until
-    from workflows.common.effects import run_activity, run_local
+    from workflows.common.effects import run_local
     from workflows.common.ids import (
         ADVICE_ARRIVED,
         ASSESSMENT_WORKFLOW,
         STATE_QUERY,
         advice_workflow_id,
+        labelled_advice_workflow_id,
         plan_workflow_id,
     )
     from workflows.common.messages import (
@@ -64,6 +66,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows.plan.workflow import PlanWorkflow
 
 command = command_handlers(AssessmentState)
+
+# Runs since this patch keep the read model true to what happened (issue 9 s.4): a withdrawal is a statute
+# event (`request_withdrawn`), so nothing stays owed on a withdrawn case; advice withdrawn at the decision
+# is waited for, so advice accepted just before it counts as received; and a signal that arrives after the
+# last step is recomputed before the workflow ends. Decided in the first activation, as the plan's
+# REMINDERS_DECIDED_FIRST is; runs before it replay as they ran.
+READ_MODEL_TRUTH = "read-model-truth"
+# Runs since this patch name their advice requests' workflows by a hash of the label (common/ids.py).
+ADVICE_IDS_HASHED = "advice-ids-hashed"
 
 
 @workflow.defn(name=ASSESSMENT_WORKFLOW)
@@ -100,7 +111,9 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
 
     @workflow.run
     async def run(self, start: AssessmentStart) -> AssessmentState:
-        await run_activity(
+        self._truthful = workflow.patched(READ_MODEL_TRUTH)
+        self._hashed_ids = workflow.patched(ADVICE_IDS_HASHED)
+        await self._side_effects.run(
             ActivityName.RECORD_CASE, CaseRecord(case_id=start.case_id, workflow_id=self._id, start=start)
         )
         async with self._lock:
@@ -125,6 +138,12 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
                     self._flush()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._drain()
+        if self._truthful and self._dirty:  # advice arrived after the last step: the read model shows it
+            async with self._lock:
+                self._dirty = False
+                await self._refresh()
+                self._flush()
+            await self._drain()
         return self.state()
 
     async def _refresh(self) -> None:
@@ -312,6 +331,8 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
     async def withdraw(self, cmd: Withdraw) -> None:
         """The request is withdrawn: advice requests stop, the case closes."""
         self._record("withdrawn", "withdrawn", cmd.withdrawn_on, cmd.actor, cmd.reasons)
+        if self._truthful:
+            self._events.append(StatuteEvent(event="request_withdrawn", date=cmd.withdrawn_on))
         await self._withdraw_outstanding_advice()
         self._stage = Stage.WITHDRAWN
         await self._refresh()
@@ -378,15 +399,31 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
                 escalate_after_days=self._start.escalate_after_days,
                 caseworker_id=self._start.caseworker_id,
             ),
-            id=advice_workflow_id(self._start.case_id, spec.advice_id),
+            id=(advice_workflow_id if self._hashed_ids else labelled_advice_workflow_id)(
+                self._start.case_id, spec.advice_id
+            ),
             parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
         )
 
     async def _withdraw_outstanding_advice(self) -> None:
         await self._drain()  # every advice request has started before any is withdrawn
-        for advice_id, child in self._children.items():
-            if advice_id not in self._received:
-                child.cancel()
+        outstanding = {a: child for a, child in self._children.items() if a not in self._received}
+        for child in outstanding.values():
+            child.cancel()
+        if self._truthful:
+            for advice_id, child in outstanding.items():
+                self._later(self._received_anyway(advice_id, child))
+
+    async def _received_anyway(self, advice_id: str, child: workflow.ChildWorkflowHandle[Any, Any]) -> None:
+        """An answer accepted just before the cancellation still counts (the request delivers it rather
+        than withdrawing): its result says so, even if its signal never reaches this case. Waited for in
+        the background, not by the command (a delivery may wait on a retry), and before the case ends."""
+        try:
+            ended: AdviceState = await child
+        except ChildWorkflowError:
+            return
+        if ended.received_on is not None:
+            self.advice_arrived(AdviceArrived(advice_id=advice_id, received_on=ended.received_on))
 
     async def _refuse(self, stage: Stage, decision: str, on: date) -> None:
         """A refusal: the notice with appeal and mediation rights goes out, the appeal window opens."""

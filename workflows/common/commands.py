@@ -23,11 +23,13 @@ from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.common.deadlines import DeadlineWatch, key_of
-    from workflows.common.effects import run_activity
-    from workflows.common.messages import ActivityName, Actor, Command, DeadlineView
+    from workflows.common.effects import SideEffects
+    from workflows.common.ids import ATTENTION_QUERY, RETRY_FAILED_STEPS
+    from workflows.common.messages import ActivityName, Actor, Attention, Command, DeadlineView
     from workflows.common.publisher import Publisher
     from workflows.common.records import CaseProjection, Change, DecisionRecord, Notice, Recipient
 
@@ -51,6 +53,23 @@ class Commands(Generic[S]):
     def _init_lock(self, *, applied: list[str] | None = None) -> None:
         self._lock = asyncio.Lock()
         self._applied_ids = list(applied or [])
+        self._side_effects = SideEffects()
+
+    @workflow.query(name=ATTENTION_QUERY)
+    def attention(self) -> list[Attention]:
+        """The side effects that failed for good and wait for a retry (none, normally)."""
+        return list(self._side_effects.failed)
+
+    @workflow.update(name=RETRY_FAILED_STEPS)
+    async def retry_failed_steps(self) -> int:
+        """Run the failed side effects again, once their cause is mended; how many there were. Not under
+        the lock: the steps it releases may be part of a command that holds it."""
+        return self._side_effects.retry()
+
+    @retry_failed_steps.validator
+    def _nothing_to_retry(self) -> None:
+        if not self._side_effects.failed:
+            raise ApplicationError("nothing on this workflow is waiting for a retry", type="IllegalStep")
 
     def state(self) -> S:
         raise NotImplementedError
@@ -133,7 +152,10 @@ class CaseCommands(Commands[S]):
         """Tell the caseworker of each newly breached deadline; escalate statutory ones to a manager."""
         for template, d in self._watch.due_now(deadlines, workflow.now()):
             to: Recipient = "caseworker" if template == "deadline_breached" else "manager"
-            self._notice(template, to, f"{d.deadline} ({d.rule})", d.due, key=key_of(d))
+            limit = "statutory time limit" if d.statutory else "target (not a statutory time limit)"
+            self._notice(
+                template, to, f"{d.deadline} ({d.rule})", d.due, key=key_of(d), facts={"limit": limit}
+            )
 
     def _record(
         self,
@@ -194,7 +216,7 @@ class CaseCommands(Commands[S]):
                 notices=self._notices,
             )
             self._decisions, self._projection, self._notices = [], None, []
-            self._later(run_activity(ActivityName.APPLY_CHANGE, change))
+            self._later(self._side_effects.run(ActivityName.APPLY_CHANGE, change))
 
 
 Apply = Callable[[W, C], Awaitable[None]]  # a command's step, once the command is judged legal

@@ -32,6 +32,15 @@ class ActivityName(StrEnum):
     APPLY_CHANGE = "apply_change"  # a change's decision, read model and notices, in one go
 
 
+class Attention(Model):
+    """A side effect that failed for good (retries spent, or a failure no wait can mend), waiting for a
+    manager or admin to mend its cause and retry it."""
+
+    step: str  # the activity, e.g. `apply_change`
+    reason: str  # the failure as the activity reported it, with no personal data
+    failed_at: datetime
+
+
 class Stage(StrEnum):
     """Where an assessment stands."""
 
@@ -52,8 +61,12 @@ class Stage(StrEnum):
 
 # The bounds of what a person can give, held as the workflow, the statute engine and both databases can
 # carry them: a date the engine can count from, a name as its column stores it, free text of some pages.
-Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+# The schema says the years too (a JSON Schema date has no bounds of its own), so clients and the contract
+# lane's fuzzer know them. A name has something in it besides spaces: the statute engine refuses blank
+# text, and a blank school held a claim, and every command after it, waiting on it.
+DAY_YEARS = r"^(19[5-9][0-9]|20[0-9]{2}|21[0-4][0-9]|2150)-"
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST, json_schema_extra={"pattern": DAY_YEARS})]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Text = Annotated[str, Field(max_length=5000)]
 
 

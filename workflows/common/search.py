@@ -9,5 +9,7 @@ STAGE = SearchAttributeKey.for_keyword("EhcpStage")
 NEXT_DEADLINE = SearchAttributeKey.for_keyword("EhcpNextDeadline")
 NEXT_DUE = SearchAttributeKey.for_datetime("EhcpNextDue")
 LA_CODE = SearchAttributeKey.for_keyword("EhcpLaCode")
+# The side effects that failed for good and wait for a retry, by activity name (workflows/common/effects.py).
+ATTENTION = SearchAttributeKey.for_keyword("EhcpAttention")
 
-SEARCH_ATTRIBUTES = (STAGE, NEXT_DEADLINE, NEXT_DUE, LA_CODE)
+SEARCH_ATTRIBUTES = (STAGE, NEXT_DEADLINE, NEXT_DUE, LA_CODE, ATTENTION)

@@ -319,6 +319,15 @@ def check_request_reassessment(facts: PlanFacts, cmd: RequestReassessment) -> No
     waiting = last(facts.events, "reassessment_requested")
     if waiting is not None and awaits(facts.events, waiting, "reassessment_decided"):
         raise refuse(f"the request to reassess of {waiting.date} still awaits its decision")
+    decided = last(facts.events, "reassessment_decided")
+    if decided is not None and cmd.requested_on <= decided.date:
+        # The statute engine tells requests apart by their dates: a new request on the day the last was
+        # decided would read as already decided, and its 6 weeks as met.
+        raise refuse(
+            f"requested_on: {cmd.requested_on} is not after {decided.date}, when the last request to "
+            "reassess was decided; a new request counts from the day after",
+            "InvalidInput",
+        )
 
 
 def check_decide_reassessment(facts: PlanFacts, cmd: DecideReassessment) -> None:

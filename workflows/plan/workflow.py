@@ -21,7 +21,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows.common.commands import CaseCommands, command_handlers
     from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, wait_until
-    from workflows.common.effects import run_activity, run_local
+    from workflows.common.effects import run_local
     from workflows.common.ids import PLAN_WORKFLOW, STATE_QUERY
     from workflows.common.messages import (
         ActivityName,
@@ -103,7 +103,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
     async def run(self, start: PlanStart) -> PlanState:
         self._reminders_decided = workflow.patched(REMINDERS_DECIDED_FIRST)
         if start.arriving is not None:  # a plan transferred in: its case is recorded before anything else
-            await run_activity(ActivityName.RECORD_CASE, start.arriving)
+            await self._side_effects.run(ActivityName.RECORD_CASE, start.arriving)
         async with self._lock:
             await self._refresh()
             self._act_on_deadlines()

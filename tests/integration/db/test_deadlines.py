@@ -32,6 +32,9 @@ async def test_lateness_is_judged_at_read_time_not_from_the_stored_status(sessio
         a_deadline("advice", date(2025, 5, 3), key="educational", status="met", met_on=date(2025, 5, 1)),
         a_deadline("decision_not_to_issue", date(2025, 5, 4), status="excepted", exception_accepted=True),
         a_deadline("draft_target", AS_OF, status="open"),  # due today: not late yet
+        a_deadline("advice", date(2025, 5, 5), key="school", status="withdrawn"),  # no longer asked for
+        a_deadline("final_plan", date(2025, 5, 6), status="withdrawn"),  # the request was withdrawn
+        a_deadline("review_due", date(2025, 5, 7), status="closed"),  # a limit that lapsed, not broken
         a_deadline("representations_end", date(2025, 6, 1), status="open", window=True),  # family's window
     ]
     assert await project(session, case, deadlines)

@@ -267,6 +267,7 @@ def test_the_project_attributes_and_the_dev_server_flags_agree() -> None:
         "EhcpNextDeadline",
         "EhcpNextDue",
         "EhcpLaCode",
+        "EhcpAttention",
     ]
     assert dev_server_search_attribute_args() == [
         "--search-attribute",
@@ -277,4 +278,6 @@ def test_the_project_attributes_and_the_dev_server_flags_agree() -> None:
         "EhcpNextDue=Datetime",
         "--search-attribute",
         "EhcpLaCode=Keyword",
+        "--search-attribute",
+        "EhcpAttention=Keyword",
     ]

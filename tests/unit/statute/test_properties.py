@@ -83,10 +83,19 @@ def test_status_agrees_with_dates(data: dict[str, Any], as_of: date) -> None:
             assert d["deadline"] not in windows, d
         elif d["status"] == "overdue":
             assert as_of.isoformat() > due, d
-            assert not met_in_time, d
+            assert d["met_on"] is None, d
             assert d["deadline"] not in windows, d
-        elif d["status"] == "closed":
-            assert d["deadline"] in windows, d
+        elif d["status"] == "met_late":
+            assert d["met_on"] is not None, d
+            assert d["met_on"] > due, d
+            assert d["deadline"] not in windows, d
+        elif d["status"] == "withdrawn":
+            assert d["met_on"] is None, d
+            assert d["deadline"] not in windows, d
+        elif d["status"] == "closed":  # a family's window, or reg 10(1)'s limit passed with no decision
+            assert d["deadline"] in windows or (
+                d["deadline"] == "decision_not_to_issue" and not d["met_on"]
+            ), d
             assert as_of.isoformat() > due, d
         else:
             assert d["status"] == "open", d

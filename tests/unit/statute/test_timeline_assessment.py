@@ -74,9 +74,17 @@ def test_open_until_due_then_overdue(as_of: str, status: str) -> None:
 
 def test_nothing_done_by_june_everything_overdue() -> None:
     result = run([REQUEST], "2025-06-01")
-    for name in ("decision_to_assess", "draft_target", "decision_not_to_issue", "final_plan"):
+    for name in ("decision_to_assess", "draft_target", "final_plan"):
         assert one(result, name)["status"] == "overdue", name
         assert one(result, name)["met_on"] is None
+    # reg 10(1) binds only a decision not to issue: with none made, its limit has passed, not been broken
+    assert (
+        one(result, "decision_not_to_issue")["status"],
+        one(result, "decision_not_to_issue")["met_on"],
+    ) == (
+        "closed",
+        None,
+    )
 
 
 ON_TIME = [
@@ -102,10 +110,10 @@ def test_on_time_pathway() -> None:
     assert deadlines(result, "decision_not_to_issue") == []  # dropped: decided to issue
 
 
-def test_final_plan_late_is_overdue_with_met_on() -> None:
+def test_final_plan_late_is_met_late() -> None:
     events = [*ON_TIME[:-1], ev("final_issued", "2025-06-10")]
     d = one(run(events, "2025-07-01"), "final_plan")
-    assert (d["status"], d["met_on"]) == ("overdue", "2025-06-10")
+    assert (d["status"], d["met_on"]) == ("met_late", "2025-06-10")
 
 
 def test_refused_to_assess_drops_later_deadlines() -> None:
@@ -120,7 +128,7 @@ def test_refused_to_assess_drops_later_deadlines() -> None:
 
 @pytest.mark.parametrize(
     ("decided", "status"),
-    [("2025-04-20", "met"), ("2025-04-28", "met"), ("2025-05-01", "overdue")],  # due 6 Jan + 16w = 28 Apr
+    [("2025-04-20", "met"), ("2025-04-28", "met"), ("2025-05-01", "met_late")],  # due 6 Jan + 16w = 28 Apr
 )
 def test_decision_not_to_issue(decided: str, status: str) -> None:
     events = [
@@ -206,7 +214,7 @@ def test_advice_received_late() -> None:
         ev("advice_received", "2025-04-02", id="ep"),
     ]
     d = one(run(events, "2025-04-10"), "advice")
-    assert (d["status"], d["met_on"]) == ("overdue", "2025-04-02")
+    assert (d["status"], d["met_on"]) == ("met_late", "2025-04-02")
 
 
 def test_deadlines_ordered_by_due_then_name() -> None:
@@ -333,3 +341,52 @@ def test_duplicate_advice_id() -> None:
     with pytest.raises(InvalidHistory) as caught:
         parse_history({"events": events})
     assert caught.value.path == "events[2].id"
+
+
+def test_advice_still_awaited_at_the_decision_to_issue_is_withdrawn_not_overdue() -> None:
+    events = [
+        REQUEST,
+        ev("decision_to_assess", "2025-02-10", outcome="assess"),
+        ev("advice_requested", "2025-02-10", id="ep", advice="psychological"),
+        ev("advice_requested", "2025-02-10", id="sc", advice="social_care"),
+        ev("advice_received", "2025-03-20", id="ep"),
+        ev("decision_to_issue", "2025-04-01", outcome="issue"),
+    ]
+    by_id = {d["id"]: d for d in deadlines(run(events, "2026-06-01"), "advice")}
+    assert (by_id["ep"]["status"], by_id["ep"]["met_on"]) == ("met", "2025-03-20")
+    assert (by_id["sc"]["status"], by_id["sc"]["met_on"]) == ("withdrawn", None)
+    # before the decision, the same advice was overdue (due 24 Mar)
+    before = {d["id"]: d for d in deadlines(run(events[:-1], "2025-03-31"), "advice")}
+    assert before["sc"]["status"] == "overdue"
+
+
+def test_a_withdrawn_request_owes_nothing_more() -> None:
+    events = [
+        REQUEST,
+        ev("decision_to_assess", "2025-02-10", outcome="assess"),
+        ev("advice_requested", "2025-02-10", id="ep", advice="psychological"),
+        ev("request_withdrawn", "2025-03-03"),
+    ]
+    result = run(events, "2026-01-01")
+    assert one(result, "decision_to_assess")["status"] == "met"
+    for name in ("decision_not_to_issue", "draft_target", "final_plan", "advice"):
+        assert one(result, name)["status"] == "withdrawn", name
+    # the day before it was withdrawn, the request was running as usual
+    assert one(run(events[:-1], "2025-03-02"), "final_plan")["status"] == "open"
+
+
+def test_a_decision_to_issue_after_sixteen_weeks_leaves_no_breach() -> None:
+    events = [
+        REQUEST,
+        ev("decision_to_assess", "2025-02-10", outcome="assess"),
+        ev("decision_to_issue", "2025-05-01", outcome="issue"),
+    ]
+    assert deadlines(run(events, "2025-06-01"), "decision_not_to_issue") == []
+    assert one(run(events[:-1], "2025-04-30"), "decision_not_to_issue")["status"] == "closed"
+
+
+def test_a_withdrawal_recorded_for_tomorrow_owes_nothing_today() -> None:
+    """A step may be dated tomorrow; the case closes when it is recorded, and nothing stays owed on it
+    (the read model keeps the answer of the day the case closed)."""
+    events = [REQUEST, ev("request_withdrawn", "2025-03-04")]
+    assert one(run(events, "2025-03-03"), "final_plan")["status"] == "withdrawn"

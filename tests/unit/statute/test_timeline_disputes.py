@@ -248,7 +248,7 @@ def test_assess_order_then_not_issue_drops_final_plan() -> None:
     ]
     result = run(events, "2025-07-01")
     assert deadlines(result, "tribunal_final_plan") == []
-    assert summary(one(result, "tribunal_no_plan")) == ("2025-05-12", "overdue", "2025-05-20")
+    assert summary(one(result, "tribunal_no_plan")) == ("2025-05-12", "met_late", "2025-05-20")
 
 
 def test_assess_order_amended_plan_meets_final_plan() -> None:
@@ -271,10 +271,10 @@ def test_make_and_maintain_met() -> None:
     ]
     result = run(events, "2025-06-01")
     assert summary(one(result, "tribunal_draft")) == ("2025-04-07", "met", "2025-04-04")
-    assert summary(one(result, "tribunal_final")) == ("2025-05-19", "overdue", "2025-05-23")
+    assert summary(one(result, "tribunal_final")) == ("2025-05-19", "met_late", "2025-05-23")
 
 
-@pytest.mark.parametrize(("issued", "status"), [("2025-04-07", "met"), ("2025-04-08", "overdue")])
+@pytest.mark.parametrize(("issued", "status"), [("2025-04-07", "met"), ("2025-04-08", "met_late")])
 def test_amend_order_met(issued: str, status: str) -> None:
     events = [ev("tribunal_order", ORDER_DAY, order="amend"), ev("amended_plan_issued", issued)]
     assert summary(one(run(events, "2025-05-01"), "tribunal_amended_plan")) == ("2025-04-07", status, issued)

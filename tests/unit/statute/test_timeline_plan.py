@@ -43,7 +43,7 @@ def test_review_starts_next_cycle() -> None:
 def test_late_review() -> None:
     result = run([MADE, ev("plan_reviewed", "2026-06-10", outcome="keep")], "2026-07-01")
     first, second = deadlines(result, "review_due")
-    assert summary(first) == ("2026-05-25", "overdue", "2026-06-10")
+    assert summary(first) == ("2026-05-25", "met_late", "2026-06-10")
     assert summary(second) == ("2027-06-09", "open", None)
 
 
@@ -92,7 +92,7 @@ def test_invitations_sent_late_but_before_meeting() -> None:
     events = [MADE, ev("review_invitations_sent", "2026-04-10"), MEETING]
     assert summary(one(run(events, "2026-04-21"), "review_invitations")) == (
         "2026-04-06",
-        "overdue",
+        "met_late",
         "2026-04-10",
     )
 
@@ -101,7 +101,7 @@ def test_invitations_sent_late_but_before_meeting() -> None:
     ("notice", "status", "met_on"),
     [
         ("2026-05-15", "met", "2026-05-15"),  # both by 18 May: met on the later of the two
-        ("2026-05-25", "overdue", "2026-05-25"),  # notice after the 4 weeks: late, on the later date
+        ("2026-05-25", "met_late", "2026-05-25"),  # notice after the 4 weeks: late, on the later date
         (None, "overdue", None),  # "amend" without the proposed amendments does not meet it
     ],
 )
@@ -134,7 +134,7 @@ def test_amendment_notice(method: str, representations_end: str) -> None:
     ("issued", "as_of", "status"),
     [
         ("2026-07-01", "2026-08-01", "met"),
-        ("2026-07-13", "2026-08-01", "overdue"),
+        ("2026-07-13", "2026-08-01", "met_late"),
         (None, "2026-07-11", "overdue"),
     ],
 )
@@ -173,7 +173,7 @@ def test_phase_transfer_due(kind: str, reading: str, due: str, practical: str) -
         (ev("plan_reviewed", "2026-01-20", outcome="amend"), "overdue", None),  # amendments not yet made
         (ev("amended_plan_issued", "2025-09-01"), "met", "2025-09-01"),  # first day of the 12 months
         (ev("amended_plan_issued", "2025-08-31"), "overdue", None),  # more than 12 months before 1 Sep 2026
-        (ev("amended_plan_issued", "2026-02-20"), "overdue", "2026-02-20"),  # after 14 Feb
+        (ev("amended_plan_issued", "2026-02-20"), "met_late", "2026-02-20"),  # after 14 Feb
         (ev("amended_plan_issued", "2026-09-10"), "overdue", None),  # after 31 Aug: not "before 1 Sep"
     ],
 )
@@ -212,7 +212,7 @@ def test_reassessment_refused_has_no_plan_deadline() -> None:
     ]
     result = run(events, "2025-07-01")
     assert deadlines(result, "reassessment_plan") == []
-    assert summary(one(result, "reassessment_decision")) == ("2025-03-18", "overdue", "2025-03-20")
+    assert summary(one(result, "reassessment_decision")) == ("2025-03-18", "met_late", "2025-03-20")
 
 
 # --- transfer between LAs (reg 15) ------------------------------------------------------------------------

@@ -3,13 +3,16 @@ be."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 from temporalio.exceptions import ApplicationError
 
+from statute.history import EARLIEST, LATEST
 from tests.unit.workflows.builders import ADMIN, AGENCY, CASEWORKER, MANAGER, D, ev
-from workflows.common.messages import Actor
+from workflows.common.messages import DAY_YEARS, Actor, Name
 from workflows.common.rules import awaits, check_date, last, refuse, require_role
 
 TODAY = D("2025-06-02")
@@ -105,3 +108,19 @@ def test_awaits_until_an_answer_is_dated_on_or_after_the_event(answers: list[str
     meeting = ev("review_meeting", "2025-05-01")
     events = [meeting, *(ev("plan_reviewed", day) for day in answers)]
     assert awaits(events, meeting, "plan_reviewed") is waiting
+
+
+@pytest.mark.parametrize(
+    ("day", "within"),
+    [("1950-01-01", True), ("2150-12-31", True), ("1949-12-31", False), ("2151-01-01", False)],
+)
+def test_the_schemas_year_pattern_is_the_statute_engines_range(day: str, within: bool) -> None:
+    assert bool(re.match(DAY_YEARS, day)) is within
+    assert (EARLIEST <= date.fromisoformat(day) <= LATEST) is within
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t", " \n "])
+def test_a_name_is_not_blank(blank: str) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(Name).validate_python(blank)
+    assert TypeAdapter(Name).validate_python(" Riverside ") == " Riverside "

@@ -780,6 +780,20 @@ def test_a_request_to_reassess_awaits_its_decision_before_another() -> None:
     step.check(facts(REQUESTED, decided), step.command("2025-09-01"))
 
 
+@pytest.mark.parametrize(
+    ("requested", "legal"), [("2025-05-11", False), ("2025-05-12", False), ("2025-05-13", True)]
+)
+def test_a_new_request_to_reassess_comes_after_the_last_decision(requested: str, legal: bool) -> None:
+    """On the day of a refusal a new request would read as decided already (the read model once broke on
+    it: a request, a refusal and the same request again, all one day)."""
+    step = BY_NAME["request_reassessment"]
+    decided = facts(REQUESTED, ev("reassessment_decided", "2025-05-12", outcome="refuse"))
+    if legal:
+        step.check(decided, step.command(requested))
+    else:
+        refusal(step.check, decided, step.command(requested), "InvalidInput", "requested_on")
+
+
 def test_a_request_to_reassess_is_decided_once() -> None:
     step = BY_NAME["decide_reassessment"]
     decided = facts(REQUESTED, ev("reassessment_decided", "2025-05-12", outcome="reassess"))
