@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.body_limit import install_body_limit
+from api.body_parse import install_readable_body
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routes import advice, cases, health, home, manager, plans
+from api.openapi_links import install_openapi_links
+from api.routes import advice, attention, cases, health, home, manager, plans
+from api.schemas.common import document_problems
 from api.security import install_security_headers
 from core.settings import Settings
 from core.temporal import connect
@@ -31,6 +35,10 @@ case's stage does not allow it.
 
 Authenticate with `Authorization: Bearer <token>`. Commands take an `Idempotency-Key` header: send the
 same key when retrying and the command is applied once.
+
+Every error is `application/problem+json` (RFC 9457): a `type` for each kind of problem, its `title`, the
+`status`, a `detail` saying what is wrong and what to do, the `field` at fault and, for invalid input, every
+fault in `errors`.
 """
 
 TAGS = [
@@ -83,10 +91,30 @@ def create_app(
     app.state.sessions = session_factory
     app.state.temporal_ui_url = temporal_ui_url
     install_error_handlers(app)
-    for router in (cases.router, plans.router, advice.router, manager.router, health.router):
+    for router in (
+        cases.router,
+        plans.router,
+        advice.router,
+        manager.router,
+        attention.router,
+        health.router,
+    ):
         app.include_router(router)
     app.include_router(home.router)
+    install_openapi_links(app)  # OpenAPI links from an answer to what takes its ids
     install_docs(app)
+    install_problem_documents(app)  # every error response documented as a Problem (api/schemas/common.py)
+    install_readable_body(app)  # a body that cannot be read: 422 after authentication (api/body_parse.py)
     install_body_limit(app, settings)  # bodies over EHCP_MAX_BODY_BYTES (uploads: more) answer 413
     install_security_headers(app)  # every response: nosniff, no-store, CSP (api/security.py)
     return app
+
+
+def install_problem_documents(app: FastAPI) -> None:
+    """The OpenAPI document FastAPI makes, with every error response as the API answers it: a problem."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_problems(generate())  # in place, and the same on a second run
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Request bodies have a size limit: a larger one is answered 413, in JSON naming the limit (issue 9 s.1).
+"""Request bodies have a size limit: a larger one is answered 413, a problem naming the limit (issue 9 s.1).
 
 Without one, a client could send a body of any size and the API would hold it (in memory for JSON, on
 disk for a multipart upload) before a single check ran. There are two limits, both settings:
@@ -21,11 +21,10 @@ import re
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.asgi import app_path
-from api.errors import ContentTooLarge
+from api.errors import ContentTooLarge, ProblemResponse, error_response
 from core.settings import Settings
 
 # The routes that take files (api/routes/advice.py, `post_advice`), by their path within the app;
@@ -91,7 +90,7 @@ class BodyLimit:
         if exceeded and not started and not answered:
             await self._refusal(scope)(scope, receive, send)
 
-    def _refusal(self, scope: Scope) -> JSONResponse:
+    def _refusal(self, scope: Scope) -> ProblemResponse:
         if _is_upload(scope):
             error = ContentTooLarge(
                 f"the upload is larger than the {self.upload_max_bytes} bytes the API accepts in one "
@@ -103,12 +102,10 @@ class BodyLimit:
                 f"the request body is larger than the {self.max_bytes} bytes the API accepts; send a "
                 "smaller one (documents go with an agency's advice, as files)"
             )
-        # the body every ApiError has (api/errors.py); the connection closes, the rest of the body unread
-        return JSONResponse(
-            {"detail": error.detail, "field": error.field},
-            status_code=error.status_code,
-            headers={**error.headers, "Connection": "close"},
-        )
+        # the problem every ApiError is (api/errors.py); the connection closes, the rest of the body unread
+        response = error_response(error)
+        response.headers["Connection"] = "close"
+        return response
 
 
 def install_body_limit(app: FastAPI, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -192,32 +193,88 @@ CaseWorker = Annotated[Principal, Depends(RequireRoles("caseworker", "manager"))
 CaseReader = Annotated[Principal, Depends(RequireRoles("caseworker", "manager", "admin"))]
 Manager = Annotated[Principal, Depends(RequireRoles("manager"))]
 DashboardReader = Annotated[Principal, Depends(RequireRoles("manager", "admin"))]
+# Who mends the service: a step that failed for good is retried by a manager or an admin.
+Operator = Annotated[Principal, Depends(RequireRoles("manager", "admin"))]
 AgencyUser = Annotated[Principal, Depends(RequireRoles("agency"))]
 PlanReader = Annotated[
     Principal, Depends(StaffOnly("caseworker", "manager", "admin", unknown="no plan {case_id}"))
 ]
 
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description=(
-            "A key the client makes once per command and repeats on every retry. It becomes the Temporal "
-            "update id, so a retried command is applied once and answered with the same result."
+
+@dataclass(frozen=True, slots=True)
+class CommandKey:
+    """A command's Idempotency-Key with the request it came on: the key (None when an optional one was
+    not sent), the method, the route's path template and its path parameters. A retry is the same key on
+    the same route and target with the same body (api/services/idempotency.py)."""
+
+    key: str | None
+    method: str
+    route: str
+    path_params: dict[str, str]
+
+    def with_key(self, key: str) -> CommandKey:
+        """The same request under `key` (a key derived when the caller sent none)."""
+        return CommandKey(key=key, method=self.method, route=self.route, path_params=self.path_params)
+
+
+def _param(value: str) -> str:
+    """A path parameter as the route reads it: a UUID in any spelling names the same case."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
+
+
+def _command_key(request: Request, key: str | None) -> CommandKey:
+    route = request.scope.get("route")
+    return CommandKey(
+        key=key,
+        method=request.method,
+        route=route.path if isinstance(route, APIRoute) else request.url.path,
+        path_params={name: _param(str(value)) for name, value in request.path_params.items()},
+    )
+
+
+_KEY_PATTERN = r"^[A-Za-z0-9._:-]+$"
+
+
+async def get_command_key(
+    request: Request,
+    key: Annotated[
+        str,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=_KEY_PATTERN,
+            description=(
+                "A key the client makes once per command and repeats on every retry of it: a retry (the "
+                "same key, route and body) is applied once and answered with the case as it now stands. "
+                "Each caller's keys are their own; a key already used for a different request is refused "
+                "with 422, so use a new key for each new command. Temporal is given only a hash of it."
+            ),
+            examples=["3f2b8c1e-7a4d-4e59-9c1a-2b6f0d8e4a71"],
         ),
-        examples=["3f2b8c1e-7a4d-4e59-9c1a-2b6f0d8e4a71"],
-    ),
-]
-OptionalIdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="Optional: by default the key is derived from the files and the date received.",
-    ),
-]
+    ],
+) -> CommandKey:
+    return _command_key(request, key)
+
+
+async def get_optional_command_key(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=_KEY_PATTERN,
+            description="Optional: by default the key is derived from the files and the date received.",
+        ),
+    ] = None,
+) -> CommandKey:
+    return _command_key(request, key)
+
+
+IdempotencyKey = Annotated[CommandKey, Depends(get_command_key)]
+OptionalIdempotencyKey = Annotated[CommandKey, Depends(get_optional_command_key)]

@@ -120,6 +120,15 @@ class Settings(BaseSettings):
             "answers 503 with Retry-After (or 504 for a command accepted but not yet finished)."
         ),
     )
+    read_model_wait_seconds: float = Field(
+        default=2,
+        ge=0,
+        le=30,
+        description=(
+            "Longest a command's answer waits for the read model to show what the command did; if it "
+            "has not by then, the answer carries no `record` (never one older than its `state`)."
+        ),
+    )
     worker_max_cached_workflows: int = Field(
         default=1000,
         ge=0,
@@ -343,6 +352,11 @@ class Settings(BaseSettings):
     def uses_dev_keys(self) -> bool:
         """True when payloads are encrypted with the public development key."""
         return self.codec_keys.get(self.codec_active_key) == _DEV_KEY
+
+    @property
+    def read_model_wait(self) -> timedelta:
+        """`EHCP_READ_MODEL_WAIT_SECONDS` as a command's answer waits."""
+        return timedelta(seconds=self.read_model_wait_seconds)
 
     @property
     def temporal_deadline(self) -> timedelta:

@@ -35,7 +35,7 @@ AgencyKind = Literal["school", "early_years", "health", "educational_psychology"
 Role = Literal["caseworker", "manager", "agency", "admin"]
 AdviceStatus = Literal["requested", "received", "withdrawn"]
 OutboxStatus = Literal["pending", "sent", "delivered", "failed"]
-DeadlineStatus = Literal["open", "met", "overdue", "excepted", "closed"]
+DeadlineStatus = Literal["open", "met", "met_late", "overdue", "excepted", "withdrawn", "closed"]
 
 AGENCY_KINDS: Final[tuple[AgencyKind, ...]] = get_args(AgencyKind)
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
@@ -43,7 +43,7 @@ ROLES: Final[tuple[Role, ...]] = get_args(Role)
 DEFAULT_TOKEN_LIFETIME: Final = timedelta(days=90)
 ADVICE_STATUSES: Final = ("requested", "received", "withdrawn")
 OUTBOX_STATUSES: Final = ("pending", "sent", "delivered", "failed")
-DEADLINE_STATUSES: Final = ("open", "met", "overdue", "excepted", "closed")
+DEADLINE_STATUSES: Final[tuple[DeadlineStatus, ...]] = get_args(DeadlineStatus)
 
 # SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
 _BIGINT_ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -289,3 +289,27 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class IdempotencyRecord(Base):
+    """A command's Idempotency-Key as its caller first used it, recorded before the command goes to
+    Temporal: who sent it, a hash of the key (never the key), the route and target it named and a hash
+    of its body. The same key again is a retry only for the same route, target and body; anything else
+    is refused (api/services/idempotency.py). The primary key is the one guard against two requests
+    racing with one key: the second insert fails and reads the first."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # SHA-256 (hex) of the caller's id and key: also the Temporal update id of the command.
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10))
+    route: Mapped[str] = mapped_column(String(200))  # the path template: /api/cases/{case_id}/withdrawal
+    path_params: Mapped[dict[str, str]] = mapped_column(_JSON)
+    body_sha256: Mapped[str] = mapped_column(String(64))  # of the validated body as canonical JSON
+    # No foreign key: the case's row is written by its workflow's activities, after the command.
+    case_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When Temporal answered that the command was applied (written with its audit line): a retry is
+    # then answered from the case as it stands, without sending the command again.
+    applied_at: Mapped[datetime | None]

@@ -6,7 +6,6 @@ An agency sees only what was sent to it: anything else, existing or not, is 404.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
@@ -14,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from api.deps import AgencyUser, OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
 from api.query import refuse_unknown_query
 from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead
-from api.schemas.common import error_responses
+from api.schemas.common import IsoDate, error_responses
 from api.services.advice import list_inbox, read_request, submit_advice
 from api.services.uploads import read_upload
 
@@ -79,13 +78,13 @@ async def post_advice(
     *,
     case_id: CaseId,
     advice_id: AdviceId,
-    received_on: Annotated[date, Form(description="When the LA received the advice (ISO date).")],
+    received_on: Annotated[IsoDate, Form(description="When the LA received the advice (ISO date).")],
     files: Annotated[list[UploadFile], File(description="The advice: PDF, DOCX, PNG or JPEG.")],
     user: AgencyUser,
     session: SessionDep,
     client: TemporalDep,
     settings: SettingsDep,
-    key: OptionalIdempotencyKey = None,
+    key: OptionalIdempotencyKey,
     summary: Annotated[str, Form(max_length=2000)] = "",
 ) -> AdviceReceipt:
     uploads = [await read_upload(file, max_bytes=settings.upload_max_bytes) for file in files]

@@ -186,8 +186,8 @@ CASE_COMMANDS: tuple[CommandRoute, ...] = (
         "Claim an exception to one deadline",
         (
             "An exception to one deadline (reg 5(4), reg 8(2), reg 10(4)), with its evidence; the "
-            "statute judges it at once and a manager approves it next. The Idempotency-Key is the "
-            "claim's id. Roles: caseworker, manager."
+            "statute judges it at once and a manager approves it next, by the claim's id the answer "
+            "gives (`state.claims`). Roles: caseworker, manager."
         ),
     ),
     CommandRoute(
@@ -228,7 +228,9 @@ add_command_routes(
 async def approve_exception(
     *,
     case_id: CaseId,
-    claim_id: Annotated[str, Path(max_length=200, description="The claim's id: its Idempotency-Key.")],
+    claim_id: Annotated[
+        str, Path(max_length=200, description="The claim's id, as the case lists it (`state.claims`).")
+    ],
     body: CommandBody[ApproveException],
     user: Manager,
     key: IdempotencyKey,
@@ -244,4 +246,5 @@ async def approve_exception(
         command=body.command(actor=user.actor(), claim_id=claim_id),
         idempotency_key=key,
         deadline=settings.temporal_deadline,
+        catch_up=settings.read_model_wait,
     )

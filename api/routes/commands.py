@@ -96,6 +96,7 @@ def _add_command_route(
             command=body.command(actor=user.actor()),
             idempotency_key=key,
             deadline=settings.temporal_deadline,
+            catch_up=settings.read_model_wait,
         )
 
     endpoint.__name__ = endpoint.__qualname__ = spec.update_name  # its operationId in OpenAPI

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import DashboardReader, SessionDep, SettingsDep
 from api.query import refuse_unknown_query
-from api.schemas.common import error_responses
+from api.schemas.common import IsoDate, error_responses
 from api.schemas.manager import KpisRead, OverduePage
 from api.services.clock import today_in_england
 from api.services.manager import measures, overdue
@@ -75,8 +74,8 @@ async def get_kpis(
     user: DashboardReader,
     session: SessionDep,
     settings: SettingsDep,
-    received_from: date,
-    received_to: date,
+    received_from: IsoDate,
+    received_to: IsoDate,
 ) -> KpisRead:
     return await measures(
         session=session,

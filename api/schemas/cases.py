@@ -9,13 +9,14 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.commands import command_body
-from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, examples
+from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, dates_as_iso, examples
 from api.schemas.contacts import Contact
 from statute.events import RequestSource
 from workflows.assessment import messages as assessment
 from workflows.common.messages import ChildRecord, Day, Name, SchoolClosure
 
 
+@dates_as_iso  # its dates, the child's included, only as YYYY-MM-DD strings
 class CaseCreate(BaseModel):
     """A request for an EHC needs assessment reached the LA (reg 3, reg 5(1)), or a child was brought to
     its attention (CFA s.24)."""
@@ -50,8 +51,9 @@ class CaseSummary(BaseModel):
 
 
 class CaseRead(BaseModel):
-    """A case: its read-model row (absent until first projected) and the workflow's live state with the
-    statutory timeline (absent once Temporal's retention has passed)."""
+    """A case: its read-model row (absent until first projected; in a command's answer, absent unless it
+    already shows what the command did) and the workflow's live state with the statutory timeline
+    (absent once Temporal's retention has passed)."""
 
     case_id: uuid.UUID
     workflow_id: str

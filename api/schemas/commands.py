@@ -5,6 +5,10 @@ The body has the message's fields (their types, defaults, constraints and descri
 API sets itself (the message's `server_set`: the actor from the token, a claim's id from the path); the
 message's docstring is its OpenAPI description. Its name and examples are the API's: clients know the
 body as `DecisionToAssessCreate`, not `DecideAssessment`, and examples document HTTP, not the workflow.
+
+Its dates, and those of the models within it (an advice request's `received_by_body`), are taken only as
+ISO strings (`iso_dates`, api/schemas/common.py): pydantic would take `"decided_on": 0` as 1970-01-01.
+The message itself still takes dates as it always has, so what the workflows decode never changes.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic.config import JsonDict
 
+from api.schemas.common import iso_dates
 from workflows.common.messages import Actor, Command
 
 C = TypeVar("C", bound=Command)
@@ -39,7 +44,7 @@ class CommandBody(BaseModel, Generic[C]):
 def command_body(message: type[C], *, name: str, examples: list[dict[str, Any]]) -> type[CommandBody[C]]:
     """The body of `message`'s POST, named `name` in OpenAPI, with `examples` of it."""
     fields: dict[str, Any] = {
-        field: (info.annotation, info)
+        field: (iso_dates(info.annotation), info)
         for field, info in message.model_fields.items()
         if field not in message.server_set
     }

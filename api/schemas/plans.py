@@ -12,12 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.cases import CaseSummary
 from api.schemas.commands import command_body
-from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, examples
+from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, dates_as_iso, examples
 from api.schemas.contacts import Contact
 from workflows.common.messages import ChildRecord, Day
 from workflows.plan import messages as plan
 
 
+@dates_as_iso  # its dates, the child's included, only as YYYY-MM-DD strings
 class PlanArrivalCreate(BaseModel):
     """An EHC plan transferred in from another local authority (reg 15): the child, the family, when the
     old LA made the plan and when it was transferred."""

@@ -1,7 +1,9 @@
 """Agencies and their reg 6 advice requests: the inbox, one request, and the advice sent back (reg 8).
 
 An agency sees only the requests sent to it and gets 404 for anything else, existing or not. Every read
-and every submission is audited. Documents are stored once per case by SHA-256 and committed before the
+and every submission is audited. A submission's Idempotency-Key (the agency's, or one derived from the
+advice and the request it answers) is recorded with the advice first, as every command's is
+(api/services/idempotency.py). Documents are stored once per case by SHA-256 and committed before the
 workflow is asked, so no database write lock is held across the Temporal call (SQLite has one writer).
 If the workflow refuses the advice, the documents this submission created are deleted in a second
 transaction, so nothing half-written remains; documents the case already held are left alone.
@@ -16,12 +18,13 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.deps import Principal
+from api.deps import CommandKey, Principal
 from api.errors import ApiError, NotFound, TimedOut
 from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
 from api.services.audit import audit, audit_read
 from api.services.checks import refused_cursor
-from api.services.temporal import DEFAULT_DEADLINE, Missing, run_update
+from api.services.idempotency import fingerprint, record_key
+from api.services.temporal import DEFAULT_DEADLINE, Missing, query_workflow, run_update
 from api.services.uploads import Upload
 from db.advice import get_advice_request_for_agency, list_advice_requests_for_agency
 from db.documents import add_document, delete_documents, find_document
@@ -106,11 +109,20 @@ async def _store(
     return stored, created
 
 
-def derived_key(*, received_on: date, documents: list[Document], summary: str) -> str:
-    """The update id of a submission sent without an Idempotency-Key: the same files, date and summary
-    make the same key, so a retried upload is applied once."""
-    material = "|".join([received_on.isoformat(), summary, *sorted(d.sha256 for d in documents)])
+def derived_key(
+    *, case_id: uuid.UUID, advice_id: str, received_on: date, files: list[str], summary: str
+) -> str:
+    """The key of a submission sent without an Idempotency-Key: the same files (their SHA-256), date and
+    summary for the same request make the same key, so a retried upload is applied once; the same advice
+    sent to two requests is two answers, each with its own key."""
+    material = "|".join([str(case_id), advice_id, received_on.isoformat(), summary, *files])
     return f"advice-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+
+
+async def _found(*, session: AsyncSession, request: AdviceRequest, files: list[str]) -> list[Document]:
+    """The documents an applied submission stored, by SHA-256 (nothing stored anew)."""
+    found = [await find_document(session=session, case_id=request.case_id, sha256=digest) for digest in files]
+    return [document for document in found if document is not None]
 
 
 async def submit_advice(
@@ -123,27 +135,54 @@ async def submit_advice(
     received_on: date,
     summary: str,
     uploads: list[Upload],
-    idempotency_key: str | None,
+    idempotency_key: CommandKey,
     deadline: timedelta = DEFAULT_DEADLINE,
 ) -> AdviceReceipt:
-    """Store and commit the documents, then give the advice to the request's workflow; if it refuses,
-    delete the documents this call created."""
+    """Record the key, store and commit the documents, then give the advice to the request's workflow; if
+    it refuses, delete the documents this call created. A retry of advice already taken is answered with
+    the request as it now stands."""
     request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    files = sorted({hashlib.sha256(upload.content).hexdigest() for upload in uploads})
+    body = {"received_on": received_on.isoformat(), "summary": summary, "files": files}
+    if idempotency_key.key is None:
+        idempotency_key = idempotency_key.with_key(
+            derived_key(
+                case_id=case_id, advice_id=advice_id, received_on=received_on, files=files, summary=summary
+            )
+        )
+    key = await record_key(
+        session=session, user=user, key=idempotency_key, body_sha256=fingerprint(body), case_id=case_id
+    )
+    workflow_id = advice_workflow_id(case_id, advice_id)
+    if key.applied:
+        # Taken by an earlier try: answered as the request now stands, nothing stored or sent again.
+        now = await query_workflow(
+            client=client, workflow_id=workflow_id, result_type=AdviceState, deadline=deadline
+        )
+        return AdviceReceipt(
+            case_id=case_id,
+            advice_id=advice_id,
+            status=now.status if now is not None else request.status,
+            received_on=now.received_on if now is not None else request.received_on,
+            documents=[
+                DocumentRead.model_validate(d)
+                for d in await _found(session=session, request=request, files=files)
+            ],
+        )
     documents, created = await _store(session=session, user=user, request=request, uploads=uploads)
     # Committed before the update: SQLite's one write lock must not wait on Temporal.
     await session.commit()
-    key = idempotency_key or derived_key(received_on=received_on, documents=documents, summary=summary)
     try:
         state = await run_update(
             client=client,
-            workflow_id=advice_workflow_id(case_id, advice_id),
+            workflow_id=workflow_id,
             command=SubmitAdvice(
                 actor=user.actor(),
                 received_on=received_on,
                 document_ids=[d.id for d in documents],
                 summary=summary,
             ),
-            update_id=key,
+            update_id=key.update_id,
             result_type=AdviceState,
             missing=Missing(
                 unknown=f"no advice request '{advice_id}' on case {case_id}",
@@ -165,7 +204,7 @@ async def submit_advice(
             user=user,
             action=f"agency.{SubmitAdvice.update_name}.refused",
             case_id=case_id,
-            update_id=key,
+            update_id=key.update_id,
             detail={"advice_id": advice_id, "status": error.status_code},
         )
         raise
@@ -174,8 +213,9 @@ async def submit_advice(
         user=user,
         action=f"agency.{SubmitAdvice.update_name}",
         case_id=case_id,
-        update_id=key,
+        update_id=key.update_id,
         detail={"advice_id": advice_id, "documents": [str(d.id) for d in documents]},
+        with_line=key.mark_applied,
     )
     return AdviceReceipt(
         case_id=case_id,

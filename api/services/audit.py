@@ -1,4 +1,6 @@
-"""Every command and every agency read is audited (docs/architecture.md): ids, never names.
+"""Every command and every agency read is audited (docs/architecture.md): ids, never names. A command's
+`update_id` is its Temporal update id, the hash of the caller's id and Idempotency-Key
+(api/services/idempotency.py), never the key.
 
 The audit line is written by the API after Temporal answered, so what a failed write means depends on
 what it records (issue 9 s.2):
@@ -35,6 +37,8 @@ from db.audit import append_audit
 
 log = get_logger(__name__)
 
+Work = Callable[[AsyncSession], Awaitable[None]]  # what one try writes, before its commit
+
 ATTEMPTS = 3
 LOCK_WAIT = timedelta(seconds=1)  # per try: a normal writer holds the lock for milliseconds
 PAUSE = timedelta(milliseconds=100)  # between tries
@@ -48,11 +52,19 @@ async def audit(
     case_id: uuid.UUID | None = None,
     update_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    with_line: Work | None = None,
 ) -> None:
-    """Append one audit line of what a command did and commit it with whatever the session already holds;
-    if the database cannot take it, log the line instead. Never raises for the database."""
+    """Append one audit line of what a command did and commit it with whatever the session already holds
+    and what `with_line` writes (a command's Idempotency-Key marked applied: written with its line or
+    not at all); if the database cannot take it, log the line instead. Never raises for the database."""
     line = _line(user=user, action=action, case_id=case_id, update_id=update_id, detail=detail)
-    failure = await _write(session, line)
+
+    async def write(session: AsyncSession) -> None:
+        await append_audit(session=session, **line)
+        if with_line is not None:
+            await with_line(session)
+
+    failure = await write_briefly(session, write)
     if failure is not None:
         # The ids, never the values: the line as it would have been written, for the auditor to recover.
         log.error("audit.unwritten", error=type(failure).__name__, **line)
@@ -69,7 +81,11 @@ async def audit_read(
     """Append one audit line of an agency's read and commit it; 503 if the database cannot take it, so
     nothing is read that is not audited."""
     line = _line(user=user, action=action, case_id=case_id, update_id=None, detail=detail)
-    failure = await _write(session, line)
+
+    async def write(session: AsyncSession) -> None:
+        await append_audit(session=session, **line)
+
+    failure = await write_briefly(session, write)
     if failure is not None:
         log.warning("audit.read_refused", error=type(failure).__name__, action=action)
         raise Unavailable(
@@ -95,9 +111,11 @@ def _line(
     }
 
 
-async def _write(session: AsyncSession, line: dict[str, Any]) -> SQLAlchemyError | None:
-    """Write and commit `line`, trying up to ATTEMPTS times while the database is locked or unavailable
-    (OperationalError); the last error, or None once written."""
+async def write_briefly(session: AsyncSession, work: Work) -> SQLAlchemyError | None:
+    """Run `work` on the session and commit, trying up to ATTEMPTS times while the database is locked or
+    unavailable (OperationalError), each try waiting at most LOCK_WAIT for the lock; the last error
+    (any other one ends the tries at once: an IntegrityError would only come again), or None once
+    committed. Also used to record an Idempotency-Key before its command (api/services/idempotency.py)."""
     failure: SQLAlchemyError | None = None
     for attempt in range(ATTEMPTS):
         if attempt:
@@ -106,7 +124,7 @@ async def _write(session: AsyncSession, line: dict[str, Any]) -> SQLAlchemyError
             connection = await session.connection()
             restore = await _wait_briefly(connection)
             try:
-                await append_audit(session=session, **line)
+                await work(session)
             finally:
                 await restore()
             await session.commit()

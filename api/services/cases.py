@@ -1,7 +1,8 @@
 """Caseworkers' and managers' work on assessment requests: create, command, read and list (regs 3-14).
 
-Every command is one workflow update whose id is the caller's Idempotency-Key; the read model (`cases`)
-serves lists, and the workflow's `state` query the live statutory timeline.
+Every command is one workflow update whose id is derived from the caller's Idempotency-Key, recorded
+with the request first (api/services/idempotency.py); the read model (`cases`) serves lists, and the
+workflow's `state` query the live statutory timeline.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.deps import Principal
+from api.deps import CommandKey, Principal
 from api.errors import NotFound, Unprocessable
 from api.schemas.cases import CaseCreate, CasePage, CaseRead, CaseSummary
 from api.services.audit import audit
 from api.services.checks import check_advice_agencies, check_caseworker, refused_cursor
 from api.services.commands import CommandRunner
+from api.services.idempotency import record_new_case, state_now
 from api.services.temporal import (
     Missing,
     case_missing,
@@ -32,14 +34,6 @@ from db.errors import InvalidCursor
 from workflows.assessment.messages import AssessmentStart, AssessmentState, DecideAssessment
 from workflows.common.ids import ACKNOWLEDGE_REQUEST, assessment_workflow_id
 from workflows.common.messages import Command, Stage
-
-# Fixed for ever: a case's id is derived from the authority and the create request's Idempotency-Key,
-# so a retried POST names the same case (and so the same workflow) and never makes a second one.
-CASE_NAMESPACE = uuid.UUID("6f1d3c55-2f0b-4b8e-9d4e-5b0c7a1e8e21")
-
-
-def case_id_for(*, la_code: str, idempotency_key: str) -> uuid.UUID:
-    return uuid.uuid5(CASE_NAMESPACE, f"{la_code}:{idempotency_key}")
 
 
 async def read_case(*, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState | None) -> CaseRead:
@@ -59,14 +53,25 @@ async def create_case(
     settings: Settings,
     user: Principal,
     request: CaseCreate,
-    idempotency_key: str,
+    idempotency_key: CommandKey,
     today: date,
 ) -> CaseRead:
-    """Start the assessment's workflow, or find the one a previous try of this request started."""
+    """Start the assessment's workflow, or find the one a previous try of this request started (and
+    answer it as it now stands)."""
     if request.received_on > today:
         raise Unprocessable(f"received_on: {request.received_on} is in the future", field="received_on")
     await check_caseworker(session=session, caseworker_id=request.caseworker_id)
-    case_id = case_id_for(la_code=settings.la_code, idempotency_key=idempotency_key)
+    case_id, key = await record_new_case(
+        session=session, la_code=settings.la_code, user=user, key=idempotency_key, body=request
+    )
+    workflow_id = assessment_workflow_id(case_id)
+    deadline = settings.temporal_deadline
+    if key.applied:
+        # The case was made by an earlier try: answered as it now stands, nothing sent again.
+        now = await query_workflow(
+            client=client, workflow_id=workflow_id, result_type=AssessmentState, deadline=deadline
+        )
+        return await read_case(session=session, case_id=case_id, state=now)
     caseworker_id = request.caseworker_id or (user.id if user.role == "caseworker" else None)
     start = AssessmentStart(
         case_id=case_id,
@@ -81,17 +86,26 @@ async def create_case(
         client=client,
         start=start,
         task_queue=settings.task_queue,
-        request_id=idempotency_key,
-        deadline=settings.temporal_deadline,
+        request_id=key.update_id,
+        deadline=deadline,
     )
     await audit(
         session=session,
         user=user,
         action=f"command.{ACKNOWLEDGE_REQUEST}",
         case_id=case_id,
-        update_id=idempotency_key,
+        update_id=key.update_id,
         detail={"stage": state.stage.value},
+        with_line=key.mark_applied,
     )
+    if key.repeat:
+        state = await state_now(
+            client=client,
+            workflow_id=workflow_id,
+            result_type=AssessmentState,
+            deadline=deadline,
+            answered=state,
+        )
     return await read_case(session=session, case_id=case_id, state=state)
 
 
@@ -106,7 +120,9 @@ class AssessmentCommandRunner(CommandRunner[AssessmentState, CaseRead]):
     def missing(self, case_id: uuid.UUID) -> Missing:
         return case_missing(case_id)
 
-    async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState) -> CaseRead:
+    async def read(
+        self, *, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState | None
+    ) -> CaseRead:
         return await read_case(session=session, case_id=case_id, state=state)
 
     async def __call__(self, *, session: AsyncSession, command: Command, **rest: Any) -> CaseRead:

@@ -14,14 +14,14 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.deps import Principal
+from api.deps import CommandKey, Principal
 from api.errors import NotFound, Unprocessable
 from api.schemas.cases import CaseSummary
 from api.schemas.plans import DeadlineRead, PhaseTransferPage, PhaseTransferRead, PlanArrivalCreate, PlanRead
 from api.services.audit import audit
-from api.services.cases import case_id_for
 from api.services.checks import check_caseworker, refused_cursor
 from api.services.commands import CommandRunner
+from api.services.idempotency import record_new_case, state_now
 from api.services.temporal import Missing, plan_missing, query_workflow, start_plan
 from core.settings import Settings
 from db.cases import get_case, list_case_deadlines
@@ -68,7 +68,7 @@ class PlanCommandRunner(CommandRunner[PlanState, PlanRead]):
     def missing(self, case_id: uuid.UUID) -> Missing:
         return plan_missing(case_id)
 
-    async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: PlanState) -> PlanRead:
+    async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:
         return await read_plan(session=session, case_id=case_id, state=state)
 
 
@@ -82,11 +82,12 @@ async def receive_plan(
     settings: Settings,
     user: Principal,
     arrival: PlanArrivalCreate,
-    idempotency_key: str,
+    idempotency_key: CommandKey,
     today: date,
 ) -> PlanRead:
     """A plan transferred in (reg 15): its case recorded and its workflow started, once per
-    Idempotency-Key; the new LA's duties (tell the family within 6 weeks, review) start from the transfer."""
+    Idempotency-Key; the new LA's duties (tell the family within 6 weeks, review) start from the transfer.
+    A retry answers the plan as it now stands."""
     if arrival.transferred_on > today:
         raise Unprocessable(
             f"transferred_on: {arrival.transferred_on} is in the future", field="transferred_on"
@@ -96,11 +97,21 @@ async def receive_plan(
             f"made_on: {arrival.made_on} is after the transfer, {arrival.transferred_on}", field="made_on"
         )
     await check_caseworker(session=session, caseworker_id=arrival.caseworker_id)
-    case_id = case_id_for(la_code=settings.la_code, idempotency_key=idempotency_key)
+    case_id, key = await record_new_case(
+        session=session, la_code=settings.la_code, user=user, key=idempotency_key, body=arrival
+    )
+    workflow_id = plan_workflow_id(case_id)
+    deadline = settings.temporal_deadline
+    if key.applied:
+        # Received by an earlier try: answered as the plan now stands, nothing sent again.
+        now = await query_workflow(
+            client=client, workflow_id=workflow_id, result_type=PlanState, deadline=deadline
+        )
+        return await read_plan(session=session, case_id=case_id, state=now)
     caseworker_id = arrival.caseworker_id or (user.id if user.role == "caseworker" else None)
     record = CaseRecord(
         case_id=case_id,
-        workflow_id=plan_workflow_id(case_id),
+        workflow_id=workflow_id,
         start=AssessmentStart(
             case_id=case_id,
             la_code=settings.la_code,
@@ -114,7 +125,7 @@ async def receive_plan(
     )
     start = PlanStart(
         case_id=case_id,
-        assessment_workflow_id=plan_workflow_id(case_id),
+        assessment_workflow_id=workflow_id,
         la_code=settings.la_code,
         made_on=arrival.made_on,
         events=[
@@ -129,17 +140,22 @@ async def receive_plan(
         client=client,
         start=start,
         task_queue=settings.task_queue,
-        request_id=idempotency_key,
-        deadline=settings.temporal_deadline,
+        request_id=key.update_id,
+        deadline=deadline,
     )
     await audit(
         session=session,
         user=user,
         action="command.receive_plan",
         case_id=case_id,
-        update_id=idempotency_key,
+        update_id=key.update_id,
         detail={"from_la": arrival.from_la},
+        with_line=key.mark_applied,
     )
+    if key.repeat:
+        state = await state_now(
+            client=client, workflow_id=workflow_id, result_type=PlanState, deadline=deadline, answered=state
+        )
     return await read_plan(session=session, case_id=case_id, state=state)
 
 

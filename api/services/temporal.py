@@ -67,7 +67,7 @@ DEFAULT_DEADLINE = timedelta(seconds=Settings.model_fields["temporal_deadline_se
 RETRY_AFTER = {"Retry-After": "5"}  # seconds: a worker restarting, a server failing over
 
 # How a call ends when Temporal does not answer by its deadline, or not at all.
-_UNANSWERED = (RPCError, RPCTimeoutOrCancelledError, TimeoutError)
+UNANSWERED = (RPCError, RPCTimeoutOrCancelledError, TimeoutError)
 
 
 @asynccontextmanager
@@ -145,7 +145,7 @@ class PlanMissing(Missing):
         try:
             async with within(deadline):
                 state = PlanState.model_validate(await handle.result(rpc_timeout=deadline))
-        except (WorkflowFailureError, ValidationError, *_UNANSWERED):
+        except (WorkflowFailureError, ValidationError, *UNANSWERED):
             return self.closed
         if state.ceased_on is not None:
             return f"the plan ceased on {state.ceased_on}; no further steps can be taken"
@@ -183,7 +183,7 @@ async def _missing_or_closed(
             described = await client.workflow_service.describe_workflow_execution(
                 request, retry=True, timeout=deadline
             )
-    except _UNANSWERED as error:
+    except UNANSWERED as error:
         if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
             return NotFound(missing.unknown)
         return _unreadable(error, deadline)
@@ -227,7 +227,7 @@ async def run_update(
             closed = await _missing_or_closed(client, handle, missing, deadline)
             answer = closed if isinstance(closed, Conflict) else answer
         raise answer from error
-    except _UNANSWERED as error:
+    except UNANSWERED as error:
         if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
             raise await _missing_or_closed(client, handle, missing, deadline) from error
         raise (_not_finished if accepted else _not_taken)(error, deadline) from error
@@ -318,7 +318,7 @@ async def start_acknowledged(
             )
             accepted = True
             state: T = await update.result(rpc_timeout=deadline)
-    except (WorkflowAlreadyStartedError, *_UNANSWERED) as error:
+    except (WorkflowAlreadyStartedError, *UNANSWERED) as error:
         _settle(operation)
         closed_before = isinstance(error, WorkflowAlreadyStartedError) or (
             isinstance(error, RPCError) and error.status == RPCStatusCode.ALREADY_EXISTS
@@ -354,7 +354,7 @@ async def query_workflow(
     try:
         async with within(deadline):
             state: T = await handle.query(STATE_QUERY, result_type=result_type, rpc_timeout=deadline)
-    except _UNANSWERED as error:
+    except UNANSWERED as error:
         if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
             return None
         raise _unreadable(error, deadline) from error

@@ -85,6 +85,8 @@ def settings(tmp_path: Path) -> Settings:
         la_code=LA_CODE,
         task_queue=f"tq-{uuid.uuid4()}",
         upload_max_bytes=UPLOAD_MAX_BYTES,
+        # The lane's fakes write no read model, so a command's answer never waits for one to catch up.
+        read_model_wait_seconds=0,
     )
 
 

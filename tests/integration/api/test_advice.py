@@ -176,7 +176,7 @@ async def test_files_are_judged_by_content_and_size(
         url, headers=people.psychology.auth, **upload(("ep.pdf", PDF), received_on="2025-02-30")
     )
     assert bad_date.status_code == 422
-    assert bad_date.json()["detail"][0]["loc"] == ["body", "received_on"]
+    assert bad_date.json()["errors"][0]["loc"] == ["body", "received_on"]
     assert await documents(sessions) == 0
 
     word = await api.post(

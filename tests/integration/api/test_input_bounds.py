@@ -60,7 +60,7 @@ async def test_a_request_out_of_bounds_is_refused_at_the_door(
 ) -> None:
     response = await api.post("/api/requests", json=poison.body, headers=people.caseworker.command())
     assert response.status_code == 422, response.text
-    assert [error["loc"] for error in response.json()["detail"]] == [poison.loc]
+    assert [error["loc"] for error in response.json()["errors"]] == [poison.loc]
 
 
 async def test_a_plan_made_before_1950_is_refused_at_the_door(api: httpx.AsyncClient, people: People) -> None:
@@ -72,7 +72,7 @@ async def test_a_plan_made_before_1950_is_refused_at_the_door(api: httpx.AsyncCl
     }
     response = await api.post("/api/plans", json=body, headers=people.caseworker.command())
     assert response.status_code == 422, response.text
-    assert [error["loc"] for error in response.json()["detail"]] == [["body", "made_on"]]
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", "made_on"]]
 
 
 @pytest.mark.parametrize("received_by_body", ["0001-01-01", "9999-12-31"])
@@ -88,7 +88,7 @@ async def test_advice_received_out_of_the_engines_years_is_refused(
         f"/api/cases/{case_id}/decision-to-assess", json=body, headers=people.caseworker.command()
     )
     assert response.status_code == 422, response.text
-    loc = [error["loc"] for error in response.json()["detail"]]
+    loc = [error["loc"] for error in response.json()["errors"]]
     assert loc == [["body", "advice", 0, "received_by_body"]]
 
 
@@ -113,4 +113,4 @@ async def test_an_exception_claim_out_of_bounds_is_refused(
         f"/api/cases/{case_id}/exceptions", json=claim, headers=people.caseworker.command()
     )
     assert response.status_code == 422, response.text
-    assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]

@@ -146,4 +146,4 @@ async def test_kpis_count_each_measure_including_and_excluding_exceptions(
     assert (backwards.status_code, backwards.json()["field"]) == (422, "received_to")
     missing = await api.get("/api/kpis?received_from=2025-01-01", headers=people.manager.auth)
     assert missing.status_code == 422
-    assert missing.json()["detail"][0]["loc"] == ["query", "received_to"]
+    assert missing.json()["errors"][0]["loc"] == ["query", "received_to"]

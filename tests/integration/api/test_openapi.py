@@ -8,11 +8,12 @@ import json
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 from fastapi.routing import APIRoute
 
 from api.app import create_app
-from api.routes import advice, cases, health, manager, plans
+from api.routes import advice, attention, cases, health, manager, plans
 from api.schemas import cases as case_schemas
 from api.schemas import plans as plan_schemas
 from api.schemas.cases import ExceptionApprovalCreate
@@ -26,10 +27,10 @@ AUDIENCES = {"caseworkers", "plans", "agencies", "managers", "operations"}
 def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     app = create_app(Settings(_env_file=None))
     document = app.openapi()
-    routers = (cases.router, plans.router, advice.router, manager.router, health.router)
+    routers = (cases.router, plans.router, advice.router, manager.router, attention.router, health.router)
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
-    assert len(routes) == 40  # with /api/ready (issue 9 s.2)
-    assert len(document["paths"]) == 40
+    assert len(routes) == 42  # with /api/ready and /api/attention (issue 9 s.2)
+    assert len(document["paths"]) == 42
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -82,6 +83,15 @@ INTENDED = {
     "/paths/~1api~1ready": "the readiness route, added",
     "/components/schemas/ReadinessRead": "the readiness route's answer, added",
     "/components/schemas/ReadinessCheck": "one part of the readiness answer, added",
+    # Issue 9 s.2: the cases whose side effects failed for good, and their retry once mended.
+    "/paths/~1api~1attention": "the list of workflows needing attention, added",
+    "/paths/~1api~1attention~1{workflow_id}~1retry": "the retry of a workflow's failed steps, added",
+    "/components/schemas/AttentionPage": "the attention list's answer, added",
+    "/components/schemas/AttentionRead": "one workflow needing attention, added",
+    "/components/schemas/Attention": "one failed step, added",
+    "/components/schemas/RetryRead": "the retry's answer, added",
+    # Issue 9 s.4: a command's answer never carries a read-model row older than its state.
+    "/components/schemas/CaseRead/description": "in an answer, the record only once it shows the command",
 }
 
 
@@ -113,6 +123,31 @@ def _pointer(at: str, key: str) -> str:
     return f"{at}/{key.replace('~', '~0').replace('/', '~1')}"
 
 
+# Issue 9 s.3: an Idempotency-Key is each caller's own and names one request (another is refused, 422),
+# and Temporal sees only its hash, so a claim is named by the id the case lists, not by the key.
+KEY_DESCRIBED = "the Idempotency-Key names one request of one caller; Temporal sees only its hash"
+CLAIM = "/paths/~1api~1cases~1{case_id}~1exceptions"
+INTENDED.update(
+    {
+        f"{CLAIM}/post/description": KEY_DESCRIBED,
+        f"{CLAIM}~1{{claim_id}}~1approval/post/parameters/1/description": KEY_DESCRIBED,
+        f"{CLAIM}~1{{claim_id}}~1approval/post/parameters/1/schema/description": KEY_DESCRIBED,
+    }
+)
+INTENDED.update(
+    {
+        f"{_pointer(_pointer('/paths', path), method)}/parameters/{index}{where}/description": KEY_DESCRIBED
+        for path, operations in json.loads(Path(__file__).with_name("openapi.before.json").read_text())[
+            "paths"
+        ].items()
+        for method, operation in operations.items()
+        for index, parameter in enumerate(operation.get("parameters", []))
+        if parameter["name"] == "Idempotency-Key" and parameter["required"]
+        for where in ("", "/schema")
+    }
+)
+
+
 def test_differences_name_every_change_by_its_pointer() -> None:
     before = {"paths": {"/a": {"post": {"x": [1, 2]}}}, "same": True, "gone": 1}
     after = {"paths": {"/a": {"post": {"x": [1, 3, 4]}}}, "same": True, "new": 1}
@@ -129,7 +164,44 @@ BOUNDS_ADDED = (
     "/components/schemas/*/properties/*/items/maxLength",
     "/components/schemas/*/properties/*/items/minLength",
     "/components/schemas/*/properties/*/maxItems",
+    # A date's years (1950-2150) and a name's something-besides-spaces, as patterns (issue 9 s.11).
+    "/components/schemas/*/properties/*/pattern",
+    "/components/schemas/*/properties/*/anyOf/0/pattern",
+    "/components/schemas/*/properties/*/items/pattern",
 )
+
+
+# OpenAPI links (issue 9 s.11, api/openapi_links.py): added to answers that had none, so a client (and
+# Schemathesis' stateful phase, tests/contract/) can follow a case from the answer that made it.
+LINKS_ADDED = "/paths/*/*/responses/*/links"
+
+
+# One error shape (issue 9 s.10, docs/errors.md): every error answer is a problem. An error response (4xx,
+# 5xx) may change, or be added where an operation of its kind can answer it (api/schemas/common.py,
+# `document_problems`: 401 and 429 when authenticated, 413 with a body, 422 and 500 everywhere, 504 for a
+# command), only to become exactly `application/problem+json` with the `Problem` schema, which replaces
+# `ErrorRead`. Nothing else of an operation may change with it, and no error response may go.
+ERROR_RESPONSE = re.compile(r"^(/paths/[^/]+/[^/]+/responses/[45][0-9][0-9])(/.*)?$")
+PROBLEM_ANSWER = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+INTENDED.update(
+    {
+        "/components/schemas/ErrorRead": "the error answer, replaced by Problem (RFC 9457)",
+        "/components/schemas/Problem": "the error answer: a problem (RFC 9457), added",
+        "/components/schemas/ProblemField": "one fault of invalid input within a problem, added",
+        "/info/description": "says every error is application/problem+json",
+    }
+)
+
+
+def _problems(changed: set[str], after: object) -> set[str]:
+    """The changes that are error responses, each now (and so still there) exactly a problem."""
+    found = set()
+    for path in changed:
+        response = ERROR_RESPONSE.match(path)
+        answer = _at(after, response.group(1)) if response else _ABSENT
+        if isinstance(answer, dict) and answer.get("content") == PROBLEM_ANSWER and answer.get("description"):
+            found.add(path)
+    return found
 
 
 def _at(document: object, pointer: str) -> object:
@@ -146,14 +218,16 @@ def _at(document: object, pointer: str) -> object:
 
 def test_openapi_is_the_document_before_but_for_the_intended_differences() -> None:
     """Paths, bodies (fields, types, defaults, constraints, required), examples and schema names are
-    those clients had: only the differences in `INTENDED` are allowed, each with its reason, and bounds
-    added where there were none (`BOUNDS_ADDED`)."""
+    those clients had: only the differences in `INTENDED` are allowed, each with its reason, bounds
+    added where there were none (`BOUNDS_ADDED`), links added, and error responses that are problems."""
     before = json.loads(BEFORE.read_text())
     after = json.loads(json.dumps(create_app(Settings(_env_file=None)).openapi()))
     changed = differences(before, after)
     bounded = {path for path in changed if any(fnmatch.fnmatchcase(path, added) for added in BOUNDS_ADDED)}
     assert all(_at(before, path) is _ABSENT for path in bounded), "a bound was changed or removed"
-    assert changed - bounded == set(INTENDED)
+    linked = {p for p in changed if fnmatch.fnmatchcase(p, LINKS_ADDED) and _at(before, p) is _ABSENT}
+    problems = _problems(changed, after)
+    assert changed - bounded - linked - problems == set(INTENDED)
 
 
 def test_a_bound_removed_is_not_taken_for_one_added() -> None:
@@ -162,3 +236,19 @@ def test_a_bound_removed_is_not_taken_for_one_added() -> None:
     (path,) = differences(before, after)
     assert fnmatch.fnmatchcase(path, BOUNDS_ADDED[0])
     assert _at(before, path) is not _ABSENT
+
+
+def test_only_an_error_response_that_became_a_problem_is_allowed() -> None:
+    json_answer = {"description": "Refused", "content": {"application/json": {"schema": {}}}}
+    before = {"paths": {"/a": {"post": {"responses": {"409": json_answer, "200": json_answer}}}}}
+    problem = {"description": "Refused", "content": PROBLEM_ANSWER}
+    became = {"paths": {"/a": {"post": {"responses": {"409": problem, "422": problem, "200": json_answer}}}}}
+    assert _problems(differences(before, became), became) == differences(before, became)
+    other = {"description": "Refused", "content": {"application/problem+json": {"schema": {}}}}
+    afters: list[dict[str, Any]] = [
+        {"paths": {"/a": {"post": {"responses": {"409": other, "200": json_answer}}}}},  # not the schema
+        {"paths": {"/a": {"post": {"responses": {"200": json_answer}}}}},  # an error response gone
+        {"paths": {"/a": {"post": {"responses": {"409": json_answer, "200": problem}}}}},  # a success
+    ]
+    for after in afters:
+        assert _problems(differences(before, after), after) == set()

@@ -114,7 +114,7 @@ async def test_a_decision_to_assess_naming_no_agency_is_refused_before_the_workf
 
 def assert_too_large(response: httpx.Response, limit: int) -> None:
     assert response.status_code == 413, response.text
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/problem+json"  # a problem (docs/errors.md)
     assert response.headers["x-content-type-options"] == "nosniff"  # still wrapped by api/security.py
     assert f"larger than the {limit} bytes" in response.json()["detail"]
     assert response.json()["field"] is None

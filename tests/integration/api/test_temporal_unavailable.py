@@ -38,6 +38,7 @@ from temporalio.worker import Worker
 from activities.statute import StatuteActivities
 from api.app import create_app
 from api.errors import ApiError
+from api.services.idempotency import hashed_key
 from api.services.temporal import query_workflow, start_case
 from core.settings import Settings
 from core.temporal import data_converter, register_search_attributes
@@ -192,7 +193,8 @@ async def test_a_command_with_the_worker_down_is_not_taken_then_taken_on_retry(
     assert taken.status_code == 200, taken.text
     assert taken.json()["state"]["stage"] == "withdrawn"
     assert set(lane.seen("update")) == {DEADLINE}
-    assert [d.update_id for d in lane.fakes.decisions if d.kind == "withdrawn"] == ["withdraw-1"]  # once
+    withdrawn = [d.update_id for d in lane.fakes.decisions if d.kind == "withdrawn"]
+    assert withdrawn == [hashed_key(user_id=people.caseworker.id, key="withdraw-1")]  # once
 
 
 async def test_a_create_request_and_a_read_with_the_worker_down_answer_within_their_deadline(

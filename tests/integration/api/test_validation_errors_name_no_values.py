@@ -70,7 +70,7 @@ async def test_a_refused_request_names_the_field_not_the_child(
     assert response.status_code == 422
     for value in (*PERSONAL, *([refusal.sent] if refusal.sent else [])):
         assert value not in response.text, value
-    [error] = response.json()["detail"]
+    [error] = response.json()["errors"]
     assert (error["loc"], error["type"]) == (refusal.loc, refusal.type)
     assert error["msg"]
     assert "input" not in error
@@ -81,7 +81,7 @@ async def test_the_limit_a_value_broke_is_still_named(api: httpx.AsyncClient, pe
     response = await api.post(
         "/api/requests", json=_request(year_group=99), headers=people.caseworker.command()
     )
-    [error] = response.json()["detail"]
+    [error] = response.json()["errors"]
     assert error["ctx"] == {"le": 14}
     assert "99" not in response.text
 

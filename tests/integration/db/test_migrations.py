@@ -34,6 +34,7 @@ TABLES = {
     "decisions",
     "audit_log",
     "outbox",
+    "idempotency_keys",
 }
 
 
