@@ -115,6 +115,16 @@ def install_problem_documents(app: FastAPI) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return document_problems(generate())  # in place, and the same on a second run
+        return document_uploads(document_problems(generate()))  # in place, and the same on a second run
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_uploads(document: dict[str, Any]) -> dict[str, Any]:
+    """Each uploaded file has content: a form part with none is refused (api/services/uploads.py), which
+    JSON Schema says as a binary string's `minLength` (FastAPI does not write it)."""
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        files = schema.get("properties", {}).get("files", {})
+        if files.get("type") == "array" and files.get("items", {}).get("contentMediaType"):
+            files["items"]["minLength"] = 1
+    return document

@@ -94,8 +94,14 @@ def _assessment(case: Case) -> None:
         )
     for sent, rule in (("draft_served", "reg 13(1)(a)"), ("amendment_notice_sent", "reg 22(2)(c)")):
         for event in case.all(sent):
-            case.add("representations_end", days_beginning_with(served(case, event), 15), event, rule=rule)
+            ended = withdrawn if sent == "draft_served" and withdrawn and withdrawn >= event.date else None
+            window = days_beginning_with(served(case, event), 15)
+            case.add("representations_end", window, event, rule=rule, ended_on=ended)
     for consulted in case.all("school_consulted"):
+        # A consultation's answer stops being owed once the plan it was for is issued, or the request
+        # is withdrawn.
+        issued = case.first_of(("final_issued", "amended_plan_issued"), consulted.date)
+        ends = [d for d in (on(issued), withdrawn) if d is not None and d >= consulted.date]
         answer = next(
             (
                 e
@@ -110,6 +116,7 @@ def _assessment(case: Case) -> None:
             consulted,
             met_on=on(answer),
             id=consulted.school,
+            ended_on=min(ends, default=None),
         )
 
 

@@ -89,8 +89,8 @@ class Case:
         is `closed`, not `overdue`: a later decision to issue breaks no limit."""
         spec = CATALOGUE[name]
         met = met_on is not None and met_on <= due
-        if spec.window:
-            status = "met" if met else "closed" if self.as_of > due else "open"
+        if spec.window:  # the family's: closed when its last day has passed, or the request is withdrawn
+            status = "met" if met else "closed" if self.as_of > due or ended_on is not None else "open"
         elif met:
             status = "met"
         elif met_on is not None:

@@ -79,7 +79,9 @@ async def post_advice(
     case_id: CaseId,
     advice_id: AdviceId,
     received_on: Annotated[IsoDate, Form(description="When the LA received the advice (ISO date).")],
-    files: Annotated[list[UploadFile], File(description="The advice: PDF, DOCX, PNG or JPEG.")],
+    files: Annotated[
+        list[UploadFile], File(min_length=1, description="The advice: PDF, DOCX, PNG or JPEG: one or more.")
+    ],
     user: AgencyUser,
     session: SessionDep,
     client: TemporalDep,

@@ -17,6 +17,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 from pydantic_core import PydanticCustomError
 
 from api.errors import INVALID_INPUT, PROBLEM_MEDIA_TYPE
+from statute.history import EARLIEST, LATEST
+from workflows.common.messages import DAY_YEARS
 
 TODAY = "2025-03-03"  # the date in every example
 CHILD = {"given_name": "Ada", "family_name": "Example", "date_of_birth": "2015-03-01", "year_group": 5}
@@ -48,7 +50,8 @@ def _iso_day(value: object) -> object:
 
 
 _ISO = BeforeValidator(_iso_day)
-IsoDate = Annotated[date, _ISO]
+# The same bounds as a workflow's `Day`: the years the statute engine counts in, stated in the schema.
+IsoDate = Annotated[date, Field(ge=EARLIEST, le=LATEST, json_schema_extra={"pattern": DAY_YEARS}), _ISO]
 
 A = TypeVar("A")
 M = TypeVar("M", bound=BaseModel)

@@ -153,6 +153,10 @@ async def submit_advice(
     key = await record_key(
         session=session, user=user, key=idempotency_key, body_sha256=fingerprint(body), case_id=case_id
     )
+    # Read again: recording the key may have rolled back a locked try, which leaves the row read before
+    # it expired, and reloading it then fails outside the database's context (an HTTP 500 in the fault
+    # run, under a database lock).
+    request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
     workflow_id = advice_workflow_id(case_id, advice_id)
     if key.applied:
         # Taken by an earlier try: answered as the request now stands, nothing stored or sent again.
@@ -208,13 +212,14 @@ async def submit_advice(
             detail={"advice_id": advice_id, "status": error.status_code},
         )
         raise
+    sent = [DocumentRead.model_validate(d) for d in documents]  # before the audit line may roll back
     await audit(
         session=session,
         user=user,
         action=f"agency.{SubmitAdvice.update_name}",
         case_id=case_id,
         update_id=key.update_id,
-        detail={"advice_id": advice_id, "documents": [str(d.id) for d in documents]},
+        detail={"advice_id": advice_id, "documents": [str(d.id) for d in sent]},
         with_line=key.mark_applied,
     )
     return AdviceReceipt(
@@ -222,5 +227,5 @@ async def submit_advice(
         advice_id=advice_id,
         status=state.status,
         received_on=state.received_on,
-        documents=[DocumentRead.model_validate(d) for d in documents],
+        documents=sent,
     )

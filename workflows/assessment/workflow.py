@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -122,7 +122,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             self._notice("request_received", "caseworker", "request received", start.received_on)
             self._flush()
         while self._stage not in FINISHED:
-            wake = self._watch.next_wake(self._deadlines())
+            wake = self._watch.next_wake(self._deadlines(), advice=self._truthful)
             await wait_until(wake, lambda: self._dirty or self._rearm or self._stage in FINISHED)
             async with self._lock:
                 if self._stage in FINISHED:
@@ -251,6 +251,11 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._stage = Stage.FINAL_ISSUED
         await self._refresh()
         self._notice("final_issued", "parent", "final plan issued", cmd.issued_on)
+        if self._truthful:
+            # The assessment's last read model lands before the plan's first: written after it, it was
+            # dropped as older, and the final plan stayed overdue in the read model for ever.
+            self._flush()
+            await self._drain()
         self._plan_id = plan_workflow_id(self._start.case_id)
         self._later(
             workflow.start_child_workflow(
@@ -321,11 +326,19 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         if claim.advice_id is not None:
             self._excepted_advice.add(claim.advice_id)
             child = self._children.get(claim.advice_id)
-            if child is not None:
-                await child.signal(
-                    AdviceRequestWorkflow.excepted,
-                    AdviceExcepted(kind=claim.kind, approved_by=cmd.actor.actor_id),
-                )
+            # An advice request that has answered (or been withdrawn) has ended: it needs no telling, and
+            # signalling it would fail the approval after it was applied.
+            ended = claim.advice_id in self._received or self._stage is not Stage.GATHERING_ADVICE
+            if child is not None and not (self._truthful and ended):
+                try:
+                    await child.signal(
+                        AdviceRequestWorkflow.excepted,
+                        AdviceExcepted(kind=claim.kind, approved_by=cmd.actor.actor_id),
+                    )
+                except FailureError:
+                    if not self._truthful:
+                        raise
+                    workflow.logger.info("advice.request_ended", extra={"advice_id": claim.advice_id})
 
     @command(rules.check_withdraw)
     async def withdraw(self, cmd: Withdraw) -> None:

@@ -62,11 +62,15 @@ class DeadlineWatch:
         self.breached = breached
         self.escalated = escalated
 
-    def next_wake(self, deadlines: list[DeadlineView]) -> datetime | None:
-        """When something next needs doing: a breach, an escalation, or a window closing."""
+    def next_wake(self, deadlines: list[DeadlineView], *, advice: bool = False) -> datetime | None:
+        """When something next needs doing: a breach, an escalation, or a window closing; with `advice`,
+        also the day an advice deadline becomes overdue (its request chases it; the case's read model
+        only shows it)."""
         wakes: list[datetime] = []
         for d in deadlines:
             if d.deadline == "advice":
+                if advice and d.status == "open":
+                    wakes.append(start_of(d.due + timedelta(days=1)))
                 continue
             key = key_of(d)
             if is_pending(d) and key not in self.breached:

@@ -58,7 +58,7 @@ class PlanCycle:
         return cls(
             cycle=start.cycle,
             cycle_from=cycle_from,
-            events=[e for e in start.events if e.date >= cycle_from],
+            events=_answered_within([e for e in start.events if e.date >= cycle_from]),
             breached=set(start.breached),
             escalated=set(start.escalated),
             reminded=set(start.reminded),
@@ -144,3 +144,17 @@ def meeting_dates(d: DeadlineView) -> dict[str, str]:
         "meeting_by": meet_by.isoformat(),
         "invitations_by": (meet_by - timedelta(weeks=2)).isoformat(),
     }
+
+
+def _answered_within(events: list[StatuteEvent]) -> list[StatuteEvent]:
+    """The events less answers whose question is not among them: advice received (or a school's answer)
+    dated on or after the plan's making, to a request made before it. The statute engine refuses an
+    answer with no request, and the plan's timeline then failed for ever."""
+    asked = {(e.event, getattr(e, "id", None) or getattr(e, "school", None)) for e in events}
+    questions = {"advice_received": "advice_requested", "school_responded": "school_consulted"}
+    return [
+        e
+        for e in events
+        if e.event not in questions
+        or (questions[e.event], getattr(e, "id", None) or getattr(e, "school", None)) in asked
+    ]

@@ -22,9 +22,11 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
+from api.services import idempotency
 from core.settings import Settings
 from db.engine import make_engine
 from db.models import AuditEntry, Document, IdempotencyRecord
@@ -425,3 +427,46 @@ async def test_advice_keys_given_or_derived_are_fingerprinted_the_same_way(
             )
         ).scalars()
     assert len(list(actions)) == 3  # health, parent, social: each its own line
+
+
+async def test_advice_whose_key_meets_a_locked_database_once_is_still_taken(
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the fault run (bench/fault_run.py): recording the key rolled back a locked try, which
+    expired the advice request read before it, and reading it again answered 500."""
+    today = await temporal.today()
+    case_id = (
+        await api.post("/api/requests", json=new_request(today), headers=people.caseworker.command())
+    ).json()["case_id"]
+    advice = advice_for(people)
+    decided = await api.post(
+        f"/api/cases/{case_id}/decision-to-assess",
+        json={"outcome": "assess", "decided_on": today.isoformat(), "advice": advice},
+        headers=people.caseworker.command(),
+    )
+    assert decided.status_code == 200, decided.text
+    async with sessions() as session:
+        await project(session, case_id=uuid.UUID(case_id), received_on=today)
+        await record_sent_advice(session, case_id=uuid.UUID(case_id), advice=advice, on=today)
+        await session.commit()
+
+    add = idempotency.add_idempotency_key
+    locked_once = [True]
+
+    async def locked_then_free(**fields: Any) -> None:
+        if locked_once.pop() if locked_once else False:
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        await add(**fields)
+
+    monkeypatch.setattr(idempotency, "add_idempotency_key", locked_then_free)
+    sent = await api.post(
+        f"/api/advice-requests/{case_id}/health/advice",
+        headers={**people.health.auth, "Idempotency-Key": "icb-locked-1"},
+        **upload(pdf("locked"), received_on=today),
+    )
+    assert sent.status_code == 200, sent.text
+    assert not locked_once  # the lock was met

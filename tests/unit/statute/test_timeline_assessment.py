@@ -390,3 +390,22 @@ def test_a_withdrawal_recorded_for_tomorrow_owes_nothing_today() -> None:
     (the read model keeps the answer of the day the case closed)."""
     events = [REQUEST, ev("request_withdrawn", "2025-03-04")]
     assert one(run(events, "2025-03-03"), "final_plan")["status"] == "withdrawn"
+
+
+def test_a_schools_answer_is_owed_only_until_the_plan_is_issued() -> None:
+    events = [
+        REQUEST,
+        ev("school_consulted", "2025-05-01", school="Elm"),
+        ev("final_issued", "2025-05-06"),
+    ]
+    d = one(run(events, "2025-06-01"), "school_response")
+    assert (d["status"], d["met_on"]) == ("withdrawn", None)
+
+
+def test_representations_on_a_draft_close_when_the_request_is_withdrawn() -> None:
+    events = [
+        REQUEST,
+        ev("draft_served", "2025-05-01", method="email"),
+        ev("request_withdrawn", "2025-05-02"),
+    ]
+    assert one(run(events, "2025-05-03"), "representations_end")["status"] == "closed"

@@ -48,6 +48,22 @@ def cycle(*events: StatuteEvent, **fields: Any) -> PlanCycle:
 # ---- of: the cycle a run starts ----
 
 
+def test_an_answer_after_the_plans_making_to_a_question_before_it_is_left_out() -> None:
+    """Advice received after a back-dated final plan: the statute engine refuses an answer with no request
+    among the events, and the plan's timeline failed for ever."""
+    later = [
+        ev("advice_received", "2025-04-01", id="parent"),
+        ev("school_responded", "2025-04-01", school="Elm"),
+    ]
+    asked_after = [
+        ev("school_consulted", "2025-03-20", school="Oak"),
+        ev("school_responded", "2025-03-25", school="Oak"),
+    ]
+    events = [ev("advice_requested", "2025-01-02", id="parent", advice="parent"), MADE, *later, *asked_after]
+    started = PlanCycle.of(plan_start(events=events))
+    assert started.events == [MADE, *asked_after]
+
+
 def test_the_first_run_keeps_what_is_dated_from_the_plans_making() -> None:
     started = PlanCycle.of(plan_start())
     assert (started.cycle, started.cycle_from, started.events) == (1, MADE.date, [MADE])
