@@ -9,7 +9,7 @@ The API reads it back: one case (`get_case`), its timeline (`list_case_deadlines
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -68,6 +68,21 @@ def _deadline_row(
     }
 
 
+def _one_row_per_key(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per occurrence as the table keys it: (deadline, key, clock start) within the case.
+
+    The statute engine gives one occurrence per starting event, and two events of a kind can fall on the
+    same day (a reassessment requested, refused and requested again that day): their occurrences share
+    the key. The later stands for both, as the one still running. Inserting both broke the key, and since
+    every later projection of the case holds both events, `apply_change` failed on every retry and the
+    read model stayed behind the workflow for ever.
+    """
+    kept: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        kept[(row["deadline"], row["key"], row["from_date"])] = row
+    return list(kept.values())
+
+
 async def project_case(
     *,
     session: AsyncSession,
@@ -99,7 +114,7 @@ async def project_case(
     if replace_from is not None:
         replaced = replaced.where(CaseDeadline.from_date >= replace_from)
     await session.execute(replaced)
-    rows = [_deadline_row(case, d, agency_by_advice_id, state_version) for d in deadlines]
+    rows = _one_row_per_key(_deadline_row(case, d, agency_by_advice_id, state_version) for d in deadlines)
     if rows:
         await session.execute(insert(CaseDeadline), rows)
     return True
