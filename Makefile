@@ -50,6 +50,7 @@ bench: setup
 	@$(BIN)/python bench/api_latency.py
 	@$(BIN)/python bench/plan_history.py
 	@$(BIN)/python bench/plan_cache.py
+	@$(BIN)/python bench/fault_run.py
 
 replay-record: setup
 	@$(BIN)/python -m tests.replay.record
