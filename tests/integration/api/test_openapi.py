@@ -92,6 +92,8 @@ INTENDED = {
     "/components/schemas/RetryRead": "the retry's answer, added",
     # Issue 9 s.4: a command's answer never carries a read-model row older than its state.
     "/components/schemas/CaseRead/description": "in an answer, the record only once it shows the command",
+    "/components/schemas/Body_post_advice_api_advice_requests__case_id___advice_id__advice_post/properties/files/"
+    "description": "one file or more",
 }
 
 
@@ -168,6 +170,9 @@ BOUNDS_ADDED = (
     "/components/schemas/*/properties/*/pattern",
     "/components/schemas/*/properties/*/anyOf/0/pattern",
     "/components/schemas/*/properties/*/items/pattern",
+    "/paths/*/*/parameters/*/schema/pattern",
+    # An upload has at least one file (issue 9 s.11).
+    "/components/schemas/*/properties/*/minItems",
 )
 
 
