@@ -18,8 +18,8 @@ from temporalio.client import Client
 from api.body_limit import install_body_limit
 from api.body_parse import install_readable_body
 from api.docs import install_docs
-from api.errors import install_error_handlers
 from api.openapi_links import install_openapi_links
+from api.problems import install_error_handlers
 from api.routes import advice, attention, cases, health, home, manager, plans
 from api.schemas.common import document_problems
 from api.security import install_security_headers

@@ -24,7 +24,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.asgi import app_path
-from api.errors import ContentTooLarge, ProblemResponse, error_response
+from api.errors import ContentTooLarge
+from api.problems import ProblemResponse, error_response
 from core.settings import Settings
 
 # The routes that take files (api/routes/advice.py, `post_advice`), by their path within the app;

@@ -27,7 +27,8 @@ from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import UNREADABLE_BODY, Unreadable, body_kind
+from api.errors import UNREADABLE_BODY
+from api.problems import Unreadable, body_kind
 
 SPOOL_BYTES = 1024 * 1024  # an upload past this goes to a temporary file while it is checked
 CHUNK_BYTES = 64 * 1024

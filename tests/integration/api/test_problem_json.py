@@ -24,8 +24,9 @@ from temporalio.client import Client
 from temporalio.service import RPCStatusCode
 
 from api.app import create_app
-from api.errors import PROBLEM_TYPES, PROBLEMS, Unprocessable, error_response
+from api.errors import PROBLEM_TYPES, PROBLEMS, Unprocessable
 from api.limits import FailureLimiter
+from api.problems import error_response
 from api.schemas.common import Problem
 from core.settings import Settings
 from tests.integration.api.conftest import People, Temporal, advice_for, new_request

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.errors import without_input
+from api.problems import without_input
 from tests.integration.api.conftest import People, new_request
 
 GIVEN, FAMILY, UPN, POSTCODE = "Amelia", "Quartermain-Oduya", "A123456789012", "NW1 2AB"
