@@ -22,7 +22,7 @@ from activities.statute import StatuteActivities
 from core.temporal import register_search_attributes
 from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.workflow import AssessmentWorkflow
-from workflows.common.effects import RETRY
+from workflows.common.effects import RETRY, RETRY_FOR
 from workflows.common.ids import ATTENTION_QUERY, RETRY_FAILED_STEPS
 from workflows.common.messages import ActivityName, Attention
 from workflows.common.records import Change
@@ -75,9 +75,10 @@ async def breakable() -> AsyncIterator[tuple[Harness, Breakable]]:
                 yield Harness(env=env, client=env.client, fakes=fakes, task_queue=task_queue), parts
 
 
-def test_retries_are_bounded() -> None:
-    assert RETRY.maximum_attempts > 0  # 0 would be "for ever"
+def test_retries_are_bounded_and_catch_up_soon_after_an_outage() -> None:
+    assert timedelta(hours=1) <= RETRY_FOR <= timedelta(days=2)  # bounded: a step that never passes surfaces
     assert RETRY.maximum_interval is not None
+    assert RETRY.maximum_interval <= timedelta(minutes=1)  # a mended database is noticed within a minute
 
 
 async def test_a_step_that_failed_for_good_waits_visibly_until_retried(

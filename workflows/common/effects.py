@@ -25,10 +25,9 @@ with workflow.unsafe.imports_passed_through():
 T = TypeVar("T")
 
 # Every activity is idempotent, so retrying is safe; bounded, so a failure that never passes surfaces.
-# 1 s doubling to 10 minutes: 200 attempts is a little over a day.
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10), maximum_attempts=200
-)
+# 1 s doubling to a minute, so a case catches up within a minute of an outage mended; for a day at most.
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+RETRY_FOR = timedelta(days=1)
 REASON_MAX = 500  # characters of the failure kept for the attention list
 
 
@@ -57,6 +56,7 @@ class SideEffects:
                     arg,
                     result_type=result_type,
                     start_to_close_timeout=timedelta(seconds=30),
+                    schedule_to_close_timeout=RETRY_FOR,
                     retry_policy=RETRY,
                 )
                 return result
