@@ -12,6 +12,7 @@ from typing import Any
 
 from statute.advice import required_advice
 from statute.events import Child
+from workflows.advice.messages import AdviceRequestStart
 from workflows.assessment.messages import (
     ApproveException,
     AssessmentStart,
@@ -26,8 +27,18 @@ from workflows.assessment.messages import (
     Withdraw,
 )
 from workflows.common.deadlines import latest
-from workflows.common.messages import AdviceSpec, DeadlineView, Stage, StatuteEvent, TimelineRequest
+from workflows.common.messages import (
+    AdviceSpec,
+    DeadlineView,
+    Stage,
+    StatuteEvent,
+    TimelineRequest,
+    TimelineResult,
+    TimelineVerdict,
+)
+from workflows.common.records import CaseProjection
 from workflows.common.rules import a, check_date, refuse, require_role
+from workflows.plan.messages import PlanStart
 
 FINISHED = frozenset({Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED})
 APPEAL_OPEN = frozenset({Stage.REFUSED_TO_ASSESS, Stage.NOT_ISSUED})
@@ -85,6 +96,83 @@ def exception_event(cmd: ClaimException, *, approved_by: str | None) -> StatuteE
     }
     return StatuteEvent(
         event="exception", date=cmd.claimed_on, **{k: v for k, v in fields.items() if v is not None}
+    )
+
+
+def verdict_on(claimed: TimelineResult, cmd: ClaimException) -> TimelineVerdict:
+    """The statute engine's verdict on a claim, from the timeline computed with it."""
+    return next(
+        v
+        for v in reversed(claimed.exceptions)
+        if v.deadline == cmd.deadline and v.kind == cmd.kind and v.advice_id == cmd.advice_id
+    )
+
+
+def advice_request_start(
+    start: AssessmentStart, spec: AdviceSpec, requested_on: date, deadlines: Sequence[DeadlineView]
+) -> AdviceRequestStart:
+    """What one advice request starts with: the item of advice, and its deadline as the timeline has it."""
+    due = next(d for d in deadlines if d.deadline == "advice" and d.id == spec.advice_id)
+    return AdviceRequestStart(
+        case_id=start.case_id,
+        la_code=start.la_code,
+        advice=spec,
+        requested_on=requested_on,
+        due=due.due,
+        practical_due=due.practical_due,
+        remind_before_days=start.remind_before_days,
+        escalate_after_days=start.escalate_after_days,
+        caseworker_id=start.caseworker_id,
+    )
+
+
+def plan_start(
+    start: AssessmentStart,
+    *,
+    assessment_workflow_id: str,
+    made_on: date,
+    events: list[StatuteEvent],
+    state_version: int,
+    advice: Mapping[str, AdviceSpec],
+) -> PlanStart:
+    """What the plan's workflow starts with when the final plan is issued: the assessment's whole history."""
+    return PlanStart(
+        case_id=start.case_id,
+        assessment_workflow_id=assessment_workflow_id,
+        la_code=start.la_code,
+        made_on=made_on,
+        events=events,
+        school_closures=start.school_closures,
+        caseworker_id=start.caseworker_id,
+        state_version=state_version,
+        escalate_after_days=start.escalate_after_days,
+        agency_by_advice_id={a.advice_id: a.agency_id for a in advice.values()},
+    )
+
+
+def projection(
+    start: AssessmentStart,
+    *,
+    workflow_id: str,
+    stage: Stage,
+    timeline: TimelineResult,
+    advice: Mapping[str, AdviceSpec],
+    decided: Mapping[str, date],
+    today: date,
+) -> CaseProjection:
+    """The case as the read model shows it, once its timeline is recomputed."""
+    return CaseProjection(
+        case_id=start.case_id,
+        workflow_id=workflow_id,
+        la_code=start.la_code,
+        stage=stage,
+        state_version=0,
+        deadlines=timeline.deadlines,
+        agency_by_advice_id={a.advice_id: a.agency_id for a in advice.values()},
+        caseworker_id=start.caseworker_id,
+        final_issued_on=decided.get("final_issued"),
+        closed_on=today if stage in (Stage.CLOSED, Stage.WITHDRAWN) else None,
+        week20_exception=any(d.deadline == "final_plan" and d.exception_accepted for d in timeline.deadlines),
     )
 
 

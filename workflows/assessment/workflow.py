@@ -16,16 +16,14 @@ so two commands racing cannot both pass.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ChildWorkflowError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.advice.messages import AdviceArrived, AdviceExcepted, AdviceRequestStart, AdviceState
-    from workflows.advice.workflow import AdviceRequestWorkflow
+    from workflows.advice.messages import AdviceArrived, AdviceExcepted
     from workflows.assessment import rules
+    from workflows.assessment.advice import AdviceRequests, Child
     from workflows.assessment.messages import (
         ApproveException,
         AssessmentStart,
@@ -61,8 +59,6 @@ with workflow.unsafe.imports_passed_through():
         StatuteEvent,
         TimelineResult,
     )
-    from workflows.common.records import CaseProjection
-    from workflows.plan.messages import PlanStart
     from workflows.plan.workflow import PlanWorkflow
 
 command = command_handlers(AssessmentState)
@@ -97,7 +93,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._claims: dict[str, ExceptionClaim] = {}
         self._pending_claims: dict[str, ClaimException] = {}  # claims awaiting a manager, by claim id
         self._advice: dict[str, AdviceSpec] = {}
-        self._children: dict[str, workflow.ChildWorkflowHandle[Any, Any]] = {}
+        self._requests = AdviceRequests()
         self._received: dict[str, date] = {}
         self._excepted_advice: set[str] = set()
         self._consulted: dict[str, date] = {}
@@ -148,7 +144,6 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
 
     async def _refresh(self) -> None:
         """Recompute the timeline (recorded in history), write the read model, update search attributes."""
-        start = self._start
         self._timeline = await run_local(
             ActivityName.COMPUTE_TIMELINE,
             rules.timeline_request(self._start, self._events, workflow.now()),
@@ -156,20 +151,14 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         )
         self._stage = rules.stage_now(self._stage, self._facts())
         self._project(
-            CaseProjection(
-                case_id=start.case_id,
+            rules.projection(
+                self._start,
                 workflow_id=self._id,
-                la_code=start.la_code,
                 stage=self._stage,
-                state_version=0,
-                deadlines=self._timeline.deadlines,
-                agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
-                caseworker_id=start.caseworker_id,
-                final_issued_on=self._decided.get("final_issued"),
-                closed_on=workflow.now().date() if self._stage in (Stage.CLOSED, Stage.WITHDRAWN) else None,
-                week20_exception=any(
-                    d.deadline == "final_plan" and d.exception_accepted for d in self._timeline.deadlines
-                ),
+                timeline=self._timeline,
+                advice=self._advice,
+                decided=self._decided,
+                today=workflow.now().date(),
             )
         )
 
@@ -257,23 +246,17 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             self._flush()
             await self._drain()
         self._plan_id = plan_workflow_id(self._start.case_id)
+        plan = rules.plan_start(
+            self._start,
+            assessment_workflow_id=self._id,
+            made_on=cmd.issued_on,
+            events=self._events,
+            state_version=self._publisher.state_version,
+            advice=self._advice,
+        )
         self._later(
             workflow.start_child_workflow(
-                PlanWorkflow.run,
-                PlanStart(
-                    case_id=self._start.case_id,
-                    assessment_workflow_id=self._id,
-                    la_code=self._start.la_code,
-                    made_on=cmd.issued_on,
-                    events=self._events,
-                    school_closures=self._start.school_closures,
-                    caseworker_id=self._start.caseworker_id,
-                    state_version=self._publisher.state_version,
-                    escalate_after_days=self._start.escalate_after_days,
-                    agency_by_advice_id={a.advice_id: a.agency_id for a in self._advice.values()},
-                ),
-                id=self._plan_id,
-                parent_close_policy=ParentClosePolicy.ABANDON,
+                PlanWorkflow.run, plan, id=self._plan_id, parent_close_policy=ParentClosePolicy.ABANDON
             )
         )
 
@@ -287,11 +270,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             rules.timeline_request(self._start, [*self._events, candidate], workflow.now()),
             TimelineResult,
         )
-        verdict = next(
-            v
-            for v in reversed(judged.exceptions)
-            if v.deadline == cmd.deadline and v.kind == cmd.kind and v.advice_id == cmd.advice_id
-        )
+        verdict = rules.verdict_on(judged, cmd)
         self._claims[claim_id] = ExceptionClaim(
             claim_id=claim_id,
             deadline=cmd.deadline,
@@ -325,20 +304,12 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         )
         if claim.advice_id is not None:
             self._excepted_advice.add(claim.advice_id)
-            child = self._children.get(claim.advice_id)
-            # An advice request that has answered (or been withdrawn) has ended: it needs no telling, and
-            # signalling it would fail the approval after it was applied.
-            ended = claim.advice_id in self._received or self._stage is not Stage.GATHERING_ADVICE
-            if child is not None and not (self._truthful and ended):
-                try:
-                    await child.signal(
-                        AdviceRequestWorkflow.excepted,
-                        AdviceExcepted(kind=claim.kind, approved_by=cmd.actor.actor_id),
-                    )
-                except FailureError:
-                    if not self._truthful:
-                        raise
-                    workflow.logger.info("advice.request_ended", extra={"advice_id": claim.advice_id})
+            await self._requests.tell_excepted(
+                claim.advice_id,
+                AdviceExcepted(kind=claim.kind, approved_by=cmd.actor.actor_id),
+                ended=claim.advice_id in self._received or self._stage is not Stage.GATHERING_ADVICE,
+                truthful=self._truthful,
+            )
 
     @command(rules.check_withdraw)
     async def withdraw(self, cmd: Withdraw) -> None:
@@ -398,45 +369,26 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         return self._timeline.deadlines if self._timeline else []
 
     async def _request_advice(self, spec: AdviceSpec, requested_on: date) -> None:
-        due = next(d for d in self._deadlines() if d.deadline == "advice" and d.id == spec.advice_id)
-        self._children[spec.advice_id] = await workflow.start_child_workflow(
-            AdviceRequestWorkflow.run,
-            AdviceRequestStart(
-                case_id=self._start.case_id,
-                la_code=self._start.la_code,
-                advice=spec,
-                requested_on=requested_on,
-                due=due.due,
-                practical_due=due.practical_due,
-                remind_before_days=self._start.remind_before_days,
-                escalate_after_days=self._start.escalate_after_days,
-                caseworker_id=self._start.caseworker_id,
-            ),
-            id=(advice_workflow_id if self._hashed_ids else labelled_advice_workflow_id)(
-                self._start.case_id, spec.advice_id
-            ),
-            parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+        name = advice_workflow_id if self._hashed_ids else labelled_advice_workflow_id
+        await self._requests.send(
+            rules.advice_request_start(self._start, spec, requested_on, self._deadlines()),
+            name(self._start.case_id, spec.advice_id),
         )
 
     async def _withdraw_outstanding_advice(self) -> None:
         await self._drain()  # every advice request has started before any is withdrawn
-        outstanding = {a: child for a, child in self._children.items() if a not in self._received}
-        for child in outstanding.values():
-            child.cancel()
+        outstanding = self._requests.withdraw(self._received)
         if self._truthful:
             for advice_id, child in outstanding.items():
                 self._later(self._received_anyway(advice_id, child))
 
-    async def _received_anyway(self, advice_id: str, child: workflow.ChildWorkflowHandle[Any, Any]) -> None:
-        """An answer accepted just before the cancellation still counts (the request delivers it rather
-        than withdrawing): its result says so, even if its signal never reaches this case. Waited for in
-        the background, not by the command (a delivery may wait on a retry), and before the case ends."""
-        try:
-            ended: AdviceState = await child
-        except ChildWorkflowError:
-            return
-        if ended.received_on is not None:
-            self.advice_arrived(AdviceArrived(advice_id=advice_id, received_on=ended.received_on))
+    async def _received_anyway(self, advice_id: str, child: Child) -> None:
+        """An answer accepted just before the cancellation still counts, even if its signal never reaches
+        this case. Waited for in the background, not by the command (a delivery may wait on a retry), and
+        before the case ends."""
+        received_on = await AdviceRequests.received_on(child)
+        if received_on is not None:
+            self.advice_arrived(AdviceArrived(advice_id=advice_id, received_on=received_on))
 
     async def _refuse(self, stage: Stage, decision: str, on: date) -> None:
         """A refusal: the notice with appeal and mediation rights goes out, the appeal window opens."""
