@@ -48,6 +48,8 @@ from tests.integration.api.conftest import (
 )
 from worker.main import running_worker
 
+from . import multipart
+
 __all__ = ["people", "sessions"]  # the API lane's fixtures, reused by name
 
 BASE_URL = "http://ehcp.test"
@@ -269,6 +271,11 @@ def caller(
     role: str = request.param
     account = {"caseworker": people.caseworker, "manager": people.manager, "agency": people.health}[role]
     return Caller(role=role, account=account, app=OnTheLoop(api, loop, TALLY), seeded=seeded)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _forms_sent_whole() -> None:
+    multipart.install()
 
 
 @pytest.fixture(autouse=True)

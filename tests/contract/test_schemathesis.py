@@ -37,12 +37,6 @@ ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # request). Every other kind (a bound, a length, a pattern, a type, a missing field) is one JSON Schema
 # can state, so a schema-valid request refused for it means the document says less than the API checks.
 RULES = frozenset({"value_error", "assertion_error", "refused"})
-# Open (issue 9's note): the agencies' upload is a multipart form, and Schemathesis generates forms the
-# schema allows but multipart cannot carry as sent: a file part with no content and no media type, or a
-# field whose name cannot be encoded, reaches FastAPI as a part missing (`files: missing`,
-# `received_on: missing`), a 422 for a rule the schema does not state. Every other check still runs on
-# this operation, and this one on every other.
-UPLOAD = "POST /api/advice-requests/{case_id}/{advice_id}/advice"
 
 BOUNDED = settings(
     max_examples=EXAMPLES,
@@ -98,8 +92,6 @@ def refused_for_a_rule(ctx: CheckContext, response: Response, case: Case) -> boo
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive or response.status_code != 422:
         return None
-    if case.operation.label == UPLOAD:
-        return None  # open: see UPLOAD
     try:
         faults = response.json().get("errors") or []
     except (ValueError, AttributeError):
@@ -119,14 +111,6 @@ def _named(loc: Any) -> str:
     return ".".join(str(step) for step in loc) if isinstance(loc, list) else str(loc)
 
 
-# Left open (issue 9's closing note): a multipart body the caller may not send (a caseworker's or a
-# manager's to the agencies' upload) leaves a temporary file for the garbage collector to close, which
-# pytest reports as an unraisable ResourceWarning at some later moment. It holds no data after the answer
-# and nothing reads it; it is not yet traced to its owner, so it is named here rather than failing a
-# contract check it has nothing to do with.
-UNCLOSED_SPOOL = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-
-
 @pytest.fixture
 def contract(caller: Caller) -> BaseSchema:
     """The OpenAPI document the app serves, as the caller's Schemathesis schema."""
@@ -136,7 +120,6 @@ def contract(caller: Caller) -> BaseSchema:
 schema = schemathesis.pytest.from_fixture("contract")
 
 
-@UNCLOSED_SPOOL
 @BOUNDED
 @schema.parametrize()
 def test_every_operation_keeps_its_contract(case: Case, caller: Caller) -> None:
@@ -149,7 +132,6 @@ def starts_a_scenario(operation: APIOperation, *_: Any) -> bool:
     return not operation.path_parameters
 
 
-@UNCLOSED_SPOOL
 def test_a_case_followed_through_its_links_keeps_the_contract(
     contract: BaseSchema, caller: Caller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
