@@ -259,7 +259,9 @@ def check_decide_issue(facts: AssessmentFacts, cmd: DecideIssue) -> None:
         cmd.decided_on, "decided_on", not_before=facts.decided["decision_to_assess"], today=facts.today
     )
     for advice_id, due in advice_dues(facts.deadlines).items():
-        answered = advice_id in facts.received or advice_id in facts.excepted_advice
+        # As it stood on the day of the decision: advice received after it was still awaited then.
+        received = facts.received.get(advice_id)
+        answered = (received is not None and received <= cmd.decided_on) or advice_id in facts.excepted_advice
         if not answered and cmd.decided_on <= due:
             raise refuse(
                 f"advice '{advice_id}' is still awaited (due {due}); decide once it arrives or its "

@@ -504,15 +504,16 @@ def measures(engine: View, name: str) -> dict[str, tuple[int, int]]:
 
 
 def advice_by_agency(engine: View, agency_of: dict[str, str]) -> dict[str, tuple[int, int, int]]:
-    """Per agency: advice met by its due date, returned at all, and not returned (db/kpis.py's
-    `outstanding`: every request not answered)."""
+    """Per agency: advice met by its due date, returned at all, and still owed (db/kpis.py's
+    `outstanding`: not answered, and neither withdrawn nor closed)."""
     found: dict[str, tuple[int, int, int]] = {}
     for (deadline, key, _), d in engine.items():
         if deadline != "advice":
             continue
         within, total, unmet = found.get(agency_of[key], (0, 0, 0))
         returned = d["met_on"] is not None
-        found[agency_of[key]] = (within + (d["status"] == "met"), total + returned, unmet + (not returned))
+        owed = not returned and d["status"] not in ("withdrawn", "closed")
+        found[agency_of[key]] = (within + (d["status"] == "met"), total + returned, unmet + owed)
     return found
 
 
@@ -563,41 +564,32 @@ async def replay(
         await case.verify()
 
 
-async def test_a_final_plan_dated_before_an_answer_starts_its_plan(tmp_path: Path) -> None:
-    """FINDING (fails until mended): a final plan dated before an advice's receipt leaves the plan's
-    workflow failing its first timeline for ever.
+async def test_a_decision_to_issue_dated_before_its_advice_is_refused(tmp_path: Path) -> None:
+    """FINDING: a decision to issue could be dated before the advice it waited for had come, and so a
+    final plan before an answer, whose plan then failed its first timeline for ever.
 
     Sequence: a request received 30 days ago (on R = T-30); decision to assess dated R; the five agencies
-    answer today (T, by the service's clock); decision to issue dated R (allowed: every advice is in, and
-    `check_decide_issue` does not compare its date with the answers'); draft served on R by email; final
-    plan dated R+15, the day after the parent's 15 days.
-
-    `PlanCycle.of` (workflows/plan/cycle.py) keeps the events dated from the plan's making, so the plan
-    is given the five `advice_received` (dated T) without their `advice_requested` (dated R), which
-    `statute.history.parse_history` refuses: `InvalidHistory: events[0].id: no advice_requested event has
-    id 'parent'`. The plan's first `compute_timeline` fails and is retried for ever: the plan never
-    projects its read model (the case keeps the assessment's last projection, stage `final_issued`),
-    `GET /api/plans/{id}` answers 503 (its state query never answers), and on the time-skipping server
-    time stops (`env.sleep` times out). `ehcp timeline` over the same events answers at once: final_plan
-    `met` on R+15, review_due (R+15 + 12 months - 1 day) `open`.
+    answer today (T, by the service's clock); decision to issue dated R. Every advice was in, and
+    `check_decide_issue` did not compare its date with the answers': it was taken, the draft and a final
+    plan dated R+15 followed, and `PlanCycle.of` (workflows/plan/cycle.py) gave the plan the five
+    `advice_received` (dated T) without their `advice_requested` (dated R), which the statute engine
+    refuses, so the plan never projected and its reads answered 503. The plan cycle now drops such
+    answers; and the decision is judged as things stood on its date, when the advice was still awaited
+    and not yet due: refused. Dated T, it is taken.
     """
     await replay(
         tmp_path,
         [
             ("received days ago", 30),
-            ("steps", 5),
+            ("steps", 4),
             ("move on?", 0),
             ("decided to assess on", 0),
             ("move on?", 0),
             ("advice answered", ALL_ADVICE),
             ("move on?", 0),
-            ("decided to issue on", 0),
+            ("decided to issue on", 0),  # R: before the answers came, while none was due: refused
             ("move on?", 0),
-            ("draft served on", 0),
-            ("served by", "email"),
-            ("move on?", 0),
-            ("final plan issued on", 0),  # the day after the representations window: R+15
-            ("school named", None),
+            ("decided to issue on", 30),  # T: the day they came
         ],
     )
 

@@ -360,6 +360,8 @@ def test_the_decision_whether_to_issue_follows_the_assessment_once(
         ("2025-04-01", {}, [], True),  # overdue: the LA need not wait for it
         (ADVICE_DUE, {"ep": D("2025-03-28")}, [], True),
         (ADVICE_DUE, {}, ["ep"], True),  # a reg 8(2) exception approved
+        ("2025-03-27", {"ep": D("2025-03-28")}, [], False),  # dated before the advice it had came
+        ("2025-04-02", {"ep": D("2025-04-05")}, [], True),  # the advice came late: it was not waited for
     ],
 )
 def test_the_decision_to_issue_waits_for_advice_until_it_is_due(
