@@ -76,6 +76,11 @@ class PlanKpis:
 
 _D = CaseDeadline
 _ON_TIME = func.coalesce(func.sum(case((_D.met_on <= _D.due, 1), else_=0)), 0)
+# Advice still owed: not returned, and neither withdrawn (the request withdrawn, or decided without it)
+# nor closed. Advice whose deadline was excepted is still owed.
+_OWED = func.coalesce(
+    func.sum(case((and_(_D.met_on.is_(None), _D.status.not_in(("withdrawn", "closed"))), 1), else_=0)), 0
+)
 
 
 def _measure(cohort: ColumnElement[bool], deadline: str) -> Select[int, int]:
@@ -103,7 +108,7 @@ async def kpis(*, session: AsyncSession, la_code: str, received_from: date, rece
 
     returned = func.count(_D.met_on)
     advice_stmt = (
-        select(_D.agency_id, Agency.name, _ON_TIME, returned, func.count() - returned)
+        select(_D.agency_id, Agency.name, _ON_TIME, returned, _OWED)
         .select_from(_D)
         .join(Case, Case.id == _D.case_id)
         .outerjoin(Agency, Agency.id == _D.agency_id)

@@ -59,6 +59,8 @@ async def test_kpis_on_known_cases(session: AsyncSession) -> None:
         [
             a_deadline("decision_to_assess", date(2025, 3, 17), status="met", met_on=date(2025, 3, 17)),
             a_deadline("advice", date(2025, 4, 28), key="health", status="overdue"),
+            # decided without it: no longer owed, so not outstanding (issue 9 s.4)
+            a_deadline("advice", date(2025, 4, 28), key="social_care", status="withdrawn"),
             a_deadline("decision_not_to_issue", date(2025, 5, 26), status="met", met_on=date(2025, 5, 19)),
         ],
         agencies=agencies,
