@@ -53,6 +53,18 @@ TAGS = [
 ]
 
 
+# The JSON API's routers, each under /api (OpenAPI lists every route of them: tests/integration/api).
+API_ROUTERS = (
+    cases.router,
+    plans.router,
+    advice.router,
+    advice.by_post,
+    manager.router,
+    attention.router,
+    health.router,
+)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -91,14 +103,7 @@ def create_app(
     app.state.sessions = session_factory
     app.state.temporal_ui_url = temporal_ui_url
     install_error_handlers(app)
-    for router in (
-        cases.router,
-        plans.router,
-        advice.router,
-        manager.router,
-        attention.router,
-        health.router,
-    ):
+    for router in API_ROUTERS:
         app.include_router(router)
     app.include_router(home.router)
     install_openapi_links(app)  # OpenAPI links from an answer to what takes its ids

@@ -2,8 +2,10 @@
 
 Target: pathways per second through the API at least 60% of the bare figure, and at least 2 pathways/s
 on a 2-core machine. A complete pathway, as caseworkers and agencies would drive it over HTTP: create the
-request -> decide to assess, sending the 5 reg 6 advice requests -> each of the 5 agencies sends
-its advice as a PDF -> (the caseworker reads the case until all 5 have arrived) -> decide to issue ->
+request -> decide to assess, sending the 5 reg 6 advice requests -> each of the 5 agencies' advice is
+recorded as a PDF (by the caseworker, as advice that came by post: an agency's own upload is received the
+day it arrives, and the pathway's dates lie in the past) -> (the caseworker reads the case until all 5
+have arrived) -> decide to issue ->
 serve the draft -> issue the final plan; it counts as done when the final-plan update answers 200. Its
 dates lie in the past, in order (request 30 weeks ago, draft served 20 days ago), so the 15-day
 representations window has closed and the final plan can be issued at once.
@@ -49,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
 
     from api.services.clock import today_in_england
     from tests.documents import pdf
+    from workflows.common.ids import advice_workflow_id, assessment_workflow_id, plan_workflow_id
 
 TARGET_RATIO = 0.60
 TARGET_RATE = 2.0
@@ -431,16 +434,21 @@ class ApiPathway:
         headers = {**self.caseworker, "Idempotency-Key": str(uuid.uuid4())}
         return self.http.post(path, json=body, headers=headers)  # type: ignore[no-any-return]
 
-    async def submit(self, case_id: str, advice_id: str, agency: dict[str, str]) -> None:
-        """One agency's advice as a PDF; 404 until the advice request's workflow has recorded it."""
+    async def submit(self, case_id: str, advice_id: str) -> None:
+        """One agency's advice as a PDF, dated when it came by post; 404 until the advice request's
+        workflow has recorded the request."""
         pdf = _pdf(case_id, advice_id, self.config["pdf_kb"] * 1024)
         started = time.perf_counter()
         for _ in range(200):
             response = await self.http.post(
-                f"/api/advice-requests/{case_id}/{advice_id}/advice",
-                headers={"Authorization": f"Bearer {agency['token']}"},
+                f"/api/cases/{case_id}/advice/{advice_id}",
+                headers=self.caseworker,
                 files=[("files", (f"{advice_id}.pdf", pdf, "application/pdf"))],
-                data={"received_on": self.iso["advice"], "summary": "Needs a quiet space to learn."},
+                data={
+                    "received_on": self.iso["advice"],
+                    "summary": "Needs a quiet space to learn.",
+                    "reason": "Came by post; recorded from the post tray.",
+                },
             )
             if response.status_code not in (404, 503):
                 break
@@ -475,8 +483,8 @@ class ApiPathway:
         ]
         decision = {"outcome": "assess", "decided_on": iso["assess"], "advice": advice}
         await self.timed("decide_assess", self.command(f"{case}/decision-to-assess", decision))
-        for advice_id, agency in agencies.items():
-            await self.submit(case_id, advice_id, agency)
+        for advice_id in agencies:
+            await self.submit(case_id, advice_id)
         await self.read_until_advised(case_id)
         decide = {"outcome": "issue", "decided_on": iso["issue"]}
         await self.timed("decide_issue", self.command(f"{case}/decision-to-issue", decide))
@@ -609,11 +617,16 @@ class Shape:
 
 
 def workflow_ids(case_id: str, *, bare: bool) -> list[tuple[str, str]]:
-    prefix = "bare-" if bare else ""
+    if bare:
+        return [
+            ("assessment", f"bare-assessment-{case_id}"),
+            *(("advice", f"bare-advice-{case_id}-{advice_id}") for advice_id in ADVICE),
+            ("plan", f"bare-plan-{case_id}"),
+        ]
     return [
-        ("assessment", f"{prefix}assessment-{case_id}"),
-        *(("advice", f"{prefix}advice-{case_id}-{advice_id}") for advice_id in ADVICE),
-        ("plan", f"{prefix}plan-{case_id}"),
+        ("assessment", assessment_workflow_id(case_id)),
+        *(("advice", advice_workflow_id(case_id, advice_id)) for advice_id in ADVICE),
+        ("plan", plan_workflow_id(case_id)),
     ]
 
 

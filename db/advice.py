@@ -106,6 +106,13 @@ async def list_advice_requests_for_agency(
     )
 
 
+async def get_advice_request(
+    *, session: AsyncSession, case_id: uuid.UUID, advice_id: str
+) -> AdviceRequest | None:
+    """The request on the case, whichever agency it was sent to (the authority's staff see every case)."""
+    return await _find(session, case_id, advice_id)
+
+
 async def get_advice_request_for_agency(
     *, session: AsyncSession, agency_id: uuid.UUID, case_id: uuid.UUID, advice_id: str
 ) -> AdviceRequest | None:

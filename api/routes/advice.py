@@ -1,6 +1,8 @@
-"""Agencies' routes: the reg 6 advice requests sent to them, and the advice they send back (reg 8).
+"""Agencies' routes: the reg 6 advice requests sent to them, and the advice they send back (reg 8); and
+the caseworkers' route for advice that came by post or email instead.
 
-An agency sees only what was sent to it: anything else, existing or not, is 404.
+An agency sees only what was sent to it: anything else, existing or not, is 404. An agency's advice is
+received the day it is sent here; only a caseworker records an earlier date of receipt, with the reason.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 
-from api.deps import AgencyUser, OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
+from api.deps import AgencyUser, CaseWorker, OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
 from api.query import refuse_unknown_query
 from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead
 from api.schemas.common import IsoDate, error_responses
@@ -21,8 +23,14 @@ router = APIRouter(
     prefix="/api/advice-requests", tags=["agencies"], dependencies=[Depends(refuse_unknown_query)]
 )
 
+by_post = APIRouter(prefix="/api/cases", tags=["caseworkers"], dependencies=[Depends(refuse_unknown_query)])
+
 CaseId = Annotated[uuid.UUID, Path(description="The case the advice is for.")]
 AdviceId = Annotated[str, Path(max_length=40, description="The advice request's id on the case.")]
+Files = Annotated[
+    list[UploadFile], File(min_length=1, description="The advice: PDF, DOCX, PNG or JPEG: one or more.")
+]
+Summary = Annotated[str, Form(max_length=2000)]
 
 
 @router.get(
@@ -79,15 +87,13 @@ async def post_advice(
     case_id: CaseId,
     advice_id: AdviceId,
     received_on: Annotated[IsoDate, Form(description="When the LA received the advice (ISO date).")],
-    files: Annotated[
-        list[UploadFile], File(min_length=1, description="The advice: PDF, DOCX, PNG or JPEG: one or more.")
-    ],
+    files: Files,
     user: AgencyUser,
     session: SessionDep,
     client: TemporalDep,
     settings: SettingsDep,
     key: OptionalIdempotencyKey,
-    summary: Annotated[str, Form(max_length=2000)] = "",
+    summary: Summary = "",
 ) -> AdviceReceipt:
     uploads = [await read_upload(file, max_bytes=settings.upload_max_bytes) for file in files]
     return await submit_advice(
@@ -100,5 +106,55 @@ async def post_advice(
         summary=summary,
         uploads=uploads,
         idempotency_key=key,
+        deadline=settings.temporal_deadline,
+    )
+
+
+@by_post.post(
+    "/{case_id}/advice/{advice_id}",
+    response_model=AdviceReceipt,
+    summary="Record advice that came by post or email",
+    description=(
+        "Advice in answer to a reg 6(1) request that reached the LA by post or email (reg 8(1)), recorded "
+        "on the agency's behalf: the date the LA received it (from the request's date to today), the "
+        "documents, an optional summary and, for a date before today, the reason (how it came and why it "
+        "is recorded only now): the date decides whether the advice was on time, so it is audited with "
+        "the reason. Accepted once; 409 once the request is answered or closed. Roles: caseworker, "
+        "manager."
+    ),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+)
+async def record_advice(
+    *,
+    case_id: CaseId,
+    advice_id: AdviceId,
+    received_on: Annotated[IsoDate, Form(description="When the LA received the advice (ISO date).")],
+    files: Files,
+    user: CaseWorker,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    key: OptionalIdempotencyKey,
+    summary: Summary = "",
+    reason: Annotated[
+        str,
+        Form(
+            max_length=2000,
+            description="How the advice came, and why it is recorded only now: for a date before today.",
+        ),
+    ] = "",
+) -> AdviceReceipt:
+    uploads = [await read_upload(file, max_bytes=settings.upload_max_bytes) for file in files]
+    return await submit_advice(
+        session=session,
+        client=client,
+        user=user,
+        case_id=case_id,
+        advice_id=advice_id,
+        received_on=received_on,
+        summary=summary,
+        uploads=uploads,
+        idempotency_key=key,
+        reason=reason,
         deadline=settings.temporal_deadline,
     )

@@ -26,7 +26,7 @@ from api.services.checks import refused_cursor
 from api.services.idempotency import fingerprint, record_key
 from api.services.temporal import DEFAULT_DEADLINE, Missing, query_workflow, run_update
 from api.services.uploads import Upload
-from db.advice import get_advice_request_for_agency, list_advice_requests_for_agency
+from db.advice import get_advice_request, get_advice_request_for_agency, list_advice_requests_for_agency
 from db.documents import add_document, delete_documents, find_document
 from db.errors import InvalidCursor
 from db.models import AdviceRequest, Document
@@ -64,6 +64,18 @@ async def _own_request(
     )
     if request is None:
         raise _not_sent(case_id, advice_id)
+    return request
+
+
+async def _request_for(
+    *, session: AsyncSession, user: Principal, case_id: uuid.UUID, advice_id: str
+) -> AdviceRequest:
+    """An agency's own request; for the authority's staff, the request on the case, whoever it went to."""
+    if user.role == "agency":
+        return await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    request = await get_advice_request(session=session, case_id=case_id, advice_id=advice_id)
+    if request is None:
+        raise NotFound(f"no advice request '{advice_id}' on case {case_id}")
     return request
 
 
@@ -109,6 +121,11 @@ async def _store(
     return stored, created
 
 
+def _by(user: Principal) -> str:
+    """Whose act the audit line records: the agency's answer, or a caseworker's command on its behalf."""
+    return "agency" if user.role == "agency" else "command"
+
+
 def derived_key(
     *, case_id: uuid.UUID, advice_id: str, received_on: date, files: list[str], summary: str
 ) -> str:
@@ -136,14 +153,18 @@ async def submit_advice(
     summary: str,
     uploads: list[Upload],
     idempotency_key: CommandKey,
+    reason: str = "",
     deadline: timedelta = DEFAULT_DEADLINE,
 ) -> AdviceReceipt:
     """Record the key, store and commit the documents, then give the advice to the request's workflow; if
     it refuses, delete the documents this call created. A retry of advice already taken is answered with
-    the request as it now stands."""
-    request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    the request as it now stands. From an agency, its own answer; from a caseworker, advice that came by
+    post or email, with the reason when it is dated before today (the workflow refuses it without)."""
+    request = await _request_for(session=session, user=user, case_id=case_id, advice_id=advice_id)
     files = sorted({hashlib.sha256(upload.content).hexdigest() for upload in uploads})
     body = {"received_on": received_on.isoformat(), "summary": summary, "files": files}
+    if reason:
+        body["reason"] = reason
     if idempotency_key.key is None:
         idempotency_key = idempotency_key.with_key(
             derived_key(
@@ -156,7 +177,7 @@ async def submit_advice(
     # Read again: recording the key may have rolled back a locked try, which leaves the row read before
     # it expired, and reloading it then fails outside the database's context (an HTTP 500 in the fault
     # run, under a database lock).
-    request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    request = await _request_for(session=session, user=user, case_id=case_id, advice_id=advice_id)
     workflow_id = advice_workflow_id(case_id, advice_id)
     if key.applied:
         # Taken by an earlier try: answered as the request now stands, nothing stored or sent again.
@@ -185,6 +206,7 @@ async def submit_advice(
                 received_on=received_on,
                 document_ids=[d.id for d in documents],
                 summary=summary,
+                reason=reason,
             ),
             update_id=key.update_id,
             result_type=AdviceState,
@@ -206,7 +228,7 @@ async def submit_advice(
         await audit(
             session=session,
             user=user,
-            action=f"agency.{SubmitAdvice.update_name}.refused",
+            action=f"{_by(user)}.{SubmitAdvice.update_name}.refused",
             case_id=case_id,
             update_id=key.update_id,
             detail={"advice_id": advice_id, "status": error.status_code},
@@ -216,10 +238,11 @@ async def submit_advice(
     await audit(
         session=session,
         user=user,
-        action=f"agency.{SubmitAdvice.update_name}",
+        action=f"{_by(user)}.{SubmitAdvice.update_name}",
         case_id=case_id,
         update_id=key.update_id,
-        detail={"advice_id": advice_id, "documents": [str(d.id) for d in sent]},
+        detail={"advice_id": advice_id, "documents": [str(d.id) for d in sent]}
+        | ({"received_on": received_on.isoformat(), "reason": reason} if user.role != "agency" else {}),
         with_line=key.mark_applied,
     )
     return AdviceReceipt(

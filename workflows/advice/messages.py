@@ -29,12 +29,14 @@ class AdviceRequestStart(Model):
 
 
 class SubmitAdvice(Command):
-    """Update `submit_advice`: the agency's answer (reg 8), with its uploaded documents."""
+    """Update `submit_advice`: the agency's answer (reg 8), with its uploaded documents; or a caseworker
+    recording advice that came by post or email, with how it came (`reason`) when it came before today."""
 
     update_name = "submit_advice"
     received_on: Day
     document_ids: list[UUID] = Field(default=[], max_length=50)
     summary: Text = ""
+    reason: Text = ""
 
 
 class AdviceExcepted(Model):

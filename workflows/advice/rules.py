@@ -77,3 +77,9 @@ def check_submit_advice(facts: AdviceFacts, cmd: SubmitAdvice) -> None:
             "that arrived earlier by post or email is recorded by the caseworker",
             "InvalidInput",
         )
+    if cmd.actor.role != "agency" and cmd.received_on < facts.today and not cmd.reason.strip():
+        raise refuse(
+            f"reason: advice recorded as received before today ({facts.today}) needs the reason: how it "
+            "came (post, email) and why it is recorded only now",
+            "InvalidInput",
+        )

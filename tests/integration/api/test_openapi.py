@@ -12,8 +12,8 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from api.app import create_app
-from api.routes import advice, attention, cases, health, manager, plans
+from api.app import API_ROUTERS, create_app
+from api.routes import cases, plans
 from api.schemas import cases as case_schemas
 from api.schemas import plans as plan_schemas
 from api.schemas.cases import ExceptionApprovalCreate
@@ -27,10 +27,10 @@ AUDIENCES = {"caseworkers", "plans", "agencies", "managers", "operations"}
 def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     app = create_app(Settings(_env_file=None))
     document = app.openapi()
-    routers = (cases.router, plans.router, advice.router, manager.router, attention.router, health.router)
-    routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
-    assert len(routes) == 42  # with /api/ready and /api/attention (issue 9 s.2)
-    assert len(document["paths"]) == 42
+    routes = [r for router in API_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    # with /api/ready and /api/attention (issue 9 s.2), and advice by post (s.5)
+    assert len(routes) == 43
+    assert len(document["paths"]) == 43
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -134,6 +134,15 @@ INTENDED.update(
         f"{CLAIM}/post/description": KEY_DESCRIBED,
         f"{CLAIM}~1{{claim_id}}~1approval/post/parameters/1/description": KEY_DESCRIBED,
         f"{CLAIM}~1{{claim_id}}~1approval/post/parameters/1/schema/description": KEY_DESCRIBED,
+    }
+)
+# Issue 9 s.5: an agency's advice is received the day it arrives; advice that came earlier by post or
+# email is recorded by a caseworker, with the reason.
+BY_POST = "advice by post or email is recorded by a caseworker, with its date of receipt and the reason"
+INTENDED.update(
+    {
+        "/paths/~1api~1cases~1{case_id}~1advice~1{advice_id}": BY_POST,
+        "/components/schemas/Body_record_advice_api_cases__case_id__advice__advice_id__post": BY_POST,
     }
 )
 INTENDED.update(

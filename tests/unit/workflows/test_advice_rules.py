@@ -81,8 +81,8 @@ def facts(*, submitted: bool = False, state: AdviceState = STATE) -> AdviceFacts
     return AdviceFacts(start=START, state=state, submitted=submitted, today=TODAY)
 
 
-def submit(actor: Actor = AGENCY, received_on: date = TODAY) -> SubmitAdvice:
-    return SubmitAdvice(actor=actor, received_on=received_on)
+def submit(actor: Actor = AGENCY, received_on: date = TODAY, reason: str = "") -> SubmitAdvice:
+    return SubmitAdvice(actor=actor, received_on=received_on, reason=reason)
 
 
 @pytest.mark.parametrize("actor", [AGENCY, CASEWORKER, MANAGER, ADMIN], ids=lambda a: a.role)
@@ -92,7 +92,24 @@ def test_the_agency_or_the_council_records_the_advice(actor: Actor) -> None:
 
 @pytest.mark.parametrize("received_on", ["2025-02-17", "2025-03-20"])
 def test_the_council_dates_advice_from_the_request_to_today(received_on: str) -> None:
-    check_submit_advice(facts(), submit(CASEWORKER, received_on=D(received_on)))
+    check_submit_advice(facts(), submit(CASEWORKER, received_on=D(received_on), reason="came by post"))
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_advice_recorded_as_received_before_today_says_why(reason: str) -> None:
+    # The date of receipt decides whether the advice was on time: an earlier one is the council's word,
+    # audited with its reason (issue 9 s.5).
+    refusal(
+        check_submit_advice,
+        facts(),
+        submit(CASEWORKER, received_on=D("2025-03-19"), reason=reason),
+        "InvalidInput",
+        "reason: advice recorded as received before today (2025-03-20) needs the reason",
+    )
+
+
+def test_advice_recorded_as_received_today_needs_no_reason() -> None:
+    check_submit_advice(facts(), submit(CASEWORKER, received_on=TODAY))
 
 
 @pytest.mark.parametrize("received_on", ["2025-03-20", "2025-03-21"])  # England is UTC or a day ahead
