@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: help setup run test lint typecheck unit bench replay-record clean
+.PHONY: help setup run test lint typecheck unit bench replay-record clean assets
 
 help:
 	@echo "make run            set up and start the whole service (Temporal dev server and UI, worker, API, demo data)"
 	@echo "make test           set up and run the whole suite: lint, types, tests"
 	@echo "make bench          run the benchmarks in bench/ and print their figures"
 	@echo "make replay-record  re-record tests/replay/histories (only when a workflow change is meant to break replay)"
+	@echo "make assets         rebuild the committed CSS, JS and images in api/static from assets/ (needs node and npm)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -54,6 +55,10 @@ bench: setup
 
 replay-record: setup
 	@$(BIN)/python -m tests.replay.record
+
+# Not part of run or test: the built files are committed (docs/pages-assets.md).
+assets:
+	@cd assets && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
