@@ -268,7 +268,12 @@ async def _seed_case(
         ).execute_update(
             AdviceRequestWorkflow.submit_advice,
             # Weeks ago, so recorded by the caseworker (an agency's own answer is dated the day it arrives).
-            SubmitAdvice(actor=caseworker, received_on=week(step), summary="Received by email."),
+            SubmitAdvice(
+                actor=caseworker,
+                received_on=week(step),
+                summary="Received by email.",
+                reason="Came by email to the SEND team's mailbox; recorded from there.",
+            ),
             id=f"demo-{name}-{spec.advice_id}",
         )
     if "issue" in steps:
