@@ -1,7 +1,8 @@
 """Reg 6 advice requests and what the agencies send back.
 
 An agency sees only the requests sent to it: the `..._for_agency` functions filter by agency first, and
-answer None (the API's 404) for anything else.
+answer None (the API's 404) for anything else. The inbox and the agency's read of one request say which
+child each is for (names and date of birth), read in the same query.
 """
 
 from __future__ import annotations
@@ -9,21 +10,49 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db._sql import dialect_insert
 from db.base import new_id
+from db.children import CHILD_NAME_COLUMNS, ChildName
 from db.errors import NotFound
-from db.models import AdviceRequest
+from db.models import AdviceRequest, Case, Child
 from db.pagination import after_key, decode_key, encode_cursor
 
 
 @dataclass(frozen=True, slots=True)
+class AdviceWithChild:
+    """An advice request, and the child it is for."""
+
+    request: AdviceRequest
+    child: ChildName
+
+
+@dataclass(frozen=True, slots=True)
 class AdvicePage:
-    requests: tuple[AdviceRequest, ...]
+    rows: tuple[AdviceWithChild, ...]
     next_after: str | None
+
+    @property
+    def requests(self) -> tuple[AdviceRequest, ...]:
+        return tuple(row.request for row in self.rows)
+
+
+def _with_child(agency_id: uuid.UUID) -> Select[AdviceRequest, str, str, date]:
+    """The agency's requests, each with its case's child (the case's row only links the two)."""
+    return (
+        select(AdviceRequest, *CHILD_NAME_COLUMNS)
+        .join(Case, Case.id == AdviceRequest.case_id)
+        .join(Child, Child.id == Case.child_id)
+        .where(AdviceRequest.agency_id == agency_id)
+    )
+
+
+def _row(row: Any) -> AdviceWithChild:
+    return AdviceWithChild(request=row.AdviceRequest, child=ChildName.of(row))
 
 
 async def _find(session: AsyncSession, case_id: uuid.UUID, advice_id: str) -> AdviceRequest | None:
@@ -85,24 +114,19 @@ async def record_advice_received(
 async def list_advice_requests_for_agency(
     *, session: AsyncSession, agency_id: uuid.UUID, after: str | None = None, limit: int = 50
 ) -> AdvicePage:
-    """The agency's inbox: the requests sent to it, soonest due first, a page at a time."""
+    """The agency's inbox: the requests sent to it with the child each is for, soonest due first, a page
+    at a time, in one query."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    stmt = (
-        select(AdviceRequest)
-        .where(AdviceRequest.agency_id == agency_id)
-        .order_by(AdviceRequest.due_on, AdviceRequest.id)
-        .limit(limit + 1)
-    )
+    stmt = _with_child(agency_id).order_by(AdviceRequest.due_on, AdviceRequest.id).limit(limit + 1)
     if after is not None:
         key = decode_key(after, date.fromisoformat, uuid.UUID)
         stmt = stmt.where(after_key((AdviceRequest.due_on, AdviceRequest.id), key))
-    rows = list((await session.execute(stmt)).scalars())
+    rows = [_row(row) for row in await session.execute(stmt)]
     page = tuple(rows[:limit])
-    more = len(rows) > limit
+    last = page[-1].request if len(rows) > limit else None
     return AdvicePage(
-        requests=page,
-        next_after=encode_cursor([page[-1].due_on.isoformat(), page[-1].id.hex]) if more else None,
+        rows=page, next_after=encode_cursor([last.due_on.isoformat(), last.id.hex]) if last else None
     )
 
 
@@ -123,3 +147,15 @@ async def get_advice_request_for_agency(
         AdviceRequest.advice_id == advice_id,
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def read_advice_request_for_agency(
+    *, session: AsyncSession, agency_id: uuid.UUID, case_id: uuid.UUID, advice_id: str
+) -> AdviceWithChild | None:
+    """The request with the child it is for, if it was sent to this agency; None for anything else,
+    existing or not."""
+    stmt = _with_child(agency_id).where(
+        AdviceRequest.case_id == case_id, AdviceRequest.advice_id == advice_id
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    return _row(row) if row is not None else None

@@ -2,8 +2,9 @@
 
 An activity calls `project_case` after every state change of an assessment workflow. It writes only when
 the state version is newer than the stored one, so a retried or late activity never goes back in time.
-The API reads it back: one case (`get_case`), its timeline (`list_case_deadlines`) and the case list
-(`list_cases`).
+The API reads it back: one case (`get_case`; with who it is about, `get_case_with_child`), its timeline
+(`list_case_deadlines`) and the case list (`list_cases`), searchable by the child's name and date of
+birth. A list reads the child's names and date of birth in its own query, one for the page.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db._sql import dialect_insert
 from db.base import utcnow
-from db.models import Case, CaseDeadline
+from db.children import CHILD_NAME_COLUMNS, ChildName, named
+from db.models import Case, CaseDeadline, Child
 from db.pagination import after_key, decode_key, encode_cursor
 from statute.model import Deadline
 
@@ -128,6 +130,25 @@ async def get_case(*, session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True, slots=True)
+class CaseWithChild:
+    """A case's read-model row, and who the case is about."""
+
+    case: Case
+    child: ChildName
+
+
+def _with_child() -> Select[Case, str, str, date]:
+    return select(Case, *CHILD_NAME_COLUMNS).join(Child, Child.id == Case.child_id)
+
+
+async def get_case_with_child(*, session: AsyncSession, case_id: uuid.UUID) -> CaseWithChild | None:
+    """The case's row and the child's names and date of birth, in one query; None before it is recorded."""
+    stmt = _with_child().where(Case.id == case_id).execution_options(populate_existing=True)
+    row = (await session.execute(stmt)).one_or_none()
+    return CaseWithChild(case=row.Case, child=ChildName.of(row)) if row is not None else None
+
+
 async def list_case_deadlines(*, session: AsyncSession, case_id: uuid.UUID) -> list[CaseDeadline]:
     """A case's statutory timeline as last projected, in due order."""
     stmt = (
@@ -141,8 +162,12 @@ async def list_case_deadlines(*, session: AsyncSession, case_id: uuid.UUID) -> l
 
 @dataclass(frozen=True, slots=True)
 class CasePage:
-    cases: tuple[Case, ...]
+    rows: tuple[CaseWithChild, ...]
     next_after: str | None  # pass back as `after` for the next page; None on the last page
+
+    @property
+    def cases(self) -> tuple[Case, ...]:
+        return tuple(row.case for row in self.rows)
 
 
 _SORT = (Case.received_on, Case.id)
@@ -154,29 +179,37 @@ async def list_cases(
     la_code: str | None = None,
     stage: str | None = None,
     caseworker_id: uuid.UUID | None = None,
+    name: str | None = None,
+    born_on: date | None = None,
     after: str | None = None,
     limit: int = 50,
 ) -> CasePage:
-    """Cases from the read model, oldest request first (then by id), a page at a time.
+    """Cases from the read model with who each is about, oldest request first (then by id), a page at a
+    time, in one query.
 
-    Each filter given narrows the list; `after` is the previous page's `next_after` (`InvalidCursor` for
-    anything else).
+    Each filter given narrows the list: `name` to the children whose given name, family name or "given
+    family" starts with it, whatever the case (`db.children.named`), `born_on` to those born that day.
+    `after` is the previous page's `next_after` (`InvalidCursor` for anything else).
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    stmt = select(Case).order_by(*_SORT).limit(limit + 1)
+    stmt = _with_child().order_by(*_SORT).limit(limit + 1)
     if la_code is not None:
         stmt = stmt.where(Case.la_code == la_code)
     if stage is not None:
         stmt = stmt.where(Case.stage == stage)
     if caseworker_id is not None:
         stmt = stmt.where(Case.caseworker_id == caseworker_id)
+    if name is not None:
+        stmt = stmt.where(named(name, session.get_bind().dialect.name))
+    if born_on is not None:
+        stmt = stmt.where(Child.date_of_birth == born_on)
     if after is not None:
         stmt = stmt.where(after_key(_SORT, decode_key(after, date.fromisoformat, uuid.UUID)))
-    rows = list((await session.execute(stmt)).scalars())
+    rows = [CaseWithChild(case=row.Case, child=ChildName.of(row)) for row in (await session.execute(stmt))]
     page = tuple(rows[:limit])
-    last = page[-1] if len(rows) > limit else None
+    last = page[-1].case if len(rows) > limit else None
     return CasePage(
-        cases=page,
+        rows=page,
         next_after=encode_cursor([last.received_on.isoformat(), last.id.hex]) if last else None,
     )

@@ -1,7 +1,8 @@
 """The managers' overdue and due-soon lists, read from the deadlines read model.
 
 Lateness is decided here, in SQL, against the day asked about (`due < as_of` and not met), never from
-the status stored at projection time: a list must not depend on a timer having fired.
+the status stored at projection time: a list must not depend on a timer having fired. Each step says who
+its case is about (the child's names and date of birth), read in the same query.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Case, CaseDeadline
+from db.children import CHILD_NAME_COLUMNS, ChildName
+from db.models import Case, CaseDeadline, Child
 from db.pagination import after_key, decode_key, encode_cursor
 
 
@@ -32,6 +34,7 @@ class OverdueStep:
     rule: str
     agency_id: uuid.UUID | None
     caseworker_id: uuid.UUID | None
+    child: ChildName  # who the case is about
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +85,10 @@ async def list_overdue_steps(
             _D.rule,
             _D.agency_id,
             _D.caseworker_id,
+            *CHILD_NAME_COLUMNS,
         )
         .join(Case, Case.id == _D.case_id)
+        .join(Child, Child.id == Case.child_id)
         .where(
             _D.met_on.is_(None),  # the partial index ix_deadlines_due_unmet
             _D.status.in_(("open", "overdue")),  # owed: not excepted, withdrawn or a lapsed limit
@@ -115,6 +120,7 @@ async def list_overdue_steps(
             rule=row.rule,
             agency_id=row.agency_id,
             caseworker_id=row.caseworker_id,
+            child=ChildName.of(row),
         )
         for row in rows[:limit]
     )

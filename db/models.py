@@ -22,7 +22,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
     false,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -95,6 +97,21 @@ class Child(Base):
     """The child or young person: the one table (with `contacts`) that holds personal data."""
 
     __tablename__ = "children"
+    __table_args__ = (
+        # The case list's search (db/children.py `named`, migration 0005): a name's start whatever its case,
+        # and the date of birth. On PostgreSQL `text_pattern_ops`, so a LIKE with a fixed prefix uses them.
+        Index(
+            "ix_children_lower_family_name",
+            func.lower(column("family_name")).label("lower_family_name"),
+            postgresql_ops={"lower_family_name": "text_pattern_ops"},
+        ),
+        Index(
+            "ix_children_lower_given_name",
+            func.lower(column("given_name")).label("lower_given_name"),
+            postgresql_ops={"lower_given_name": "text_pattern_ops"},
+        ),
+        Index("ix_children_date_of_birth", "date_of_birth"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     given_name: Mapped[str] = mapped_column(String(200))

@@ -28,7 +28,7 @@ from api.schemas.cases import (
     WithdrawalCreate,
 )
 from api.schemas.commands import CommandBody
-from api.schemas.common import error_responses
+from api.schemas.common import IsoDate, error_responses
 from api.services.cases import create_case, get_case_with_state, list_cases, run_case_command
 from api.services.clock import today_in_england
 from workflows.assessment.messages import ApproveException
@@ -37,6 +37,21 @@ from workflows.common.messages import Stage
 router = APIRouter(prefix="/api", tags=["caseworkers"], dependencies=[Depends(refuse_unknown_query)])
 
 COMMAND_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
+
+# A search by the child's name: 2 to 100 characters, none of them a control character (a NUL, which
+# PostgreSQL's text cannot hold, among them). `%` and `_` are letters like any other here.
+NameSearch = Annotated[
+    str | None,
+    Query(
+        min_length=2,
+        max_length=100,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description=(
+            'The start of the child\'s given name, family name, or both as "given family", whatever '
+            "the case: `ada`, `Example`, `ada ex`."
+        ),
+    ),
+]
 
 
 @router.post(
@@ -78,8 +93,10 @@ async def create_request(
     summary="List the authority's cases",
     description=(
         "The read model of every EHC needs assessment request (SEN2 modules 2-3, reg 3 onwards), oldest "
-        "request first, filtered by stage or caseworker; pass `next_after` back as `after` for the next "
-        "page. Roles: caseworker, manager, admin."
+        "request first, each with the child's names and date of birth; filtered by stage or caseworker, "
+        "and searched by the child's `name` (the start of the given or family name, or of both as "
+        '"given family", whatever the case) and date of birth (`born_on`); pass `next_after` back as '
+        "`after` for the next page. Roles: caseworker, manager, admin."
     ),
     responses=error_responses(401, 403, 422),
 )
@@ -92,12 +109,16 @@ async def get_cases(
     caseworker_id: uuid.UUID | None = None,
     after: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    name: NameSearch = None,
+    born_on: Annotated[IsoDate | None, Query(description="The child's date of birth (YYYY-MM-DD).")] = None,
 ) -> CasePage:
     return await list_cases(
         session=session,
         la_code=settings.la_code,
         stage=stage,
         caseworker_id=caseworker_id,
+        name=name,
+        born_on=born_on,
         after=after,
         limit=limit,
     )

@@ -8,12 +8,13 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from api.schemas.common import TODAY
+from api.schemas.common import TODAY, ChildRead
 from statute.events import AdviceKind
 
 
 class AdviceRequestRead(BaseModel):
-    """A reg 6 advice request sent to the caller's agency, due 6 weeks after it was received (reg 8(1))."""
+    """A reg 6 advice request sent to the caller's agency, due 6 weeks after it was received (reg 8(1)),
+    and the child it is for."""
 
     model_config = ConfigDict(from_attributes=True)
     case_id: uuid.UUID
@@ -24,6 +25,7 @@ class AdviceRequestRead(BaseModel):
     due_on: date
     received_on: date | None
     status: str
+    child: ChildRead
 
 
 class AdviceRequestPage(BaseModel):

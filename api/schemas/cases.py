@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.commands import command_body
-from api.schemas.common import CHILD, CONTACTS, TODAY, NextAfter, dates_as_iso, examples
+from api.schemas.common import CHILD, CONTACTS, TODAY, ChildRead, NextAfter, dates_as_iso, examples
 from api.schemas.contacts import Contact
 from statute.events import RequestSource
 from workflows.assessment import messages as assessment
@@ -33,7 +33,8 @@ class CaseCreate(BaseModel):
 
 
 class CaseSummary(BaseModel):
-    """A case as the read model holds it: where it stands, never who the child is."""
+    """A case as the read model holds it: where it stands, and who the child is (names and date of
+    birth only)."""
 
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
@@ -48,6 +49,13 @@ class CaseSummary(BaseModel):
     final_issued_on: date | None
     week20_exception: bool
     updated_at: datetime
+    child: ChildRead | None = Field(
+        default=None,
+        description=(
+            "Who the case is about: in the case list and a case's answers always; null in a plan's "
+            "`record`, which does not read it yet."
+        ),
+    )
 
 
 class CaseRead(BaseModel):

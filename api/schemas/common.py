@@ -1,8 +1,9 @@
 """What every part of the API's models shares: the error answer (a problem, RFC 9457) and how OpenAPI
 documents it, dates as ISO strings, the example date, a page's cursor.
 
-Names and dates follow docs/vocabulary.md. No model of the API carries a child's personal data back out,
-except the create requests that bring it in.
+Names and dates follow docs/vocabulary.md. Of a child's personal data, the API's answers carry only
+`ChildRead`, who a case is about (the names and date of birth), to the staff who read the case and the
+agency an advice request was sent to; never the UPN, postcode or contacts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ from workflows.common.messages import DAY_YEARS
 TODAY = "2025-03-03"  # the date in every example
 CHILD = {"given_name": "Ada", "family_name": "Example", "date_of_birth": "2015-03-01", "year_group": 5}
 CONTACTS = [{"name": "Sam Example", "relationship": "mother", "parental_responsibility": True}]
+
+
+class ChildRead(BaseModel):
+    """Who a case is about, as far as telling one child from another needs: the names and date of birth
+    (the UPN, postcode and family stay in the case's records)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    given_name: str
+    family_name: str
+    date_of_birth: date
+
 
 NextAfter = Annotated[
     str | None, Field(description="Pass as `after` for the next page; null on the last page.")

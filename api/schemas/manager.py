@@ -8,9 +8,11 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import ChildRead
+
 
 class OverdueStepRead(BaseModel):
-    """An unmet deadline; `days_overdue` is negative for one still to come."""
+    """An unmet deadline, and who its case is about; `days_overdue` is negative for one still to come."""
 
     model_config = ConfigDict(from_attributes=True)
     case_id: uuid.UUID
@@ -24,6 +26,7 @@ class OverdueStepRead(BaseModel):
     rule: str
     agency_id: uuid.UUID | None
     caseworker_id: uuid.UUID | None
+    child: ChildRead
 
 
 class OverduePage(BaseModel):

@@ -21,12 +21,19 @@ from temporalio.client import Client
 from api.deps import CommandKey, Principal
 from api.errors import ApiError, NotFound, TimedOut
 from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
+from api.schemas.common import ChildRead
 from api.services.audit import audit, audit_read
 from api.services.checks import refused_cursor
 from api.services.idempotency import fingerprint, record_key
 from api.services.temporal import DEFAULT_DEADLINE, Missing, query_workflow, run_update
 from api.services.uploads import Upload
-from db.advice import get_advice_request, get_advice_request_for_agency, list_advice_requests_for_agency
+from db.advice import (
+    AdviceWithChild,
+    get_advice_request,
+    get_advice_request_for_agency,
+    list_advice_requests_for_agency,
+    read_advice_request_for_agency,
+)
 from db.documents import add_document, delete_documents, find_document
 from db.errors import InvalidCursor
 from db.models import AdviceRequest, Document
@@ -36,6 +43,12 @@ from workflows.common.ids import advice_workflow_id
 
 def _not_sent(case_id: uuid.UUID, advice_id: str) -> NotFound:
     return NotFound(f"no advice request '{advice_id}' on case {case_id} was sent to your agency")
+
+
+def _read(row: AdviceWithChild) -> AdviceRequestRead:
+    """The request as its agency sees it, with the child it is for."""
+    fields = {name: getattr(row.request, name) for name in AdviceRequestRead.model_fields if name != "child"}
+    return AdviceRequestRead.model_validate({**fields, "child": ChildRead.model_validate(row.child)})
 
 
 async def list_inbox(
@@ -48,7 +61,7 @@ async def list_inbox(
         )
     except InvalidCursor:
         raise refused_cursor() from None
-    items = [AdviceRequestRead.model_validate(request) for request in page.requests]
+    items = [_read(row) for row in page.rows]
     await audit_read(
         session=session, user=user, action="agency.advice_requests.listed", detail={"count": len(items)}
     )
@@ -82,9 +95,13 @@ async def _request_for(
 async def read_request(
     *, session: AsyncSession, user: Principal, case_id: uuid.UUID, advice_id: str
 ) -> AdviceRequestRead:
-    found = AdviceRequestRead.model_validate(
-        await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    assert user.agency_id is not None
+    row = await read_advice_request_for_agency(
+        session=session, agency_id=user.agency_id, case_id=case_id, advice_id=advice_id
     )
+    if row is None:
+        raise _not_sent(case_id, advice_id)
+    found = _read(row)
     await audit_read(
         session=session,
         user=user,

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from api.deps import CommandKey, Principal
 from api.errors import NotFound, Unprocessable
 from api.schemas.cases import CaseCreate, CasePage, CaseRead, CaseSummary
+from api.schemas.common import ChildRead
 from api.services.audit import audit
 from api.services.checks import check_advice_agencies, check_caseworker, refused_cursor
 from api.services.commands import CommandRunner
@@ -28,7 +29,7 @@ from api.services.temporal import (
     start_case,
 )
 from core.settings import Settings
-from db.cases import get_case
+from db.cases import CaseWithChild, get_case_with_child
 from db.cases import list_cases as db_list_cases
 from db.errors import InvalidCursor
 from workflows.assessment.messages import AssessmentStart, AssessmentState, DecideAssessment
@@ -36,12 +37,19 @@ from workflows.common.ids import ACKNOWLEDGE_REQUEST, assessment_workflow_id
 from workflows.common.messages import Command, Stage
 
 
+def summary(row: CaseWithChild) -> CaseSummary:
+    """The case's row as the API shows it, with who the case is about."""
+    return CaseSummary.model_validate(row.case).model_copy(
+        update={"child": ChildRead.model_validate(row.child)}
+    )
+
+
 async def read_case(*, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState | None) -> CaseRead:
-    row = await get_case(session=session, case_id=case_id)
+    row = await get_case_with_child(session=session, case_id=case_id)
     return CaseRead(
         case_id=case_id,
         workflow_id=assessment_workflow_id(case_id),
-        record=CaseSummary.model_validate(row) if row is not None else None,
+        record=summary(row) if row is not None else None,
         state=state,
     )
 
@@ -159,22 +167,25 @@ async def list_cases(
     la_code: str,
     stage: Stage | None = None,
     caseworker_id: uuid.UUID | None = None,
+    name: str | None = None,
+    born_on: date | None = None,
     after: str | None = None,
     limit: int = 50,
 ) -> CasePage:
-    """The authority's cases from the read model, oldest request first, a page at a time."""
+    """The authority's cases from the read model with who each is about, oldest request first, a page at
+    a time; `name` finds the children whose given name, family name or "given family" starts with it
+    (whatever the case), `born_on` those born that day."""
     try:
         page = await db_list_cases(
             session=session,
             la_code=la_code,
             stage=stage.value if stage is not None else None,
             caseworker_id=caseworker_id,
+            name=name,
+            born_on=born_on,
             after=after,
             limit=limit,
         )
     except InvalidCursor:
         raise refused_cursor() from None
-    return CasePage(
-        items=[CaseSummary.model_validate(row) for row in page.cases],
-        next_after=page.next_after,
-    )
+    return CasePage(items=[summary(row) for row in page.rows], next_after=page.next_after)

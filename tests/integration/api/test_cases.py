@@ -273,7 +273,13 @@ async def test_a_case_reads_with_its_record_and_live_timeline(
     assert response.status_code == 200
     body = response.json()
     assert body["record"]["caseworker_id"] == str(people.caseworker.id)
-    assert "given_name" not in response.text  # no personal data leaves through a case read
+    # Who the case is about, and nothing else of the child: no UPN, postcode or year group (issue 10 s.5).
+    assert body["record"]["child"] == {
+        "given_name": "Ada",
+        "family_name": "Example",
+        "date_of_birth": "2015-03-01",
+    }
+    assert response.text.count("given_name") == 1
     assert {d["deadline"] for d in body["state"]["deadlines"]} >= {"decision_to_assess", "final_plan"}
 
 

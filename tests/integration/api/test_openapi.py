@@ -96,6 +96,28 @@ INTENDED = {
     "description": "one file or more",
 }
 
+# Issue 10 s.5: who a case is about (the child's names and date of birth) in the case list, a case, the
+# overdue list and an agency's advice requests; and the case list searched by the child's name and date
+# of birth.
+CHILD_SHOWN = "issue 10 s.5: the child's names and date of birth, from the application database"
+CHILD_SEARCH = "issue 10 s.5: the case list searched by the child's name and date of birth"
+INTENDED.update(
+    {
+        "/components/schemas/ChildRead": CHILD_SHOWN + ": the schema, added",
+        "/components/schemas/CaseSummary/description": CHILD_SHOWN + ": says a case shows who it is about",
+        "/components/schemas/CaseSummary/properties/child": CHILD_SHOWN + ", on every case",
+        "/components/schemas/OverdueStepRead/description": CHILD_SHOWN + ": says a step shows who",
+        "/components/schemas/OverdueStepRead/properties/child": CHILD_SHOWN + ", on every overdue step",
+        "/components/schemas/OverdueStepRead/required/11": CHILD_SHOWN + ", always on an overdue step",
+        "/components/schemas/AdviceRequestRead/description": CHILD_SHOWN + ": says a request shows who",
+        "/components/schemas/AdviceRequestRead/properties/child": CHILD_SHOWN + ", on the agency's request",
+        "/components/schemas/AdviceRequestRead/required/8": CHILD_SHOWN + ", always on an advice request",
+        "/paths/~1api~1cases/get/description": CHILD_SEARCH + ", and the child on each case",
+        "/paths/~1api~1cases/get/parameters/4": CHILD_SEARCH + ": `name`, added",
+        "/paths/~1api~1cases/get/parameters/5": CHILD_SEARCH + ": `born_on`, added",
+    }
+)
+
 
 def differences(before: object, after: object, at: str = "") -> set[str]:
     """The JSON pointers at which two JSON documents differ: a value changed, added or removed."""

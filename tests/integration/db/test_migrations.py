@@ -61,6 +61,10 @@ async def test_upgrade_from_empty_then_downgrade_to_base_and_up_again(empty_url:
     assert await _tables(empty_url) == TABLES | {"alembic_version"}
 
 
+# SQLite cannot reflect an index on an expression (the child search's `lower(...)`, migration 0005), so
+# Alembic cannot compare those there and says so; test_child_search.py compares their SQL instead.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 async def test_the_migration_matches_the_models(database: Database) -> None:
     async with database.engine.connect() as connection:
         assert await connection.run_sync(_schema_drift) == []
