@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: help setup run test lint typecheck unit bench replay-record clean assets
+.PHONY: help setup run test lint typecheck unit bench replay-record clean assets screenshots
 
 help:
 	@echo "make run            set up and start the whole service (Temporal dev server and UI, worker, API, demo data)"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench          run the benchmarks in bench/ and print their figures"
 	@echo "make replay-record  re-record tests/replay/histories (only when a workflow change is meant to break replay)"
 	@echo "make assets         rebuild the committed CSS, JS and images in api/static from assets/ (needs node and npm)"
+	@echo "make screenshots    retake the pages' screenshots in docs/screenshots (the browser lane, in chromium)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -59,6 +60,9 @@ replay-record: setup
 # Not part of run or test: the built files are committed (docs/pages-assets.md).
 assets:
 	@cd assets && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs
+
+screenshots: setup
+	@EHCP_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -19,6 +19,7 @@ from api.body_limit import install_body_limit
 from api.body_parse import install_readable_body
 from api.docs import install_docs
 from api.openapi_links import install_openapi_links
+from api.pages import install_pages
 from api.problems import install_error_handlers
 from api.routes import advice, attention, cases, health, home, manager, plans
 from api.schemas.common import document_problems
@@ -111,7 +112,9 @@ def create_app(
     install_problem_documents(app)  # every error response documented as a Problem (api/schemas/common.py)
     install_readable_body(app)  # a body that cannot be read: 422 after authentication (api/body_parse.py)
     install_body_limit(app, settings)  # bodies over EHCP_MAX_BODY_BYTES (uploads: more) answer 413
-    install_security_headers(app)  # every response: nosniff, no-store, CSP (api/security.py)
+    install_pages(app, settings)  # the GOV.UK pages, their assets and the session cookie (api/pages/)
+    # every response: nosniff, no-store, CSP (api/security.py)
+    install_security_headers(app, settings.la_logo_url)
     return app
 
 

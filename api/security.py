@@ -10,8 +10,11 @@ suited to it), so no browser or proxy may keep, sniff, frame or leak them:
 - `Referrer-Policy: no-referrer`: a case's URL is not handed to any site a page links to;
 - `Content-Security-Policy`: JSON needs nothing, so nothing may load, run or frame it
   (`default-src 'none'`); the two documentation pages (Swagger UI and ReDoc, api/docs.py) may load their
-  own installed scripts and styles, and Swagger UI its inline start-up script; `X-Frame-Options: DENY`
-  says "no framing" to browsers that predate `frame-ancestors`.
+  own installed scripts and styles, and Swagger UI its inline start-up script; the service's pages
+  (api/pages/) load only this service's own styles, scripts and images (and the council's logo, from
+  where `EHCP_LA_LOGO_URL` says), run no inline script but GOV.UK's one-line `js-enabled` marker (by its
+  hash), and post forms only here; `X-Frame-Options: DENY` says "no framing" to browsers that predate
+  `frame-ancestors`.
 
 The server banner is turned off where uvicorn starts (`server_header=False` in cli/api.py and
 cli/stack.py): it would tell an attacker which server, and so which flaws, to try.
@@ -25,6 +28,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.asgi import app_path
 from api.docs import ASSETS_PATH, DOCS_PATH, REDOC_PATH
+from api.pages.templating import JS_ENABLED_HASH
+
+STATIC_PATH = "/static"  # the pages' assets (api/pages/install.py)
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Swagger UI starts from an inline script and both pages style themselves inline; they show only the
@@ -35,6 +41,19 @@ DOCS_POLICY = (
     "form-action 'none'"
 )
 _DOCS_PAGES = frozenset({DOCS_PATH, REDOC_PATH})
+
+
+def pages_policy(logo_url: str | None = None) -> str:
+    """The pages' policy: their own assets only, the council's logo from its origin."""
+    images = "'self'"
+    if logo_url and logo_url.startswith("https://"):
+        images += " " + "/".join(logo_url.split("/", 3)[:3])
+    return (
+        f"default-src 'self'; script-src 'self' '{JS_ENABLED_HASH}'; style-src 'self'; img-src {images}; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
 _ALWAYS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -45,8 +64,9 @@ _ALWAYS = {
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP response of the app it wraps."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, pages: str) -> None:
         self.app = app
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,24 +79,32 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in _ALWAYS.items():
                     headers[name] = value
-                headers["Content-Security-Policy"] = DOCS_POLICY if path in _DOCS_PAGES else API_POLICY
+                headers["Content-Security-Policy"] = self._policy(path)
                 if not _is_asset(path):
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
+    def _policy(self, path: str) -> str:
+        if path in _DOCS_PAGES:
+            return DOCS_POLICY
+        if path == "/api" or path.startswith("/api/") or path.startswith("/openapi"):
+            return API_POLICY
+        return self.pages  # the pages, their assets, and `/`
 
-def install_security_headers(app: FastAPI) -> None:
+
+def install_security_headers(app: FastAPI, logo_url: str | None = None) -> None:
     """Wrap the app's whole middleware stack, so the 500 answer of Starlette's outermost
     `ServerErrorMiddleware` (which `add_middleware` would sit inside of) carries the headers too."""
     build = app.build_middleware_stack
+    pages = pages_policy(logo_url)
 
     def build_wrapped() -> ASGIApp:
-        return SecurityHeaders(build())
+        return SecurityHeaders(build(), pages)
 
     app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
 
 
 def _is_asset(path: str) -> bool:
-    return path == ASSETS_PATH or path.startswith(ASSETS_PATH + "/")
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in (ASSETS_PATH, STATIC_PATH))

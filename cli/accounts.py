@@ -1,9 +1,11 @@
-"""`ehcp users add|list|revoke|rotate|disable|enable`, `ehcp agencies add|list`: the accounts and agencies
-the database holds.
+"""`ehcp users add|list|password|revoke|rotate|disable|enable`, `ehcp agencies add|list`: the accounts and
+agencies the database holds.
 
 An account's API token is printed once, when it is issued (`add`, `rotate`), and expires after
-`EHCP_TOKEN_LIFETIME_DAYS`; `revoke` stops it at once and `disable` shuts the account without SQL. Each
-change is audited by db/users.py.
+`EHCP_TOKEN_LIFETIME_DAYS`; `revoke` stops it at once and `disable` shuts the account without SQL. A
+person signs in to the pages with an email address and a password: `add --email` and `password` make a
+password and print it once (or take one from standard input with `--stdin`); only its hash is kept. Each
+change is audited by db/users.py and db/sign_in.py.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from core.settings import Settings
 from db.agencies import create_agency, list_agencies
 from db.base import utcnow
 from db.engine import make_engine, make_session_factory
+from db.errors import InvalidRecord
 from db.models import AgencyKind, Role
+from db.sign_in import PASSWORD_MAX, PASSWORD_MIN, new_password, set_sign_in
 from db.users import Listing, UnknownUser, create_user, list_users, revoke_token, rotate_token, set_disabled
 
 T = TypeVar("T")
@@ -39,16 +43,25 @@ app.add_typer(agencies, name="agencies")
 
 
 @users.command(name="add")
-def users_add(
+def users_add(  # noqa: PLR0917 (Typer passes each option by name)
     username: Annotated[str, typer.Argument(help="A unique login name, e.g. j.smith")],
     role: Annotated[Role, typer.Option(help="What the account may do.")],
     display_name: Annotated[str | None, typer.Option(help="The person's name as staff see it.")] = None,
     agency_id: Annotated[str | None, typer.Option(help="For role agency: the agency it answers for.")] = None,
+    email: Annotated[
+        str | None, typer.Option(help="The person's email address: they sign in to the pages with it.")
+    ] = None,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="With --email: read the password from standard input.")
+    ] = False,
 ) -> None:
-    """Create an account and print its API token once (only its hash is kept)."""
+    """Create an account and print its API token once (only its hash is kept); with --email, a password
+    to sign in to the pages, made and printed once unless read from standard input."""
     if (role == "agency") != (agency_id is not None):
         fail("users add", "--agency-id is needed for role agency, and only for it")
     agency = _uuid("users add", "--agency-id", agency_id) if agency_id else None
+    address = _email("users add", email) if email is not None else None
+    password = _password("users add", stdin=stdin) if address is not None else None
     settings = load_settings("users add")
 
     async def create() -> tuple[datetime, str]:
@@ -63,18 +76,49 @@ def users_add(
                     agency_id=agency,
                     lifetime=_lifetime(settings),
                 )
+                if address is not None:
+                    await set_sign_in(session=session, username=username, email=address, password=password)
             return user.token_expires_at, token
         finally:
             await engine.dispose()
 
     try:
         expires, token = asyncio.run(create())
+    except InvalidRecord as error:
+        fail("users add", f"could not create '{username}': {error}")
     except Exception as error:  # the database's own message says what is wrong
         fail("users add", f"could not create '{username}': {_first_line(error)}")
     typer.echo(
         f"created {role} '{username}'. API token (shown once, keep it safe; "
         f"it expires {_at(expires)} UTC):\n{token}"
     )
+    if address is not None and not stdin:
+        typer.echo(f"sign in to the pages as {address} with the password (shown once):\n{password}")
+
+
+@users.command(name="password")
+def users_password(
+    username: Annotated[str, typer.Argument(help="The account, as `ehcp users list` names it.")],
+    email: Annotated[str | None, typer.Option(help="Also set or change the account's email address.")] = None,
+    stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Give the account a new password to sign in to the pages with, made and printed once unless read
+    from standard input; the old one stops working at once."""
+    address = _email("users password", email) if email is not None else None
+    password = _password("users password", stdin=stdin)
+    settings = load_settings("users password")
+
+    async def set_it(session: AsyncSession) -> str | None:
+        user = await set_sign_in(session=session, username=username, email=address, password=password)
+        return user.email
+
+    signs_in_as = _in_database("users password", settings, set_it, username)
+    if signs_in_as is None:
+        typer.echo(f"'{username}' has a new password but no email address yet: add one with --email")
+    elif stdin:
+        typer.echo(f"'{username}' signs in as {signs_in_as} with the password given")
+    else:
+        typer.echo(f"'{username}' signs in as {signs_in_as} with the password (shown once):\n{password}")
 
 
 @users.command(name="list")
@@ -188,8 +232,27 @@ def _in_database(
         return asyncio.run(run())
     except UnknownUser:
         _unknown(command, username or "")
+    except InvalidRecord as error:
+        fail(command, str(error))
     except Exception as error:  # the database's own message says what is wrong
         fail(command, f"the database refused: {_first_line(error)} (is it migrated? `ehcp migrate`)")
+
+
+def _email(command: str, email: str) -> str:
+    try:
+        return checked_email(email.strip()).lower()
+    except InvalidEmail as error:
+        fail(command, f"--email: {error}")
+
+
+def _password(command: str, *, stdin: bool) -> str:
+    """A password read from standard input (its first line), or a new one to print."""
+    if not stdin:
+        return new_password()
+    given = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    if not PASSWORD_MIN <= len(given) <= PASSWORD_MAX:
+        fail(command, f"the password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters, not {len(given)}")
+    return given
 
 
 def _unknown(command: str, username: str) -> NoReturn:

@@ -6,7 +6,8 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from cli.settings import load_service_settings
+from cli.settings import load_service_settings, session_secret_problem
+from cli.shell import fail
 from core.logging import configure_logging
 
 app = typer.Typer()
@@ -14,8 +15,11 @@ app = typer.Typer()
 
 @app.command()
 def api() -> None:
-    """Serve the HTTP API and pages. Refuses the public development key unless EHCP_DEMO=true."""
+    """Serve the HTTP API and pages. Refuses the public development key, and pages without a session key,
+    unless EHCP_DEMO=true."""
     settings = load_service_settings("api")
+    if problem := session_secret_problem(settings):
+        fail("api", problem)
     configure_logging(settings)
     uvicorn.run(
         create_app(settings),

@@ -37,6 +37,19 @@ def development_key_problem(settings: Settings) -> str | None:
     )
 
 
+def session_secret_problem(settings: Settings) -> str | None:
+    """Why the pages may not be served on these settings, or None: with no key of the authority's, each
+    process would sign sessions with a key of its own, and a sign-in would end whenever one restarts or
+    land on another that does not know it."""
+    if settings.session_secret is not None or settings.demo:
+        return None
+    return (
+        f"{env_name('session_secret')} is not set: the pages' session cookies need a key of the "
+        "authority's own, the same for every API process; generate one with: python -c 'import secrets; "
+        f"print(secrets.token_urlsafe(48))' and set {env_name('session_secret')} (a demo may leave it unset)"
+    )
+
+
 def load_service_settings(command: str) -> Settings:
     """The settings of a process that holds real data (`ehcp api`, `ehcp worker`): as `load_settings`, and
     refused, with exit status 2, on the public development key unless they say this is a demo."""

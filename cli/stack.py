@@ -18,12 +18,14 @@ from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from api.app import create_app
 from api.docs import DOCS_PATH
 from api.routes.home import HEALTH_PATH
 from cli.demo import seed_demo
+from cli.demo_accounts import ACCOUNTS_FILE, Accounts, demo_accounts, demo_session_key
 from cli.settings import development_key_warning, ensure_sqlite_folder, load_settings
 from cli.shell import fail
 from core.logging import configure_logging
@@ -87,12 +89,16 @@ def run(
         database_url=f"sqlite+aiosqlite:///{var / 'ehcp.db'}",
         outbox_dir=str(var / "outbox"),
         demo=True,
+        # Plain HTTP on this machine: a Secure cookie would not come back from http://127.0.0.1.
+        session_cookie_secure=False,
     )
+    var.mkdir(parents=True, exist_ok=True)
+    if settings.session_secret is None:
+        settings = settings.model_copy(update={"session_secret": SecretStr(demo_session_key(var))})
     warning = development_key_warning(settings)
     if warning:
         typer.echo(f"ehcp run: warning: {warning}", err=True)
     configure_logging(settings)
-    var.mkdir(parents=True, exist_ok=True)
     ensure_sqlite_folder(settings.database_url)
     typer.echo(f"==> starting the Temporal dev server ({var / 'temporal.db'}; log in {var / 'temporal.log'})")
     with (var / "temporal.log").open("ab") as log:
@@ -133,7 +139,8 @@ async def _serve(
     typer.echo(f"==> starting the worker (log in {var / 'worker.log'})")
     children.append(start_worker(settings, var / "worker.log"))
     tokens = await seed_demo(settings, client, var) if demo else {}
-    _banner(settings, ui_port, tokens, var)
+    accounts = await demo_accounts(settings, var, tokens) if demo else {}
+    _banner(settings, ui_port, tokens, accounts, var)
     config = uvicorn.Config(
         create_app(settings, client=client, temporal_ui_url=temporal_ui_url(ui_port)),
         host=settings.api_host,
@@ -219,14 +226,14 @@ def service_urls(settings: Settings, *, ui_port: int) -> list[tuple[str, str]]:
     """What the banner tells a person to open: (what it is, its URL)."""
     api = f"http://{settings.api_host}:{settings.api_port}"
     return [
-        ("The service (start here)", f"{api}/"),
+        ("The service: sign in here", f"{api}/sign-in"),
         ("API documentation", f"{api}{DOCS_PATH}"),
         ("Health check", f"{api}{HEALTH_PATH}"),
         ("Temporal Web UI", temporal_ui_url(ui_port)),
     ]
 
 
-def _banner(settings: Settings, ui_port: int, tokens: dict[str, str], var: Path) -> None:
+def _banner(settings: Settings, ui_port: int, tokens: dict[str, str], accounts: Accounts, var: Path) -> None:
     api = f"http://{settings.api_host}:{settings.api_port}"
     lines = [
         "",
@@ -234,6 +241,9 @@ def _banner(settings: Settings, ui_port: int, tokens: dict[str, str], var: Path)
         *(f"  {label:<27} {url}" for label, url in service_urls(settings, ui_port=ui_port)),
         f"  {'Notices sent (the outbox)':<27} {settings.outbox_dir}/",
     ]
+    if accounts:
+        lines += ["", f"Demo sign-ins for the pages (also in {var / ACCOUNTS_FILE}):"]
+        lines += [f"  {a['role']:<11} {a['email']:<26} {a['password']}" for a in accounts.values()]
     if tokens:
         lines += ["", f"Demo API tokens (also in {var / 'demo-tokens.json'}):"]
         lines += [f"  {user:<18} {token}" for user, token in tokens.items()]

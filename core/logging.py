@@ -139,6 +139,19 @@ def render_exception(logger: WrappedLogger, method_name: str, event_dict: EventD
     return event_dict
 
 
+class PathsWithoutQueries(logging.Filter):
+    """uvicorn's access log line, with the query string left out of the path: a search of the case list
+    carries a child's name and date of birth (`/api/cases?name=...&born_on=...`), and a log keeps it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) >= 3:
+            path = record.args[2]
+            if isinstance(path, str) and "?" in path:
+                shown = path.split("?", 1)[0] + "?[query left out]"
+                record.args = (*record.args[:2], shown, *record.args[3:])
+        return True
+
+
 def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> None:
     """Send structlog and standard-library logs, redacted, to `stream` (standard error by default)."""
     level = logging.getLevelNamesMapping()[settings.log_level.upper()]
@@ -182,6 +195,7 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter)
+    handler.addFilter(PathsWithoutQueries())
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)

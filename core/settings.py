@@ -41,7 +41,9 @@ UPLOADED_FILES = 5
 UPLOAD_FORM_BYTES = 64 * 1024
 
 _KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_SECRET_FIELDS = frozenset({"codec_keys", "notify_api_key", "smtp_password", "webhook_secret"})
+_SECRET_FIELDS = frozenset(
+    {"codec_keys", "notify_api_key", "smtp_password", "webhook_secret", "session_secret"}
+)
 
 Notifier = Literal["outbox", "govuk_notify", "smtp", "webhook"]
 LogFormat = Literal["console", "json"]
@@ -229,7 +231,31 @@ class Settings(BaseSettings):
         default=900, ge=1, le=86400, description="The window, in seconds, the failure limit counts over."
     )
     la_name: str = Field(
-        default="Example Council (demo)", description="The authority's name, as notices sign."
+        default="Example Council (demo)", description="The authority's name, as notices and the pages sign."
+    )
+    la_logo_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description=(
+            "The authority's logo for the pages' header: a path on this service or an https URL of an image "
+            "the authority serves (the pages' Content-Security-Policy admits that origin). None: the name."
+        ),
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description=(
+            "The key that signs the pages' session cookies: 32 characters or more, random, secret. Unset, "
+            "each process makes its own at start (sign-ins end when it restarts), which `ehcp api` refuses "
+            "outside a demo."
+        ),
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Minutes without a request after which a sign-in ends."
+    )
+    session_cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie over HTTPS only; `ehcp run` (HTTP on 127.0.0.1) sets it false.",
     )
     team_email: str = Field(
         default="send-team@example.invalid",

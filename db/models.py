@@ -68,7 +68,8 @@ class Agency(Base):
 
 class User(Base):
     """A staff member or an agency's account. Only the SHA-256 of its API token is kept, with when the
-    token expires and, once revoked, when it was."""
+    token expires and, once revoked, when it was; a person signs in to the pages with an email address
+    and a password (only its argon2id hash is kept) or through the authority's OpenID provider."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -78,6 +79,8 @@ class User(Base):
             "(role = 'agency' AND agency_id IS NOT NULL) OR (role <> 'agency' AND agency_id IS NULL)",
             name="agency_role",
         ),
+        Index("ix_users_email", "email", unique=True),
+        Index("ix_users_oidc_subject", "oidc_subject", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -91,6 +94,9 @@ class User(Base):
     # A token works until it expires or is revoked (`ehcp users revoke`); rotating issues a new one.
     token_expires_at: Mapped[datetime] = mapped_column(default=lambda: utcnow() + DEFAULT_TOKEN_LIFETIME)
     token_revoked_at: Mapped[datetime | None]
+    email: Mapped[str | None] = mapped_column(String(320))  # lower case
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class Child(Base):

@@ -1,26 +1,26 @@
 """`/`: what the service is and where to go, for a person who opens its address in a browser.
 
-A plain server-rendered page (a heading, a paragraph, links; no script, no styles from elsewhere), or
-the same links as JSON when the request asks for JSON. It needs no sign-in, so it reads nothing from the
-case database or Temporal and shows no case data (UK GDPR art. 5(1)(f)); the GOV.UK pages for people
-come later and will live elsewhere.
+Someone signed in goes on to their own start page (api/pages/start.py). Anyone else gets a GOV.UK start
+page (api/pages/templates/home.html): what the service is, a button to sign in, and for systems the API's
+documentation; or the same links as JSON when the request asks for JSON. It needs no sign-in, so it reads
+nothing from the case database or Temporal and shows no case data (UK GDPR art. 5(1)(f)).
 """
 
 from __future__ import annotations
 
-from html import escape
-
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.docs import DOCS_PATH, OPENAPI_PATH, REDOC_PATH
+from api.pages.templating import render
 
 HEALTH_PATH = "/api/health"
 SERVICE = "EHCP orchestration API"
 ABOUT = (
     "Education, Health and Care needs assessments and plans for an English local authority, under the "
     "Children and Families Act 2014 Part 3 and the SEND Regulations 2014. Caseworkers, agencies and "
-    "managers use its JSON API with a bearer token; every statutory clock is kept by a durable workflow."
+    "managers sign in to its pages, and other systems use its JSON API; every statutory clock is kept by "
+    "a durable workflow."
 )
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +63,8 @@ async def home(request: Request) -> Response:
         return JSONResponse(
             {"service": SERVICE, "about": ABOUT, **links, "temporal_ui": temporal_ui}, headers=headers
         )
+    if request.session.get("uid"):
+        return RedirectResponse("/start", status_code=303)  # api/pages/start.py: by the person's role
     items = [
         ("API documentation (Swagger UI): try each request", links["documentation"]),
         ("API reference (ReDoc)", links["reference"]),
@@ -71,25 +73,6 @@ async def home(request: Request) -> Response:
     ]
     if temporal_ui:
         items.append(("Temporal Web UI: the workflows of this demo", temporal_ui))
-    listed = "\n".join(
-        f'        <li><a href="{escape(url)}">{escape(label)}</a></li>' for label, url in items
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en-GB">
-  <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>{escape(SERVICE)}</title>
-  </head>
-  <body>
-    <main>
-      <h1>{escape(SERVICE)}</h1>
-      <p>{escape(ABOUT)}</p>
-      <ul>
-{listed}
-      </ul>
-    </main>
-  </body>
-</html>
-"""
-    return HTMLResponse(page, headers=headers)
+    page = render(request, "home.html", title="Start", about=ABOUT, for_systems=items)
+    page.headers.update(headers)
+    return page

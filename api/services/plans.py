@@ -16,15 +16,15 @@ from temporalio.client import Client
 
 from api.deps import CommandKey, Principal
 from api.errors import NotFound, Unprocessable
-from api.schemas.cases import CaseSummary
 from api.schemas.plans import DeadlineRead, PhaseTransferPage, PhaseTransferRead, PlanArrivalCreate, PlanRead
 from api.services.audit import audit
+from api.services.cases import summary
 from api.services.checks import check_caseworker, refused_cursor
 from api.services.commands import CommandRunner
 from api.services.idempotency import record_new_case, state_now
 from api.services.temporal import Missing, plan_missing, query_workflow, start_plan
 from core.settings import Settings
-from db.cases import get_case, list_case_deadlines
+from db.cases import get_case_with_child, list_case_deadlines
 from db.errors import InvalidCursor
 from db.plans import TransferPlan, list_transfer_plans
 from statute.conventions import Conventions
@@ -45,13 +45,14 @@ from workflows.plan.messages import PlanStart, PlanState
 async def read_plan(*, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:
     """The case's row, the plan's live state, and the deadlines of every review cycle: those the read
     model holds from the plan's making on (the assessment's own stay on the case)."""
-    row = await get_case(session=session, case_id=case_id)
+    found = await get_case_with_child(session=session, case_id=case_id)
+    row = found.case if found is not None else None
     made = state.made_on if state is not None else row.final_issued_on if row is not None else None
     deadlines = await list_case_deadlines(session=session, case_id=case_id)
     return PlanRead(
         case_id=case_id,
         workflow_id=plan_workflow_id(case_id),
-        record=CaseSummary.model_validate(row) if row is not None else None,
+        record=summary(found) if found is not None else None,
         state=state,
         deadlines=[DeadlineRead.model_validate(d) for d in deadlines if made is None or d.from_date >= made],
     )

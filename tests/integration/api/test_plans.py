@@ -375,7 +375,10 @@ async def test_a_plan_reads_with_its_live_state_and_every_cycles_deadlines(
         ("review_due", made.isoformat(), reviewed.isoformat()),
         ("review_due", reviewed.isoformat(), None),
     ]
-    assert "given_name" not in response.text  # no personal data leaves through a plan read
+    # Who the plan is for, as a case read shows it (issue 10 s.5): the names and date of birth, nothing more.
+    assert set(plan["record"]["child"]) == {"given_name", "family_name", "date_of_birth"}
+    assert "upn" not in response.text
+    assert "postcode" not in response.text
 
 
 # ---- the phase-transfer planner ----

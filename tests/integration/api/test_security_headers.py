@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.app import create_app
-from api.security import API_POLICY, DOCS_POLICY
+from api.security import API_POLICY, DOCS_POLICY, pages_policy
 from core.settings import Settings
 
 from .conftest import People
@@ -56,7 +56,6 @@ async def test_api_data_and_every_error_carry_the_headers(client: httpx.AsyncCli
         "404": await client.get("/api/no-such-thing"),
         "422": await client.get("/api/advice-requests?limit=0", headers=people.health.auth),
         "500": await client.get("/api/broken"),
-        "home": await client.get("/"),
         "openapi": await client.get("/openapi.json"),
     }
     assert {name: r.status_code for name, r in answers.items()} == {
@@ -67,12 +66,34 @@ async def test_api_data_and_every_error_carry_the_headers(client: httpx.AsyncCli
         "404": 404,
         "422": 422,
         "500": 500,
-        "home": 200,
         "openapi": 200,
     }
     for response in answers.values():
         assert_guarded(response)
         assert response.headers["cache-control"] == "no-store", response.url
+
+
+async def test_the_pages_load_only_the_services_own_assets_and_post_only_here(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/", "/sign-in"):
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        assert_guarded(page, pages_policy())
+        assert page.headers["cache-control"] == "no-store"
+    policy = pages_policy()
+    assert "'unsafe-inline'" not in policy
+    assert "form-action 'self'" in policy
+    style = await client.get("/static/ehcp.css")
+    assert style.status_code == 200
+    assert "no-store" not in style.headers.get("cache-control", "")  # an asset, not data
+
+
+def test_the_councils_logo_may_come_from_its_own_site() -> None:
+    assert "img-src 'self' https://www.council.example;" in pages_policy(
+        "https://www.council.example/logo.svg"
+    )
+    assert "img-src 'self';" in pages_policy("/static/logo.svg")
 
 
 async def test_the_documentation_pages_may_run_their_own_installed_scripts(client: httpx.AsyncClient) -> None:

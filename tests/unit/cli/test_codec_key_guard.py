@@ -70,7 +70,12 @@ def test_a_service_refuses_the_development_key(
 @pytest.mark.parametrize(
     "environment",
     [
-        {"EHCP_CODEC_KEYS": REAL_KEY, "EHCP_CODEC_ACTIVE_KEY": "k1", "EHCP_ALLOW_DEV_KEYS": "false"},
+        {
+            "EHCP_CODEC_KEYS": REAL_KEY,
+            "EHCP_CODEC_ACTIVE_KEY": "k1",
+            "EHCP_ALLOW_DEV_KEYS": "false",
+            "EHCP_SESSION_SECRET": "s" * 48,  # `ehcp api` also needs the pages' session key (docs/pages.md)
+        },
         {"EHCP_DEMO": "true"},
         {"EHCP_DEMO": "1"},
     ],

@@ -140,3 +140,16 @@ def test_the_redaction_processor_leaves_other_keys_alone() -> None:
         "Email": REDACTED,
         "deadlines": ["final_plan"],
     }
+
+
+def test_an_access_log_line_leaves_the_query_out() -> None:
+    """A search of the case list carries a child's name and date of birth in its query (issue 10 s.5)."""
+    stream = configured()
+    access = logging.getLogger("uvicorn.access")
+    args = ("127.0.0.1:5000", "GET", "/api/cases?name=ada&born_on=2015-03-01", "1.1", 200)
+    access.info('%s - "%s %s HTTP/%s" %d', *args)
+    access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/api/health", "1.1", 200)
+    first, second = lines(stream)
+    assert first["event"] == '127.0.0.1:5000 - "GET /api/cases?[query left out] HTTP/1.1" 200'
+    assert "ada" not in stream.getvalue()
+    assert second["event"] == '127.0.0.1:5000 - "GET /api/health HTTP/1.1" 200'

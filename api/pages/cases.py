@@ -1,0 +1,100 @@
+"""Caseworkers' pages: the authority's cases, and one case with its statutory timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import NotFound
+from api.pages import words
+from api.pages.sessions import Caseworker
+from api.pages.templating import render
+from api.services.cases import get_case_with_state, list_cases
+from api.services.clock import today_in_england
+from db.cases import list_case_deadlines
+from db.models import CaseDeadline
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+DUE_SOON = timedelta(days=7)
+
+
+@router.get("/cases")
+async def cases_page(
+    *,
+    request: Request,
+    person: Caseworker,
+    session: SessionDep,
+    settings: SettingsDep,
+    mine: bool = True,
+    after: Annotated[str | None, Query(max_length=500)] = None,
+) -> HTMLResponse:
+    page = await list_cases(
+        session=session,
+        la_code=settings.la_code,
+        caseworker_id=person.principal.id if mine and person.role == "caseworker" else None,
+        after=after,
+        limit=PAGE_SIZE,
+    )
+    return render(
+        request,
+        "cases.html",
+        title="Your cases" if mine and person.role == "caseworker" else "All cases",
+        active="cases",
+        page=page,
+        mine=mine and person.role == "caseworker",
+        words=words,
+    )
+
+
+def tag(step: CaseDeadline) -> tuple[str, str]:
+    """A step's status as its tag: an open step past its due date is overdue (the workflow marks it at its
+    next wake), and one due within a week is "due this week"."""
+    today = today_in_england()
+    if step.status == "open" and step.due < today:
+        return words.STATUSES["overdue"]
+    if step.status == "open" and step.due - today <= DUE_SOON:
+        return words.STATUSES["due_soon"]
+    return words.STATUSES.get(step.status, (step.status, "govuk-tag--grey"))
+
+
+@router.get("/cases/{case_id}")
+async def case_page(
+    *,
+    request: Request,
+    case_id: uuid.UUID,
+    person: Caseworker,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    try:
+        case = await get_case_with_state(
+            session=session, client=client, case_id=case_id, deadline=settings.temporal_deadline
+        )
+    except NotFound:
+        return render(
+            request,
+            "problem.html",
+            status_code=404,
+            title="Case not found",
+            message="There is no case at this address. Check it, or find the case in the list.",
+        )
+    # The read model's timeline: the assessment's steps and, once the plan is made, the plan's own, as the
+    # overdue list and the measures count them (the assessment's state stops at the final plan).
+    steps = await list_case_deadlines(session=session, case_id=case_id)
+    return render(
+        request,
+        "case.html",
+        title="Case",
+        active="cases",
+        case=case,
+        steps=[(step, tag(step)) for step in steps],
+        words=words,
+    )

@@ -1,0 +1,63 @@
+"""What the pages call the statute's names (docs/vocabulary.md), in the words a SEND team uses."""
+
+from __future__ import annotations
+
+STAGES = {
+    "awaiting_decision_to_assess": "Awaiting the decision to assess",
+    "gathering_advice": "Gathering advice",
+    "deciding_whether_to_issue": "Deciding whether to issue a plan",
+    "drafting": "Drafting the plan",
+    "draft_served": "Draft plan served",
+    "final_issued": "Final plan issued",
+    "refused_to_assess": "Refused to assess",
+    "not_issued": "Decided not to issue a plan",
+    "withdrawn": "Request withdrawn",
+    "closed": "Closed",
+    "plan_maintained": "Plan maintained",
+    "plan_ceased": "Plan ceased",
+    "plan_transferred": "Plan transferred to another authority",
+}
+
+DEADLINES = {
+    "decision_to_assess": "Decision whether to assess",
+    "advice": "Advice",
+    "decision_not_to_issue": "Decision not to issue a plan",
+    "draft_target": "Draft plan (the service's target)",
+    "representations_end": "Family's representations on the draft",
+    "school_response": "School's answer to the consultation",
+    "final_plan": "Final plan",
+    "review_due": "Annual review",
+    "review_invitations": "Review invitations and advice",
+    "review_report": "Review report",
+    "review_decision": "Decision after the review",
+    "amended_plan": "Amended plan",
+    "phase_transfer_review": "Phase transfer review",
+    "reassessment_decision": "Decision whether to reassess",
+    "reassessment_plan": "Plan after reassessment",
+    "transfer_plan": "Transfer to the new authority",
+    "transfer_inform": "New authority's letter to the family",
+    "transfer_review": "New authority's review",
+    "mediation_certificate": "Mediation certificate",
+    "mediation": "Mediation",
+    "appeal": "Family's window to appeal",
+}
+
+# A deadline's status as a GOV.UK tag: its words and its colour.
+STATUSES = {
+    "open": ("Open", "govuk-tag--blue"),
+    "due_soon": ("Due this week", "govuk-tag--orange"),
+    "overdue": ("Overdue", "govuk-tag--red"),
+    "met": ("Met", "govuk-tag--green"),
+    "met_late": ("Met late", "govuk-tag--yellow"),
+    "excepted": ("Exception applies", "govuk-tag--purple"),
+    "withdrawn": ("No longer owed", "govuk-tag--grey"),
+    "closed": ("Closed", "govuk-tag--grey"),
+}
+
+
+def stage(name: str) -> str:
+    return STAGES.get(name, name.replace("_", " ").capitalize())
+
+
+def deadline(name: str) -> str:
+    return DEADLINES.get(name, name.replace("_", " ").capitalize())

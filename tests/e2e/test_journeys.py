@@ -1,0 +1,105 @@
+"""Each role's work in a real browser (issue 10 s.7), on the real stack: sign in, find the work, open it;
+no WCAG 2.2 AA violation (axe-core) and no browser error (a script or style the policy refused, a missing
+asset) on any page visited; a page at 320 px wide scrolls only down. Screenshots of the main pages go to
+`$EHCP_SCREENSHOTS` when it is set (`make screenshots` sets docs/screenshots)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from .conftest import Stack, axe_violations
+
+SHOTS = os.environ.get("EHCP_SCREENSHOTS")
+
+
+@pytest.fixture
+def console(page: Page) -> list[str]:
+    """Every error the browser reports while the test runs."""
+    errors: list[str] = []
+
+    def heard(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", heard)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def checked(page: Page, console: list[str], shot: str | None = None) -> None:
+    """The page as it stands has no accessibility violation and the browser reported no error."""
+    assert axe_violations(page) == [], page.url
+    assert console == [], page.url
+    if SHOTS and shot:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{shot}.png"), full_page=True)
+
+
+def sign_in(page: Page, stack: Stack, username: str) -> None:
+    account = stack.account(username)
+    page.goto(stack.url + "/")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Email address").fill(account["email"])
+    page.get_by_label("Password", exact=True).fill(account["password"])
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_caseworker_signs_in_finds_a_case_and_reads_its_timeline(
+    page: Page, stack: Stack, console: list[str]
+) -> None:
+    page.goto(stack.url + "/")
+    checked(page, console, "start")
+    sign_in(page, stack, "demo-caseworker")
+    expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
+    checked(page, console, "your-cases")
+    page.get_by_role("link", name="Demo Advice Overdue").click()
+    expect(page.get_by_role("heading", name="Demo Advice Overdue")).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile("Decision whether to assess"))).to_be_visible()
+    expect(page.get_by_text("Overdue").first).to_be_visible()
+    checked(page, console, "case")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    page.goto(stack.url + "/cases")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # signed out for good
+    checked(page, console)
+
+
+def test_a_wrong_password_is_shown_with_the_error_summary(
+    page: Page, stack: Stack, console: list[str]
+) -> None:
+    page.goto(stack.url + "/sign-in")
+    page.get_by_label("Email address").fill(stack.account("demo-caseworker")["email"])
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Enter a correct email address and password")
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("Email address")).to_be_focused()
+    console.clear()  # the 401 itself, which the browser reports
+    checked(page, console, "sign-in-error")
+
+
+def test_an_agency_sees_its_own_requests_with_the_child(page: Page, stack: Stack, console: list[str]) -> None:
+    sign_in(page, stack, "demo-health")
+    expect(page.get_by_role("heading", name="Advice requests")).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile("Demo Advice Overdue"))).to_be_visible()
+    checked(page, console, "agency-inbox")
+    page.goto(stack.url + "/cases")
+    expect(page.get_by_role("heading", name="You cannot see this page")).to_be_visible()
+
+
+def test_the_pages_fit_a_small_screen(page: Page, stack: Stack, console: list[str]) -> None:
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page, stack, "demo-caseworker")
+    expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
+    for path in ("/cases", "/"):
+        page.goto(stack.url + path)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 320, f"{path} is {wide} px wide at 320 px"
+    checked(page, console)

@@ -1,0 +1,101 @@
+"""The first pages of the day's work (issue 10 s.2-3): a caseworker's list of cases and a case's statutory
+timeline, and an agency's requests, each naming the child, from the application database."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.pages.cases import PAGE_SIZE
+from api.services.clock import today_in_england
+from tests.integration.api.conftest import project
+from tests.integration.api.test_advice import assessed_case
+from tests.integration.db.factories import a_deadline
+
+from .conftest import People, Temporal, sign_in, with_password
+
+
+async def test_a_caseworker_finds_the_child_and_reads_the_timeline(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    case_id = await assessed_case(api, people, temporal, sessions)
+    await with_password(sessions, "cw", "cw@council.test")
+    await sign_in(browser, "cw@council.test")
+    listed = await browser.get("/cases?mine=false")
+    assert listed.status_code == 200
+    assert f'href="/cases/{case_id}"' in listed.text
+    assert "Ada Example" in listed.text
+    assert "Born 1 March 2015" in listed.text
+
+    case = await browser.get(f"/cases/{case_id}")
+    assert case.status_code == 200
+    assert "Ada Example</h1>" in case.text.replace("\n", "")
+
+    today = today_in_england()
+    async with sessions() as session:
+        late = await project(
+            session,
+            received_on=today - timedelta(weeks=8),
+            deadlines=[
+                a_deadline("decision_to_assess", today - timedelta(days=10)),
+                a_deadline("final_plan", today + timedelta(days=3)),
+            ],
+        )
+        await session.commit()
+    timeline = await browser.get(f"/cases/{late}")
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", timeline.text, flags=re.DOTALL)
+    steps = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows[1:]]
+    assert steps[0].startswith("Decision whether to assess")
+    assert "Overdue" in steps[0]
+    assert "reg 4(1)" in steps[0]  # the rule behind it, as the read model holds it (the factory's)
+    assert steps[1].startswith("Final plan")
+    assert "Due this week" in steps[1]
+
+    missing = await browser.get("/cases/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    assert "Case not found" in missing.text
+
+
+async def test_an_agency_sees_which_child_each_of_its_requests_is_for(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await assessed_case(api, people, temporal, sessions)
+    await with_password(sessions, "ep", "ep@council.test")
+    await with_password(sessions, "icb", "icb@council.test")
+    await sign_in(browser, "ep@council.test")
+    inbox = await browser.get("/inbox")
+    assert inbox.status_code == 200
+    assert "Ada Example" in inbox.text
+    assert "Psychological advice" in inbox.text
+    assert "Medical advice" not in inbox.text  # the ICB's request is the ICB's alone
+
+
+async def test_the_list_of_cases_is_read_a_page_at_a_time(
+    browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    today = today_in_england()
+    async with sessions() as session:
+        for n in range(PAGE_SIZE + 2):
+            received = today - timedelta(days=60 - n)
+            await project(session, received_on=received, caseworker_id=people.caseworker.id)
+        await session.commit()
+    await with_password(sessions, "cw", "cw@council.test")
+    await sign_in(browser, "cw@council.test")
+    first = await browser.get("/cases")
+    assert first.text.count('<tr class="govuk-table__row">') == PAGE_SIZE + 1  # and the heading's row
+    [following] = re.findall(r'href="(/cases\?mine=true&amp;after=[^"]+)" rel="next"', first.text)
+    second = await browser.get(following.replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert second.text.count('<tr class="govuk-table__row">') == 2 + 1
+    assert 'rel="next"' not in second.text

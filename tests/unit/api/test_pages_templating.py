@@ -1,0 +1,22 @@
+"""The pages' one inline script is the one the Content-Security-Policy admits by its hash."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+
+from api.pages.templating import JS_ENABLED_HASH, JS_ENABLED_SCRIPT, list_of_errors
+from api.security import pages_policy
+
+
+def test_the_admitted_script_is_the_templates_only_inline_script() -> None:
+    template = (files("govuk_frontend_jinja") / "templates" / "template.html").read_text()
+    inline = re.findall(r"<script[^>]*>(.*?)</script>", template, flags=re.DOTALL)
+    assert inline == [JS_ENABLED_SCRIPT]  # if govuk-frontend-jinja changes it, the hash must follow
+    assert f"'{JS_ENABLED_HASH}'" in pages_policy()
+
+
+def test_an_error_summary_links_each_error_to_its_field() -> None:
+    assert list_of_errors({"email": "Enter your email address"}) == [
+        {"text": "Enter your email address", "href": "#email"}
+    ]
