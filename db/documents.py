@@ -12,6 +12,7 @@ from collections.abc import Collection
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from db.models import Document
 
@@ -69,3 +70,14 @@ async def delete_documents(*, session: AsyncSession, document_ids: Collection[uu
         return 0
     stmt = delete(Document).where(Document.id.in_(list(document_ids))).returning(Document.id)
     return len((await session.execute(stmt)).all())
+
+
+async def list_request_documents(*, session: AsyncSession, advice_request_id: uuid.UUID) -> list[Document]:
+    """The documents sent in answer to one advice request, oldest first, without their content."""
+    stmt = (
+        select(Document)
+        .where(Document.advice_request_id == advice_request_id)
+        .order_by(Document.uploaded_at, Document.filename)
+        .options(defer(Document.content))
+    )
+    return list((await session.execute(stmt)).scalars())

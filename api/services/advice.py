@@ -34,7 +34,7 @@ from db.advice import (
     list_advice_requests_for_agency,
     read_advice_request_for_agency,
 )
-from db.documents import add_document, delete_documents, find_document
+from db.documents import add_document, delete_documents, find_document, get_document, list_request_documents
 from db.errors import InvalidCursor
 from db.models import AdviceRequest, Document
 from workflows.advice.messages import AdviceState, SubmitAdvice
@@ -110,6 +110,34 @@ async def read_request(
         detail={"advice_id": advice_id},
     )
     return found
+
+
+async def sent_documents(
+    *, session: AsyncSession, user: Principal, case_id: uuid.UUID, advice_id: str
+) -> list[DocumentRead]:
+    """What the agency sent in answer to its own request."""
+    request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    found = await list_request_documents(session=session, advice_request_id=request.id)
+    return [DocumentRead.model_validate(d) for d in found]
+
+
+async def sent_document(
+    *, session: AsyncSession, user: Principal, case_id: uuid.UUID, advice_id: str, document_id: uuid.UUID
+) -> Document:
+    """One document the agency sent in answer to its own request, to download; audited. Anything else,
+    existing or not, is not found."""
+    request = await _own_request(session=session, user=user, case_id=case_id, advice_id=advice_id)
+    document = await get_document(session=session, document_id=document_id)
+    if document is None or document.advice_request_id != request.id:
+        raise NotFound(f"no document {document_id} was sent in answer to advice request '{advice_id}'")
+    await audit_read(
+        session=session,
+        user=user,
+        action="agency.document.downloaded",
+        case_id=case_id,
+        detail={"advice_id": advice_id, "document_id": str(document_id)},
+    )
+    return document
 
 
 async def _store(

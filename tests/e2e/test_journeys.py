@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from tests.documents import pdf
+
 from .conftest import Stack, axe_violations
 
 SHOTS = os.environ.get("EHCP_SCREENSHOTS")
@@ -85,11 +87,26 @@ def test_a_wrong_password_is_shown_with_the_error_summary(
     checked(page, console, "sign-in-error")
 
 
-def test_an_agency_sees_its_own_requests_with_the_child(page: Page, stack: Stack, console: list[str]) -> None:
+def test_an_agency_answers_a_request_with_a_document(
+    page: Page, stack: Stack, console: list[str], tmp_path: Path
+) -> None:
     sign_in(page, stack, "demo-health")
     expect(page.get_by_role("heading", name="Advice requests")).to_be_visible()
-    expect(page.get_by_role("cell", name=re.compile("Demo Advice Overdue"))).to_be_visible()
     checked(page, console, "agency-inbox")
+    page.get_by_role("link", name="Demo Advice Overdue").click()
+    expect(page.get_by_role("heading", name="Demo Advice Overdue")).to_be_visible()
+    checked(page, console, "agency-request")
+    advice = tmp_path / "medical-advice.pdf"
+    advice.write_bytes(pdf("The ICB's medical advice."))
+    page.get_by_label("Your advice").set_input_files(advice)
+    page.get_by_label("A note for the SEND team (optional)").fill("Seen in clinic on Monday.")
+    page.get_by_role("button", name="Send advice").click()
+    expect(page.get_by_role("heading", name="Advice sent")).to_be_visible()
+    expect(page.get_by_role("link", name="medical-advice.pdf")).to_be_visible()
+    checked(page, console, "agency-advice-sent")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="medical-advice.pdf").click()
+    assert Path(download.value.path()).read_bytes() == advice.read_bytes()
     page.goto(stack.url + "/cases")
     expect(page.get_by_role("heading", name="You cannot see this page")).to_be_visible()
 

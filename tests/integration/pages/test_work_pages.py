@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.pages.cases import PAGE_SIZE
 from api.services.clock import today_in_england
+from tests.documents import pdf
 from tests.integration.api.conftest import project
 from tests.integration.api.test_advice import assessed_case
 from tests.integration.db.factories import a_deadline
 
-from .conftest import People, Temporal, sign_in, with_password
+from .conftest import People, Temporal, csrf_of, sign_in, with_password
 
 
 async def test_a_caseworker_finds_the_child_and_reads_the_timeline(
@@ -99,3 +100,55 @@ async def test_the_list_of_cases_is_read_a_page_at_a_time(
     assert second.status_code == 200
     assert second.text.count('<tr class="govuk-table__row">') == 2 + 1
     assert 'rel="next"' not in second.text
+
+
+async def test_an_agency_sends_its_advice_once_and_can_download_it(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    case_id = await assessed_case(api, people, temporal, sessions)
+    await with_password(sessions, "ep", "ep@council.test")
+    await sign_in(browser, "ep@council.test")
+    path = f"/inbox/{case_id}/ep"
+    page = await browser.get(path)
+    assert page.status_code == 200
+    assert "Ada Example" in page.text
+    assert "Send your advice" in page.text
+
+    nothing = await browser.post(path, data={"csrf_token": csrf_of(page), "summary": "Seen twice."})
+    assert nothing.status_code == 422
+    assert "Select the document with your advice" in nothing.text
+
+    html = await browser.post(
+        path,
+        data={"csrf_token": csrf_of(page), "summary": "Seen twice."},
+        files=[("files", ("advice.pdf", b"%PDF-1.7\n<html><script>x</script>", "application/pdf"))],
+    )
+    assert html.status_code == 422
+    assert "advice.pdf" in html.text  # the file named, and what is wrong with it
+
+    advice = pdf("the EP's advice")
+    form = {"csrf_token": csrf_of(page), "summary": "Seen twice."}
+    sent = await browser.post(path, data=form, files=[("files", ("ep.pdf", advice, "application/pdf"))])
+    assert (sent.status_code, sent.headers["location"]) == (303, f"{path}?sent=1")
+    again = await browser.post(path, data=form, files=[("files", ("ep.pdf", advice, "application/pdf"))])
+    assert again.status_code == 303  # the same form twice: the same advice, taken once
+    assert len(temporal.fakes.advice_received) == 1
+
+    done = await browser.get(f"{path}?sent=1")
+    assert "Advice sent" in done.text
+    assert "Send your advice" not in done.text
+    [link] = re.findall(rf'href="({path}/documents/[^"]+)"', done.text)
+    download = await browser.get(link)
+    assert download.status_code == 200
+    assert download.content == advice
+    assert download.headers["content-disposition"] == "attachment; filename*=UTF-8''ep.pdf"
+
+    await with_password(sessions, "icb", "icb@council.test")
+    other = await sign_in(browser, "icb@council.test")
+    assert other.status_code == 303
+    assert (await browser.get(path)).status_code == 404  # another agency's request
+    assert (await browser.get(link)).status_code == 404
