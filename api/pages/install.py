@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from api.pages import cases, inbox, sign_in, start
+from api.pages import cases, dashboard, inbox, sign_in, start
 from api.pages.sessions import COOKIE, FormExpired, NotAllowed, SignInRequired
 from api.pages.templating import render
 from core.settings import Settings
@@ -38,7 +38,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.session_cookie_secure,
     )
-    for router in (sign_in.router, start.router, cases.router, inbox.router):
+    for router in (sign_in.router, start.router, cases.router, inbox.router, dashboard.router):
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)

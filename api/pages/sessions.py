@@ -142,3 +142,4 @@ class PageRoles:
 SignedIn = Annotated[Person, Depends(page_person)]
 Caseworker = Annotated[Person, Depends(PageRoles("caseworker", "manager"))]
 AgencyPerson = Annotated[Person, Depends(PageRoles("agency"))]
+Manager = Annotated[Person, Depends(PageRoles("manager", "admin"))]

@@ -12,8 +12,8 @@ router = APIRouter(include_in_schema=False)
 
 START_PAGES: dict[Role, str] = {
     "caseworker": "/cases",
-    "manager": "/cases",
-    "admin": "/cases",
+    "manager": "/dashboard",
+    "admin": "/dashboard",
     "agency": "/inbox",
 }
 

@@ -57,7 +57,9 @@ class Stack:
         return self.accounts[username]
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session-scoped: the suite goes on after this lane, and neither the stack's processes
+# nor Playwright's event loop (which would clash with every asyncio test after it) may outlive it.
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """`ehcp run` in a folder of its own, as a person starts it; stopped with Ctrl-C (SIGINT) after."""
     var = tmp_path_factory.mktemp("var")
@@ -87,7 +89,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     if chromium is None:

@@ -120,3 +120,17 @@ def test_the_pages_fit_a_small_screen(page: Page, stack: Stack, console: list[st
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 320, f"{path} is {wide} px wide at 320 px"
     checked(page, console)
+
+
+def test_a_manager_follows_the_dashboard_to_a_late_case(page: Page, stack: Stack, console: list[str]) -> None:
+    sign_in(page, stack, "demo-manager")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    checked(page, console, "dashboard")
+    table = page.get_by_role("table", name=re.compile("By deadline"))
+    table.get_by_role("link", name=re.compile("overdue: Decision whether to assess")).click()
+    heading = page.get_by_role("heading", name=re.compile("Overdue: decision whether to assess"))
+    expect(heading).to_be_visible()
+    checked(page, console, "overdue-list")
+    page.get_by_role("link", name="Demo Decision Overdue").click()
+    expect(page.get_by_role("heading", name="Demo Decision Overdue")).to_be_visible()
+    checked(page, console)
