@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +14,7 @@ from api.errors import NotFound
 from api.pages import words
 from api.pages.sessions import Caseworker
 from api.pages.templating import render
+from api.schemas.cases import CasePage
 from api.services.cases import get_case_with_state, list_cases
 from api.services.clock import today_in_england
 from db.cases import list_case_deadlines
@@ -34,23 +35,58 @@ async def cases_page(
     settings: SettingsDep,
     mine: bool = True,
     after: Annotated[str | None, Query(max_length=500)] = None,
+    name: Annotated[str, Query(max_length=100)] = "",
+    day: Annotated[str, Query(max_length=10)] = "",
+    month: Annotated[str, Query(max_length=10)] = "",
+    year: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
-    page = await list_cases(
-        session=session,
-        la_code=settings.la_code,
-        caseworker_id=person.principal.id if mine and person.role == "caseworker" else None,
-        after=after,
-        limit=PAGE_SIZE,
+    """The caseworker's own cases; or, searched by a child's name or date of birth, the authority's."""
+    errors: dict[str, str] = {}
+    name = " ".join(name.split())
+    if name and len(name) < 2:
+        errors["name"] = "Enter at least 2 letters of the child's name"
+    born_on = None
+    if day or month or year:
+        born_on = _date(day, month, year)
+        if born_on is None:
+            errors["born-day"] = "Date of birth must be a real date, like 27 3 2016"
+    searching = bool(name or born_on)
+    mine = mine and person.role == "caseworker" and not searching
+    page = (
+        CasePage(items=[], next_after=None)
+        if errors
+        else await list_cases(
+            session=session,
+            la_code=settings.la_code,
+            caseworker_id=person.principal.id if mine else None,
+            name=name or None,
+            born_on=born_on,
+            after=after,
+            limit=PAGE_SIZE,
+        )
     )
     return render(
         request,
         "cases.html",
-        title="Your cases" if mine and person.role == "caseworker" else "All cases",
+        status_code=422 if errors else 200,
+        title="Your cases" if mine else "Children found" if searching else "All cases",
         active="cases",
         page=page,
-        mine=mine and person.role == "caseworker",
+        mine=mine,
+        searching=searching,
+        search={"name": name, "day": day, "month": month, "year": year},
+        errors=errors,
+        query=request.url.query,
         words=words,
     )
+
+
+def _date(day: str, month: str, year: str) -> date | None:
+    try:
+        found = date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return found if 1900 <= found.year <= 2150 else None
 
 
 def tag(step: CaseDeadline) -> tuple[str, str]:

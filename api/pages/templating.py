@@ -6,6 +6,7 @@ import base64
 import hashlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -49,7 +50,14 @@ def environment() -> Environment:
     )
     env.globals["service_name"] = SERVICE_NAME
     env.filters["list_of_errors"] = list_of_errors
+    env.filters["replace_param"] = replace_param
     return env
+
+
+def replace_param(query: str, name: str, value: str) -> str:
+    """A page's query string with one parameter set to `value` (the next page of the same list)."""
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != name]
+    return urlencode([*kept, (name, value)])
 
 
 def list_of_errors(errors: dict[str, str]) -> list[dict[str, str]]:
