@@ -13,7 +13,13 @@ from temporalio import activity
 
 from activities.failures import final_failures
 from activities.notices import NoticeSender
-from activities.records import write_advice_received, write_advice_request, write_decision, write_projection
+from activities.records import (
+    write_advice_received,
+    write_advice_request,
+    write_advice_withdrawn,
+    write_decision,
+    write_projection,
+)
 from workflows.common.messages import ActivityName
 from workflows.common.records import Change
 
@@ -31,6 +37,8 @@ class ChangeActivities:
                 await write_advice_request(session, request)
             for received in change.advice_received:
                 await write_advice_received(session, received)
+            for withdrawn in change.advice_withdrawn:
+                await write_advice_withdrawn(session, withdrawn)
             for decision in change.decisions:
                 await write_decision(session, decision)
             if change.projection is not None:

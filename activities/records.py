@@ -18,7 +18,13 @@ from statute.catalogue import CATALOGUE
 from statute.model import Deadline, ExceptionVerdict
 from workflows.assessment.messages import CaseRecord
 from workflows.common.messages import ActivityName, DeadlineView, Stage
-from workflows.common.records import AdviceReceivedRecord, AdviceRequestRecord, CaseProjection, DecisionRecord
+from workflows.common.records import (
+    AdviceReceivedRecord,
+    AdviceRequestRecord,
+    AdviceWithdrawnRecord,
+    CaseProjection,
+    DecisionRecord,
+)
 
 
 def as_deadline(view: DeadlineView) -> Deadline:
@@ -154,6 +160,13 @@ async def write_advice_request(session: AsyncSession, record: AdviceRequestRecor
         requested_on=record.requested_on,
         received_by_body_on=advice.received_by_body or record.requested_on,
         due_on=record.due,
+    )
+
+
+async def write_advice_withdrawn(session: AsyncSession, record: AdviceWithdrawnRecord) -> None:
+    """Record the request as no longer owed, in the caller's transaction (received advice stays so)."""
+    await db.advice.record_advice_withdrawn(
+        session=session, case_id=record.case_id, advice_id=record.advice_id
     )
 
 

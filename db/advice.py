@@ -111,6 +111,16 @@ async def record_advice_received(
     return request
 
 
+async def record_advice_withdrawn(*, session: AsyncSession, case_id: uuid.UUID, advice_id: str) -> None:
+    """Mark the request withdrawn: no longer owed. Advice already received stays received."""
+    request = await _find(session, case_id, advice_id)
+    if request is None:
+        raise NotFound(f"no advice request {advice_id!r} on case {case_id}")
+    if request.status == "requested":
+        request.status = "withdrawn"
+        await session.flush()
+
+
 async def list_advice_requests_for_agency(
     *, session: AsyncSession, agency_id: uuid.UUID, after: str | None = None, limit: int = 50
 ) -> AdvicePage:

@@ -34,6 +34,7 @@ from workflows.common.messages import ActivityName, Actor, AdviceSpec, ChildReco
 from workflows.common.records import (
     AdviceReceivedRecord,
     AdviceRequestRecord,
+    AdviceWithdrawnRecord,
     CaseProjection,
     Change,
     DecisionRecord,
@@ -60,6 +61,7 @@ class Fakes:
     notices: list[Notice] = field(default_factory=list)
     advice_requests: list[AdviceRequestRecord] = field(default_factory=list)
     advice_received: list[AdviceReceivedRecord] = field(default_factory=list)
+    advice_withdrawn: list[AdviceWithdrawnRecord] = field(default_factory=list)
     # When set, recording received advice waits for it: lets a test land a command mid-delivery.
     advice_received_gate: asyncio.Event | None = None
 
@@ -74,6 +76,7 @@ class Fakes:
                 await self.advice_received_gate.wait()
             self.advice_requests.extend(change.advice_requests)
             self.advice_received.extend(change.advice_received)
+            self.advice_withdrawn.extend(change.advice_withdrawn)
             self.decisions.extend(change.decisions)
             if change.projection is not None:
                 self.projections.append(change.projection)

@@ -26,9 +26,22 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common.commands import Commands, command_handlers
     from workflows.common.ids import ADVICE_ARRIVED, ADVICE_EXCEPTED, ADVICE_WORKFLOW, STATE_QUERY
     from workflows.common.messages import ActivityName
-    from workflows.common.records import AdviceReceivedRecord, AdviceRequestRecord, Change, Notice, Recipient
+    from workflows.common.records import (
+        AdviceReceivedRecord,
+        AdviceRequestRecord,
+        AdviceWithdrawnRecord,
+        Change,
+        Notice,
+        Recipient,
+    )
 
 command = command_handlers(AdviceState)
+
+
+# Runs since this patch record a withdrawn request in the read model (`advice_requests.status`), so the
+# agency's inbox stops showing it as asked; runs before it replay as they ran. Decided in the first
+# activation, as the assessment's patches are.
+WITHDRAWAL_RECORDED = "advice-withdrawal-recorded"
 
 
 @workflow.defn(name=ADVICE_WORKFLOW)
@@ -53,6 +66,7 @@ class AdviceRequestWorkflow(Commands[AdviceState]):
 
     @workflow.run
     async def run(self, start: AdviceRequestStart) -> AdviceState:
+        self._records_withdrawal = workflow.patched(WITHDRAWAL_RECORDED)
         advice = start.advice
         # Recorded and sent in one activity: the request row, then the agency's notice.
         opened = AdviceRequestRecord(
@@ -70,6 +84,11 @@ class AdviceRequestWorkflow(Commands[AdviceState]):
                 raise
             if self._submitted is None:
                 self._set(status="withdrawn")
+                if self._records_withdrawal:  # the agency's inbox no longer shows it as asked
+                    withdrawn = AdviceWithdrawnRecord(case_id=start.case_id, advice_id=advice.advice_id)
+                    await self._side_effects.run(
+                        ActivityName.APPLY_CHANGE, Change(case_id=start.case_id, advice_withdrawn=[withdrawn])
+                    )
             else:
                 await self._deliver(start)
         return self._state

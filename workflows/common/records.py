@@ -73,6 +73,13 @@ class AdviceReceivedRecord(Model):
     document_ids: list[UUID] = []
 
 
+class AdviceWithdrawnRecord(Model):
+    """An advice request no longer owed: the case was withdrawn or decided without it."""
+
+    case_id: UUID
+    advice_id: str
+
+
 class Change(Model):
     """Input of `apply_change`: what one change of a case writes (one transaction) and then sends."""
 
@@ -82,3 +89,4 @@ class Change(Model):
     notices: list[Notice] = []
     advice_requests: list[AdviceRequestRecord] = []
     advice_received: list[AdviceReceivedRecord] = []
+    advice_withdrawn: list[AdviceWithdrawnRecord] = []

@@ -13,6 +13,7 @@ from db.advice import (
     list_advice_requests_for_agency,
     record_advice_received,
     record_advice_request,
+    record_advice_withdrawn,
 )
 from db.errors import NotFound
 from db.models import AdviceRequest
@@ -105,3 +106,21 @@ async def test_the_agency_inbox_pages_by_due_date(session: AsyncSession) -> None
             break
         after = page.next_after
     assert seen == sorted(expected)
+
+
+async def test_a_withdrawn_request_is_no_longer_asked_but_received_advice_stays_received(
+    session: AsyncSession,
+) -> None:
+    agency = await an_agency(session)
+    case = await a_case(session)
+    await project(session, case, [])
+    await _request(session, case.id, "health", agency.id, date(2025, 4, 21))
+    await _request(session, case.id, "ep", agency.id, date(2025, 4, 21))
+    on = date(2025, 4, 1)
+    await record_advice_received(session=session, case_id=case.id, advice_id="ep", received_on=on)
+    for advice_id in ("health", "ep"):
+        await record_advice_withdrawn(session=session, case_id=case.id, advice_id=advice_id)
+    page = await list_advice_requests_for_agency(session=session, agency_id=agency.id)
+    assert {r.advice_id: r.status for r in page.requests} == {"health": "withdrawn", "ep": "received"}
+    with pytest.raises(NotFound):
+        await record_advice_withdrawn(session=session, case_id=case.id, advice_id="nope")
