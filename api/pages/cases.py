@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
@@ -15,9 +16,12 @@ from api.pages import words
 from api.pages.sessions import Caseworker
 from api.pages.templating import render
 from api.schemas.cases import CasePage
+from api.services.audit import audit_read
 from api.services.cases import get_case_with_state, list_cases
 from api.services.clock import today_in_england
+from db.case_file import case_advice, case_decisions, case_documents, case_notices, case_trail
 from db.cases import list_case_deadlines
+from db.documents import get_document
 from db.models import CaseDeadline
 
 router = APIRouter(include_in_schema=False)
@@ -132,5 +136,38 @@ async def case_page(
         active="cases",
         case=case,
         steps=[(step, tag(step)) for step in steps],
+        advice=await case_advice(session=session, case_id=case_id),
+        decisions=await case_decisions(session=session, case_id=case_id),
+        documents=await case_documents(session=session, case_id=case_id),
+        notices=await case_notices(session=session, case_id=case_id),
+        trail=await case_trail(session=session, case_id=case_id),
         words=words,
+    )
+
+
+@router.get("/cases/{case_id}/documents/{document_id}")
+async def case_document(
+    *, request: Request, case_id: uuid.UUID, document_id: uuid.UUID, person: Caseworker, session: SessionDep
+) -> Response:
+    """One of the case's documents, to download; audited."""
+    document = await get_document(session=session, document_id=document_id)
+    if document is None or document.case_id != case_id:
+        return render(
+            request,
+            "problem.html",
+            status_code=404,
+            title="Document not found",
+            message="The case has no document at this address. Go back to the case.",
+        )
+    await audit_read(
+        session=session,
+        user=person.principal,
+        action="case.document.downloaded",
+        case_id=case_id,
+        detail={"document_id": str(document_id)},
+    )
+    return Response(
+        document.content,
+        media_type=document.content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"},
     )

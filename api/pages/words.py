@@ -61,3 +61,32 @@ def stage(name: str) -> str:
 
 def deadline(name: str) -> str:
     return DEADLINES.get(name, name.replace("_", " ").capitalize())
+
+
+# The audit trail's actions (api/services/*: "command.<update>", "agency.<what>", reads) in words.
+ACTIONS = {
+    "command.acknowledge_request": "Recorded the request",
+    "command.decide_assessment": "Decided whether to assess",
+    "command.decide_issue": "Decided whether to issue a plan",
+    "command.serve_draft": "Served the draft plan",
+    "command.consult_school": "Consulted a school",
+    "command.record_school_response": "Recorded a school's answer",
+    "command.issue_final_plan": "Issued the final plan",
+    "command.claim_exception": "Claimed an exception",
+    "command.approve_exception": "Approved an exception",
+    "command.withdraw": "Recorded the request's withdrawal",
+    "command.submit_advice": "Recorded advice that came by post or email",
+    "agency.submit_advice": "Sent advice",
+    "agency.advice_request.read": "Read the advice request",
+    "agency.document.downloaded": "Downloaded a document",
+    "case.document.downloaded": "Downloaded a document",
+    "case.read": "Read the case",
+}
+
+
+def action(name: str) -> str:
+    """An audited action in words: refused ones say so."""
+    refused = name.endswith(".refused")
+    base = name.removesuffix(".refused")
+    words = ACTIONS.get(base, base.split(".")[-1].replace("_", " ").capitalize())
+    return f"{words} (refused)" if refused else words

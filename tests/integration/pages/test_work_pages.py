@@ -153,6 +153,16 @@ async def test_an_agency_sends_its_advice_once_and_can_download_it(
     assert (await browser.get(path)).status_code == 404  # another agency's request
     assert (await browser.get(link)).status_code == 404
 
+    # The caseworker finds it on the case, and downloads it (audited).
+    await with_password(sessions, "cw", "cw@council.test")
+    await sign_in(browser, "cw@council.test")
+    case = await browser.get(f"/cases/{case_id}")
+    [staff_link] = re.findall(rf'href="(/cases/{case_id}/documents/[^"]+)"', case.text)
+    assert (await browser.get(staff_link)).content == advice
+    assert "cw: Downloaded a document" in " ".join(
+        re.sub(r"<[^>]+>", " ", (await browser.get(f"/cases/{case_id}")).text).split()
+    )
+
 
 async def test_a_caseworker_finds_a_child_by_name_or_date_of_birth(
     browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
@@ -184,3 +194,25 @@ async def test_a_caseworker_finds_a_child_by_name_or_date_of_birth(
     assert unreal.status_code == 422
     assert 'href="#born-day"' in unreal.text
     assert "Date of birth must be a real date" in unreal.text
+
+
+async def test_the_case_page_shows_its_advice_decisions_and_who_did_what(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    case_id = await assessed_case(api, people, temporal, sessions)
+    await with_password(sessions, "cw", "cw@council.test")
+    await sign_in(browser, "cw@council.test")
+    case = await browser.get(f"/cases/{case_id}")
+    text = " ".join(re.sub(r"<[^>]+>", " ", case.text).split())
+    assert "Psychological (ep) Northshire EP service" in text
+    assert "Medical (health) Northshire ICB" in text
+    assert "Asked" in text
+    assert "cw: Decided whether to assess" in text  # the audit trail, by name
+    assert "cw: Recorded the request" in text
+    missing = await browser.get(f"/cases/{case_id}/documents/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    assert "Document not found" in missing.text
