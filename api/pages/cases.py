@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.pages import words
+from api.pages.actions import ACTIONS, offered
 from api.pages.sessions import Caseworker
 from api.pages.templating import render
 from api.schemas.cases import CasePage
@@ -113,6 +114,7 @@ async def case_page(
     session: SessionDep,
     client: TemporalDep,
     settings: SettingsDep,
+    done: Annotated[str, Query(max_length=50)] = "",
 ) -> HTMLResponse:
     try:
         case = await get_case_with_state(
@@ -141,6 +143,8 @@ async def case_page(
         documents=await case_documents(session=session, case_id=case_id),
         notices=await case_notices(session=session, case_id=case_id),
         trail=await case_trail(session=session, case_id=case_id),
+        actions=offered(case.state.stage if case.state else None),
+        done=ACTIONS[done].title if done in ACTIONS else None,
         words=words,
     )
 

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from api.pages import cases, dashboard, inbox, sign_in, start
-from api.pages.sessions import COOKIE, FormExpired, NotAllowed, SignInRequired
+from api.pages import actions, cases, dashboard, inbox, sign_in, start
+from api.pages.sessions import COOKIE, FormExpired, NotAllowed, PageNotFound, SignInRequired
 from api.pages.templating import render
 from core.settings import Settings
 
@@ -38,7 +38,8 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.session_cookie_secure,
     )
-    for router in (sign_in.router, start.router, cases.router, inbox.router, dashboard.router):
+    routers = (sign_in.router, start.router, cases.router, actions.router, inbox.router, dashboard.router)
+    for router in routers:
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)
@@ -53,6 +54,16 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
             status_code=403,
             title="You cannot see this page",
             message="This page is for another role. Go to your own start page.",
+        )
+
+    @app.exception_handler(PageNotFound)
+    async def page_not_found(request: Request, error: PageNotFound) -> HTMLResponse:
+        return render(
+            request,
+            "problem.html",
+            status_code=404,
+            title="Page not found",
+            message="There is nothing at this address. Check it, or go back to where you came from.",
         )
 
     @app.exception_handler(FormExpired)

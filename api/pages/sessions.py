@@ -54,6 +54,10 @@ class NotAllowed(Exception):
     """The person signed in may not see this page (their role)."""
 
 
+class PageNotFound(Exception):
+    """No page at this address (a step no form takes, a case nobody knows)."""
+
+
 class FormExpired(Exception):
     """A form came without the session's CSRF token: an old page, or another site's form."""
 

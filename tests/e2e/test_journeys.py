@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from api.services.clock import today_in_england
 from tests.documents import pdf
 
 from .conftest import Stack, axe_violations
@@ -133,4 +134,25 @@ def test_a_manager_follows_the_dashboard_to_a_late_case(page: Page, stack: Stack
     checked(page, console, "overdue-list")
     page.get_by_role("link", name="Demo Decision Overdue").click()
     expect(page.get_by_role("heading", name="Demo Decision Overdue")).to_be_visible()
+    checked(page, console)
+
+
+def test_a_caseworker_issues_a_final_plan_through_its_form(
+    page: Page, stack: Stack, console: list[str]
+) -> None:
+    sign_in(page, stack, "demo-caseworker")
+    page.get_by_role("link", name="Demo Final Plan Overdue").click()
+    page.get_by_role("link", name="Issue the final plan").click()
+    expect(page.get_by_role("heading", name="Issue the final plan")).to_be_visible()
+    checked(page, console, "action-form")
+    page.get_by_role("button", name="Record the final plan").click()  # no date: the summary says so
+    expect(page.get_by_role("alert")).to_contain_text("Enter the date the final plan was issued")
+    console.clear()  # the 422 itself, which the browser reports
+    checked(page, console, "action-form-error")
+    today = today_in_england()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_role("button", name="Record the final plan").click()
+    expect(page.get_by_text("Recorded: issue the final plan.")).to_be_visible()
     checked(page, console)

@@ -1,0 +1,85 @@
+"""A caseworker takes a step on a case in the pages (issue 10 s.2): only the steps legal now are offered,
+each a form checked as the API checks it, with the error summary and inline errors; a step the workflow
+refuses shows its reason; the same form sent twice acts once."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.integration.api.test_advice import assessed_case
+
+from .conftest import People, Temporal, csrf_of, sign_in, with_password
+
+
+def text_of(page: httpx.Response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+
+
+async def test_a_caseworker_withdraws_a_request_through_its_form(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    case_id = await assessed_case(api, people, temporal, sessions)
+    await with_password(sessions, "cw", "cw@council.test")
+    await sign_in(browser, "cw@council.test")
+    case = await browser.get(f"/cases/{case_id}")
+    offered = re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text)
+    assert offered == ["decision-to-issue", "withdrawal"]  # gathering advice: nothing else is legal
+
+    form = await browser.get(f"/cases/{case_id}/withdrawal")
+    assert form.status_code == 200
+    key = re.search(r'name="form_key" value="([^"]+)"', form.text)
+    assert key is not None
+    today = await temporal.today()
+    sent = {"csrf_token": csrf_of(form), "form_key": key.group(1), "reasons": "The family moved away."}
+
+    empty = await browser.post(f"/cases/{case_id}/withdrawal", data=sent)
+    assert empty.status_code == 422
+    assert "Enter the date the request was withdrawn" in text_of(empty)
+    assert 'href="#withdrawn_on-day"' in empty.text
+
+    future = today + timedelta(days=5)
+    refused = await browser.post(
+        f"/cases/{case_id}/withdrawal",
+        data={**sent, "withdrawn_on-day": str(future.day), "withdrawn_on-month": str(future.month),
+              "withdrawn_on-year": str(future.year)},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "is in the future" in text_of(refused)  # the workflow's own reason
+    assert "The family moved away." in refused.text  # what was typed is kept
+    renewed = re.search(r'name="form_key" value="([^"]+)"', refused.text)
+    assert renewed is not None
+    assert renewed.group(1) != key.group(1)  # the refused sending spent its key
+    sent["form_key"] = renewed.group(1)
+
+    on = {"withdrawn_on-day": str(today.day), "withdrawn_on-month": str(today.month),
+          "withdrawn_on-year": str(today.year)}  # fmt: skip
+    done = await browser.post(f"/cases/{case_id}/withdrawal", data={**sent, **on})
+    assert done.status_code == 303, text_of(done)[-1500:]
+    assert done.headers["location"] == f"/cases/{case_id}?done=withdrawal"
+    again = await browser.post(f"/cases/{case_id}/withdrawal", data={**sent, **on})
+    assert again.status_code == 303  # the same form sent twice: applied once, answered again
+    shown = await browser.get(done.headers["location"])
+    assert "Recorded: withdraw the request." in text_of(shown)
+    state = (await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)).json()["state"]
+    assert state["stage"] == "withdrawn"
+    assert re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', shown.text) == []  # nothing more to do
+
+
+async def test_a_step_no_form_takes_or_a_case_nobody_knows_is_not_found(
+    browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await with_password(sessions, "cw", "cw@council.test")
+    await sign_in(browser, "cw@council.test")
+    nobody = "00000000-0000-0000-0000-000000000000"
+    for path in (f"/cases/{nobody}/withdrawal", f"/cases/{nobody}/no-such-step"):
+        page = await browser.get(path)
+        assert page.status_code == 404, path
+        assert "Page not found" in page.text
