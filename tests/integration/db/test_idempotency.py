@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -46,10 +47,22 @@ async def _tables(url: str) -> set[str]:
 
 async def test_0004_adds_the_key_table_to_a_database_in_use_and_takes_it_away(empty_url: str) -> None:
     await upgrade(empty_url, "0003")
+    # The account as 0003 knew it, written with that revision's columns (today's model has more).
+    caller, at = uuid.uuid4(), datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     engine = make_engine(empty_url, poolclass=NullPool)
     try:
-        async with make_session_factory(engine)() as session:
-            caller = await _caller(session)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, username, display_name, role, token_hash, created_at, "
+                    "token_expires_at) VALUES (:id, 'cw', 'cw', 'caseworker', :hash, :at, :at)"
+                ),
+                {
+                    "id": caller.hex if empty_url.startswith("sqlite") else caller,
+                    "hash": "c" * 64,
+                    "at": at.replace(tzinfo=None) if empty_url.startswith("sqlite") else at,
+                },
+            )
     finally:
         await engine.dispose()
     await upgrade(empty_url)
@@ -59,8 +72,8 @@ async def test_0004_adds_the_key_table_to_a_database_in_use_and_takes_it_away(em
         async with make_session_factory(engine)() as session:
             await add_idempotency_key(
                 session=session,
-                user_id=caller.id,
-                key_hash=hashed_key(user_id=caller.id, key="k"),
+                user_id=caller,
+                key_hash=hashed_key(user_id=caller, key="k"),
                 method="POST",
                 route="/api/requests",
                 path_params={},
