@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,7 +14,7 @@ from api.errors import NotFound
 from api.pages import words
 from api.pages.actions import ACTIONS, offered
 from api.pages.sessions import Caseworker
-from api.pages.templating import render
+from api.pages.templating import attachment, render
 from api.schemas.cases import CasePage
 from api.services.audit import audit_read
 from api.services.cases import get_case_with_state, list_cases
@@ -170,8 +169,4 @@ async def case_document(
         case_id=case_id,
         detail={"document_id": str(document_id)},
     )
-    return Response(
-        document.content,
-        media_type=document.content_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"},
-    )
+    return attachment(document)

@@ -16,7 +16,7 @@ from api.deps import OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDe
 from api.errors import ApiError, NotFound
 from api.pages import words
 from api.pages.sessions import CSRF_FIELD, AgencyPerson, Person, check_csrf
-from api.pages.templating import render
+from api.pages.templating import attachment, render
 from api.services.advice import list_inbox, read_request, sent_document, sent_documents, submit_advice
 from api.services.clock import today_in_england
 from api.services.uploads import read_upload
@@ -175,8 +175,4 @@ async def sent_document_download(
         session=session, user=person.principal, case_id=case_id, advice_id=advice_id, document_id=document_id
     )
     await session.commit()  # the download's audit line
-    return Response(
-        document.content,
-        media_type=document.content_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"},
-    )
+    return attachment(document)

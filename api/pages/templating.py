@@ -6,10 +6,10 @@ import base64
 import hashlib
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import (
     ChainableUndefined,
@@ -21,6 +21,7 @@ from jinja2 import (
 )
 
 from api.pages.sessions import csrf_token, signed_in_as
+from db.models import Document
 
 TEMPLATES = Path(__file__).with_name("templates")
 SERVICE_NAME = "Education, health and care plans"
@@ -84,3 +85,12 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         status_code=status_code,
     )
     return response
+
+
+def attachment(document: Document) -> Response:
+    """A stored document, to download under its stored name (never shown in the browser)."""
+    return Response(
+        document.content,
+        media_type=document.content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"},
+    )
