@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from db.models import AdviceRequest, Agency, AuditEntry, Decision, Document, OutboxMessage, User
+from db.models import AdviceRequest, Agency, AuditEntry, CaseDeadline, Decision, Document, OutboxMessage, User
 
 # The case's file is read a page at a time no more than this: a case past it shows its newest.
 LONGEST = 500
@@ -102,3 +102,24 @@ async def case_trail(*, session: AsyncSession, case_id: uuid.UUID) -> list[Happe
         Happening(at=e.at, who=name, action=e.action, detail=dict(e.detail))
         for e, name in (await session.execute(stmt)).all()
     ]
+
+
+async def next_steps(*, session: AsyncSession, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, CaseDeadline]:
+    """Each case's next step still owed (open or overdue, not met, not a family's window), soonest due
+    first: one query for a page of cases."""
+    if not case_ids:
+        return {}
+    stmt = (
+        select(CaseDeadline)
+        .where(
+            CaseDeadline.case_id.in_(case_ids),
+            CaseDeadline.met_on.is_(None),
+            CaseDeadline.status.in_(("open", "overdue")),
+            CaseDeadline.family_window.is_(False),
+        )
+        .order_by(CaseDeadline.case_id, CaseDeadline.due, CaseDeadline.deadline)
+    )
+    found: dict[uuid.UUID, CaseDeadline] = {}
+    for step in (await session.execute(stmt)).scalars():
+        found.setdefault(step.case_id, step)
+    return found

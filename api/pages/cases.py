@@ -19,7 +19,7 @@ from api.schemas.cases import CasePage
 from api.services.audit import audit_read
 from api.services.cases import get_case_with_state, list_cases
 from api.services.clock import today_in_england
-from db.case_file import case_advice, case_decisions, case_documents, case_notices, case_trail
+from db.case_file import case_advice, case_decisions, case_documents, case_notices, case_trail, next_steps
 from db.cases import list_case_deadlines
 from db.documents import get_document
 from db.models import CaseDeadline
@@ -69,9 +69,11 @@ async def cases_page(
             limit=PAGE_SIZE,
         )
     )
+    steps = await next_steps(session=session, case_ids=[item.id for item in page.items])
     return render(
         request,
         "cases.html",
+        next_steps={case_id: (step, tag(step)) for case_id, step in steps.items()},
         status_code=422 if errors else 200,
         title="Your cases" if mine else "Children found" if searching else "All cases",
         active="cases",

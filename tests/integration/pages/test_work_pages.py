@@ -59,6 +59,16 @@ async def test_a_caseworker_finds_the_child_and_reads_the_timeline(
     assert steps[1].startswith("Final plan")
     assert "Due this week" in steps[1]
 
+    # The list shows each case's next step still owed, with its tag.
+    listed = await browser.get("/cases?mine=false")
+    [row] = [
+        r
+        for r in re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", listed.text, re.DOTALL)
+        if str(late) in r
+    ]
+    assert "Decision whether to assess" in row
+    assert "Overdue" in row
+
     missing = await browser.get("/cases/00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404
     assert "Case not found" in missing.text
