@@ -3,8 +3,8 @@ stage allows it, validated as the API validates it (the same body, the same work
 with the GOV.UK error summary and inline errors; a step the workflow refuses shows its reason. Each form
 carries a key of its own, made when the form is shown, so the same form sent twice acts once.
 
-The decision whether to assess (with its reg 6 advice set) is not a form here yet: it is an API call
-(`POST /api/cases/{id}/decision-to-assess`).
+The decision whether to assess, with its reg 6 advice set, has a page of its own (api/pages/assess.py).
+Recording a request and claiming an exception are not pages yet: they are API calls.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
 from api.deps import CommandKey, SessionDep, SettingsDep, TemporalDep
-from api.errors import ApiError, NotFound
-from api.pages.sessions import CSRF_FIELD, Caseworker, PageNotFound, check_csrf
+from api.errors import ApiError, NotFound, Unprocessable
+from api.pages.sessions import CSRF_FIELD, Caseworker, PageNotFound, Person, check_csrf
 from api.pages.templating import render
 from api.schemas.cases import (
     CaseRead,
@@ -34,6 +36,8 @@ from api.schemas.cases import (
 )
 from api.schemas.commands import CommandBody
 from api.services.cases import get_case_with_state, run_case_command
+from core.settings import Settings
+from workflows.common.messages import Command
 
 router = APIRouter(include_in_schema=False)
 
@@ -132,21 +136,25 @@ ACTIONS = {
     )
 }
 
+# Every step's page by its address, with its title: the forms above, and the decision whether to assess
+# (api/pages/assess.py), which has a page of its own for its advice set.
+TITLES = {"decision-to-assess": "Decide whether to assess", **{a.path: a.title for a in ACTIONS.values()}}
 # What may be done at each stage: the workflow's validators decide, this only chooses what to offer.
 OFFERED = {
+    "awaiting_decision_to_assess": ("decision-to-assess", "withdrawal"),
     "gathering_advice": ("decision-to-issue", "withdrawal"),
     "deciding_whether_to_issue": ("decision-to-issue", "withdrawal"),
     "drafting": ("draft", "school-consultations", "school-responses", "withdrawal"),
     "draft_served": ("final-plan", "school-consultations", "school-responses", "withdrawal"),
-    "awaiting_decision_to_assess": ("withdrawal",),
 }
 
 
-def offered(stage: str | None) -> list[Action]:
-    return [ACTIONS[path] for path in OFFERED.get(stage or "", ())]
+def offered(stage: str | None) -> list[tuple[str, str]]:
+    """The steps to offer at this stage: (address, title)."""
+    return [(path, TITLES[path]) for path in OFFERED.get(stage or "", ())]
 
 
-def _date(values: dict[str, str], name: str) -> str | None:
+def date_of(values: dict[str, str], name: str) -> str | None:
     """A date from its three boxes as an ISO string; None when all are empty, "" when it is no date."""
     parts = [values.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
     if not any(parts):
@@ -163,7 +171,7 @@ def read_form(action: Action, values: dict[str, str]) -> tuple[dict[str, Any], d
     errors: dict[str, str] = {}
     for f in action.fields:
         if f.kind == "date":
-            value = _date(values, f.name)
+            value = date_of(values, f.name)
             if value == "":
                 errors[f"{f.name}-day"] = f"{f.label} must be a real date"
             elif value is None and not f.optional:
@@ -189,13 +197,19 @@ def read_form(action: Action, values: dict[str, str]) -> tuple[dict[str, Any], d
     return body, errors
 
 
-def _field_of(action: Action, error: ApiError) -> str:
-    """Where a refusal goes on the form: its field when it names one, else the form's first."""
-    named = error.field or next(
-        (f.name for f in action.fields if error.detail.startswith(f"{f.name}:")), None
-    )
-    target = next((f for f in action.fields if f.name == named), action.fields[0])
-    return f"{target.name}-day" if target.kind == "date" else target.name
+def refusal(error: ApiError, fields: tuple[str, ...], dates: tuple[str, ...] = ()) -> tuple[str, str]:
+    """Where a refusal goes on a form, and what it says: on its field when it names one of `fields` (a
+    date's on its day box), else on the first; in a person's words, without the field's name."""
+    named = error.field or next((f for f in fields if error.detail.startswith(f"{f}:")), None)
+    target = named if named in fields else fields[0]
+    message = error.detail.split(": ", 1)[1] if error.detail.startswith(f"{target}: ") else error.detail
+    return (f"{target}-day" if target in dates else target), message[:1].upper() + message[1:]
+
+
+def fresh_form_key(values: dict[str, str] | None, *, fresh: bool = False) -> str:
+    """The form's key: kept while it is corrected before sending, made afresh once a sending was refused
+    (the refused one is spent: the key names that request)."""
+    return (None if fresh else (values or {}).get(KEY_FIELD)) or secrets.token_urlsafe(24)
 
 
 async def _form(
@@ -208,8 +222,6 @@ async def _form(
     status_code: int = 200,
     fresh_key: bool = False,
 ) -> HTMLResponse:
-    """The form; its key is kept while the form is corrected before sending, and made afresh once a
-    sending was refused (the refused one is spent: the key names that request)."""
     return render(
         request,
         "action.html",
@@ -220,7 +232,7 @@ async def _form(
         action=action,
         values=values or {},
         errors=errors or {},
-        form_key=(None if fresh_key else (values or {}).get(KEY_FIELD)) or secrets.token_urlsafe(24),
+        form_key=fresh_form_key(values, fresh=fresh_key),
     )
 
 
@@ -255,6 +267,39 @@ async def action_page(*, request: Request, action: Step, case: TheCase, person: 
     return await _form(request, case, action)
 
 
+async def send_step(
+    *,
+    case_id: uuid.UUID,
+    path: str,
+    command: Command,
+    values: dict[str, str],
+    person: Person,
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+) -> None:
+    """Send one step, under the key its form was shown with (a form sent twice acts once); a refusal
+    raises the API's error, for the form to show."""
+    form_key = values.get(KEY_FIELD, "")[:100]
+    if not form_key:
+        raise Unprocessable("the form has expired: send it again", field=KEY_FIELD)
+    await run_case_command(
+        session=session,
+        client=client,
+        user=person.principal,
+        case_id=case_id,
+        command=command,
+        idempotency_key=CommandKey(
+            key=f"page.{form_key}",
+            method="POST",
+            route=f"/api/cases/{{case_id}}/{path}",
+            path_params={"case_id": str(case_id)},
+        ),
+        deadline=settings.temporal_deadline,
+        catch_up=settings.read_model_wait,
+    )
+
+
 @router.post("/cases/{case_id}/{path}")
 async def take_action(
     *,
@@ -273,40 +318,26 @@ async def take_action(
     body, errors = read_form(action, values)
     if errors:
         return await _form(request, case, action, values=values, errors=errors, status_code=422)
-    key = CommandKey(
-        key=f"page.{values.get(KEY_FIELD, '')[:100]}" if values.get(KEY_FIELD) else None,
-        method="POST",
-        route=f"/api/cases/{{case_id}}/{action.path}",
-        path_params={"case_id": str(case_id)},
-    )
-    if key.key is None:
-        return await _form(
-            request,
-            case,
-            action,
-            values=values,
-            errors={action.fields[0].name: "The form has expired: send it again"},
-            status_code=422,
-        )
     try:
-        await run_case_command(
+        await send_step(
+            case_id=case_id,
+            path=action.path,
+            command=action.body.model_validate(body).command(actor=person.principal.actor()),
+            values=values,
+            person=person,
             session=session,
             client=client,
-            user=person.principal,
-            case_id=case_id,
-            command=action.body.model_validate(body).command(actor=person.principal.actor()),
-            idempotency_key=key,
-            deadline=settings.temporal_deadline,
-            catch_up=settings.read_model_wait,
+            settings=settings,
         )
     except ApiError as error:
-        message = error.detail.split(": ", 1)[1] if ": " in error.detail[:40] else error.detail
+        dates = tuple(f.name for f in action.fields if f.kind == "date")
+        field, message = refusal(error, tuple(f.name for f in action.fields), dates=dates)
         return await _form(
             request,
             case,
             action,
             values=values,
-            errors={_field_of(action, error): message[:1].upper() + message[1:]},
+            errors={field: message},
             status_code=error.status_code,
             fresh_key=True,
         )

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from api.pages import actions, cases, dashboard, inbox, sign_in, start
+from api.pages import actions, assess, cases, dashboard, inbox, sign_in, start
 from api.pages.sessions import COOKIE, FormExpired, NotAllowed, PageNotFound, SignInRequired
 from api.pages.templating import render
 from core.settings import Settings
@@ -38,9 +38,9 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.session_cookie_secure,
     )
-    routers = (sign_in.router, start.router, cases.router, actions.router, inbox.router, dashboard.router)
-    for router in routers:
-        app.include_router(router)
+    # The decision whether to assess before the other steps: both take /cases/{case_id}/{step}.
+    for module in (sign_in, start, cases, assess, actions, inbox, dashboard):
+        app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, error: SignInRequired) -> RedirectResponse:

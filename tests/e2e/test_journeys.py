@@ -156,3 +156,20 @@ def test_a_caseworker_issues_a_final_plan_through_its_form(
     page.get_by_role("button", name="Record the final plan").click()
     expect(page.get_by_text("Recorded: issue the final plan.")).to_be_visible()
     checked(page, console)
+
+
+def test_a_caseworker_decides_to_assess_a_new_request(page: Page, stack: Stack, console: list[str]) -> None:
+    sign_in(page, stack, "demo-caseworker")
+    page.get_by_role("link", name="Demo New Request").click()
+    page.get_by_role("link", name="Decide whether to assess").click()
+    expect(page.get_by_role("heading", name="Decide whether to assess")).to_be_visible()
+    checked(page, console, "decision-to-assess")
+    page.get_by_label("Assess: carry out an EHC needs assessment").check()
+    today = today_in_england()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("Recorded: decide whether to assess.")).to_be_visible()
+    expect(page.get_by_role("link", name="Decide whether to issue a plan")).to_be_visible()  # the next step
+    checked(page, console)

@@ -5,11 +5,13 @@ refuses shows its reason; the same form sent twice acts once."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.integration.api.conftest import new_request, project
 from tests.integration.api.test_advice import assessed_case
 
 from .conftest import People, Temporal, csrf_of, sign_in, with_password
@@ -83,3 +85,59 @@ async def test_a_step_no_form_takes_or_a_case_nobody_knows_is_not_found(
         page = await browser.get(path)
         assert page.status_code == 404, path
         assert "Page not found" in page.text
+
+
+async def test_a_caseworker_decides_to_assess_with_the_advice_the_child_needs(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    today = await temporal.today()
+    created = await api.post("/api/requests", json=new_request(today), headers=people.caseworker.command())
+    case_id = created.json()["case_id"]
+    async with sessions() as session:
+        await project(session, case_id=uuid.UUID(case_id), received_on=today)
+        await session.commit()
+    await with_password(sessions, "cw", "cw@council.test")
+    await sign_in(browser, "cw@council.test")
+    case = await browser.get(f"/cases/{case_id}")
+    assert re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text) == [
+        "decision-to-assess",
+        "withdrawal",
+    ]
+
+    form = await browser.get(f"/cases/{case_id}/decision-to-assess")
+    assert form.status_code == 200
+    asked = re.findall(r'name="ask-([a-z-]+)" type="checkbox" value="yes" checked', form.text)
+    assert sorted(asked) == ["educational", "medical", "parent", "psychological", "social-care"]
+    key = re.search(r'name="form_key" value="([^"]+)"', form.text)
+    assert key is not None
+    on = {
+        "decided_on-day": str(today.day),
+        "decided_on-month": str(today.month),
+        "decided_on-year": str(today.year),
+    }
+    sent = {"csrf_token": csrf_of(form), "form_key": key.group(1), **on}
+
+    unexplained = await browser.post(
+        f"/cases/{case_id}/decision-to-assess", data={**sent, "outcome": "refuse"}
+    )
+    assert unexplained.status_code == 422
+    assert "A refusal must give reasons" in text_of(unexplained)  # the workflow's own rule, on its field
+    assert 'href="#reasons"' in unexplained.text
+
+    renewed = re.search(r'name="form_key" value="([^"]+)"', unexplained.text)
+    assert renewed is not None
+    first_choice = r'id="agency-([a-z-]+)" name="agency-[a-z-]+">\s*<option value="([^"]+)"'
+    agencies = dict(re.findall(first_choice, form.text))
+    choices = {f"ask-{a}": "yes" for a in asked} | {f"agency-{a}": agencies[a] for a in asked}
+    decided = await browser.post(
+        f"/cases/{case_id}/decision-to-assess",
+        data={**sent, "form_key": renewed.group(1), "outcome": "assess", **choices},
+    )
+    assert decided.status_code == 303, text_of(decided)[-800:]
+    state = (await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)).json()["state"]
+    assert state["stage"] == "gathering_advice"
+    assert sorted(a["advice_id"] for a in state["advice"]) == sorted(asked)

@@ -1,0 +1,167 @@
+"""The decision whether to assess, in the pages (reg 5(1); issue 10 s.2): assess, with the reg 6(1) advice
+set the child's facts require preselected, each with the agency to ask; or refuse, with reasons. Checked
+by the API's body and the workflow's validator, as every step is (api/pages/actions.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import ApiError
+from api.pages.actions import Field, TheCase, date_of, fresh_form_key, refusal, send_step
+from api.pages.sessions import CSRF_FIELD, Caseworker, check_csrf
+from api.pages.templating import render
+from api.schemas.cases import CaseRead, DecisionToAssessCreate
+from db.agencies import list_agencies
+from db.cases import get_case
+from db.children import get_child
+from db.models import Agency, AgencyKind
+from statute.advice import required_advice
+from statute.events import Child
+
+router = APIRouter(include_in_schema=False)
+
+PATH = "decision-to-assess"
+DATE = Field("decided_on", "Date of the decision", "date")
+# The kind of agency that usually gives each kind of advice: listed first, and the first of them chosen.
+GIVEN_BY: dict[str, AgencyKind] = {
+    "educational": "school",
+    "medical": "health",
+    "psychological": "educational_psychology",
+    "social_care": "social_care",
+}
+WORDS = {
+    "parent": "The views of the child and the parent",
+    "educational": "Educational advice",
+    "medical": "Medical advice",
+    "psychological": "Psychological advice",
+    "social_care": "Social care advice",
+    "preparing_for_adulthood": "Preparing for adulthood",
+    "other": "Other advice",
+    "requested_by_parent": "Advice the parent asked for",
+}
+
+
+async def advice_needed(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    """The reg 6(1) advice this child needs: (its id on the case, the kind, the rule)."""
+    row = await get_case(session=session, case_id=case_id)
+    child = await get_child(session=session, child_id=row.child_id) if row is not None else None
+    facts = Child(
+        year_group=child.year_group if child else None,
+        visual_impairment=child.visual_impairment if child else False,
+        hearing_impairment=child.hearing_impairment if child else False,
+    )
+    return [(item.advice.replace("_", "-"), item.advice, item.rule) for item in required_advice(facts)]
+
+
+def _choices(agencies: list[Agency], advice: str) -> list[Agency]:
+    usual = GIVEN_BY.get(advice)
+    return sorted(agencies, key=lambda a: (a.kind != usual, a.name))
+
+
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    case: CaseRead,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    fresh_key: bool = False,
+) -> HTMLResponse:
+    needed = await advice_needed(session, case.case_id)
+    agencies = await list_agencies(session=session)
+    return render(
+        request,
+        "assess.html",
+        status_code=status_code,
+        title="Decide whether to assess",
+        active="cases",
+        case=case,
+        needed=[(advice_id, kind, rule, _choices(agencies, kind)) for advice_id, kind, rule in needed],
+        words=WORDS,
+        values=values or {},
+        errors=errors or {},
+        chosen=values is not None,
+        form_key=fresh_form_key(values, fresh=fresh_key),
+    )
+
+
+@router.get(f"/cases/{{case_id}}/{PATH}")
+async def assess_page(
+    *, request: Request, case: TheCase, person: Caseworker, session: SessionDep
+) -> Response:
+    return await _page(request, session, case)
+
+
+@router.post(f"/cases/{{case_id}}/{PATH}")
+async def decide_assessment(
+    *,
+    request: Request,
+    case_id: uuid.UUID,
+    case: TheCase,
+    person: Caseworker,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get(CSRF_FIELD))
+    errors: dict[str, str] = {}
+    outcome = values.get("outcome", "")
+    if outcome not in ("assess", "refuse"):
+        errors["outcome"] = "Select the decision"
+    decided_on = date_of(values, DATE.name)
+    if decided_on is None:
+        errors["decided_on-day"] = "Enter the date of the decision"
+    elif decided_on == "":
+        errors["decided_on-day"] = "The date of the decision must be a real date"
+    advice = []
+    if outcome == "assess":
+        for advice_id, kind, _rule in await advice_needed(session, case_id):
+            if values.get(f"ask-{advice_id}") != "yes":
+                continue
+            agency = values.get(f"agency-{advice_id}", "")
+            try:
+                advice.append({"advice_id": advice_id, "advice": kind, "agency_id": str(uuid.UUID(agency))})
+            except ValueError:
+                errors[f"agency-{advice_id}"] = f"Select who gives the {WORDS.get(kind, kind).lower()}"
+    body = {"outcome": outcome, "decided_on": decided_on, "reasons": values.get("reasons", "").strip()}
+    if not errors:
+        try:
+            command = DecisionToAssessCreate.model_validate({**body, "advice": advice}).command(
+                actor=person.principal.actor()
+            )
+        except ValidationError as error:
+            errors["outcome"] = str(error.errors()[0]["msg"])
+    if errors:
+        return await _page(request, session, case, values=values, errors=errors, status_code=422)
+    try:
+        await send_step(
+            case_id=case_id,
+            path=PATH,
+            command=command,
+            values=values,
+            person=person,
+            session=session,
+            client=client,
+            settings=settings,
+        )
+    except ApiError as error:
+        field, message = refusal(error, ("decided_on", "reasons", "outcome"), dates=("decided_on",))
+        return await _page(
+            request,
+            session,
+            case,
+            values=values,
+            errors={field: message},
+            status_code=error.status_code,
+            fresh_key=True,
+        )
+    return RedirectResponse(f"/cases/{case_id}?done={PATH}", status_code=303)
