@@ -30,6 +30,7 @@ PATH = "decision-to-assess"
 DATE = Field("decided_on", "Date of the decision", "date")
 # The kind of agency that usually gives each kind of advice: listed first, and the first of them chosen.
 GIVEN_BY: dict[str, AgencyKind] = {
+    "parent": "other",  # the views of the child and the parent: gathered by the authority's own team
     "educational": "school",
     "medical": "health",
     "psychological": "educational_psychology",
