@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from cli.shell import fail
-from core.settings import DEV_KEY_ID, GENERATE_KEY, Settings, env_name
+from core.key_ring import DEV_KEY_ID, GENERATE_KEY
+from core.settings import Settings, env_name
 
 
 def load_settings(command: str, **overrides: Any) -> Settings:

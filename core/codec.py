@@ -15,11 +15,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from core.key_ring import KEY_BYTES
+
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 NONCE_BYTES = 12
 TAG_BYTES = 16
-KEY_BYTES = 32
 
 
 class CodecError(ValueError):

@@ -7,8 +7,6 @@ misconfigured worker or API refuses to start rather than running with a half-und
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from datetime import timedelta
@@ -27,20 +25,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-ENV_PREFIX = "EHCP_"
-KEY_BYTES = 32
-GENERATE_KEY = 'python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"'
+from core.key_ring import DEV_KEY, DEV_KEY_ID, GENERATE_KEY, KEY_BYTES, dev_codec_keys, parse_key_ring
 
-# A fixed, public key: it protects nothing and exists only so `make run` works with no set-up.
-DEV_KEY_ID = "dev-not-secret"
-_DEV_KEY = b"EHCP development key: NOT SECRET"
+ENV_PREFIX = "EHCP_"
 
 # An advice upload's body by default: five files at the per-file limit, and room for the form around them
 # (the date, a summary of at most 2,000 characters, each part's headers).
 UPLOADED_FILES = 5
 UPLOAD_FORM_BYTES = 64 * 1024
 
-_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _SECRET_FIELDS = frozenset(
     {"codec_keys", "notify_api_key", "smtp_password", "webhook_secret", "session_secret"}
 )
@@ -53,45 +46,6 @@ LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 def env_name(field: str) -> str:
     """The environment variable that sets `field`."""
     return f"{ENV_PREFIX}{field.upper()}"
-
-
-def dev_codec_keys() -> str:
-    """The development key ring, in the `EHCP_CODEC_KEYS` text form.
-
-    The key is fixed and published in this source file: payloads encrypted with it are readable by
-    anyone. It is used only when `EHCP_CODEC_KEYS` is unset and `EHCP_ALLOW_DEV_KEYS` is true.
-    """
-    return f"{DEV_KEY_ID}:{base64.b64encode(_DEV_KEY).decode()}"
-
-
-def parse_key_ring(text: str) -> dict[str, bytes]:
-    """Parse `id:base64,id:base64` into a key ring; each key must be 32 bytes (AES-256)."""
-    ring: dict[str, bytes] = {}
-    for number, item in enumerate(text.split(","), start=1):
-        entry = item.strip()
-        if not entry:
-            continue
-        key_id, sep, encoded = entry.partition(":")
-        key_id = key_id.strip()
-        if not sep or not key_id:
-            raise ValueError(f"entry {number} is not KEY_ID:BASE64_KEY")
-        if not _KEY_ID.fullmatch(key_id):
-            raise ValueError(f"key id {key_id!r} may hold only letters, digits, '.', '_' and '-' (1-64)")
-        if key_id in ring:
-            raise ValueError(f"key id {key_id!r} appears twice")
-        try:
-            key = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(
-                f"key {key_id!r} is not valid base64; generate one with: {GENERATE_KEY}"
-            ) from None
-        if len(key) != KEY_BYTES:
-            raise ValueError(
-                f"key {key_id!r} decodes to {len(key)} bytes, not {KEY_BYTES}; "
-                f"generate one with: {GENERATE_KEY}"
-            )
-        ring[key_id] = key
-    return ring
 
 
 class Settings(BaseSettings):
@@ -377,7 +331,7 @@ class Settings(BaseSettings):
     @property
     def uses_dev_keys(self) -> bool:
         """True when payloads are encrypted with the public development key."""
-        return self.codec_keys.get(self.codec_active_key) == _DEV_KEY
+        return self.codec_keys.get(self.codec_active_key) == DEV_KEY
 
     @property
     def read_model_wait(self) -> timedelta:

@@ -13,7 +13,7 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.pages import words
 from api.pages.actions import TITLES, offered
-from api.pages.sessions import Caseworker
+from api.pages.sessions import Caseworker, PageNotFound
 from api.pages.templating import attachment, render
 from api.schemas.cases import CasePage
 from api.services.audit import audit_read
@@ -122,13 +122,9 @@ async def case_page(
             session=session, client=client, case_id=case_id, deadline=settings.temporal_deadline
         )
     except NotFound:
-        return render(
-            request,
-            "problem.html",
-            status_code=404,
-            title="Case not found",
-            message="There is no case at this address. Check it, or find the case in the list.",
-        )
+        raise PageNotFound(
+            "Case not found", "There is no case at this address. Check it, or find the case in the list."
+        ) from None
     # The read model's timeline: the assessment's steps and, once the plan is made, the plan's own, as the
     # overdue list and the measures count them (the assessment's state stops at the final plan).
     steps = await list_case_deadlines(session=session, case_id=case_id)
@@ -152,17 +148,13 @@ async def case_page(
 
 @router.get("/cases/{case_id}/documents/{document_id}")
 async def case_document(
-    *, request: Request, case_id: uuid.UUID, document_id: uuid.UUID, person: Caseworker, session: SessionDep
+    *, case_id: uuid.UUID, document_id: uuid.UUID, person: Caseworker, session: SessionDep
 ) -> Response:
     """One of the case's documents, to download; audited."""
     document = await get_document(session=session, document_id=document_id)
     if document is None or document.case_id != case_id:
-        return render(
-            request,
-            "problem.html",
-            status_code=404,
-            title="Document not found",
-            message="The case has no document at this address. Go back to the case.",
+        raise PageNotFound(
+            "Document not found", "The case has no document at this address. Go back to the case."
         )
     await audit_read(
         session=session,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError, NotFound
 from api.pages import words
-from api.pages.sessions import CSRF_FIELD, AgencyPerson, Person, check_csrf
+from api.pages.sessions import CSRF_FIELD, AgencyPerson, PageNotFound, Person, check_csrf
 from api.pages.templating import attachment, render
 from api.services.advice import list_inbox, read_request, sent_document, sent_documents, submit_advice
 from api.services.clock import today_in_england
@@ -76,13 +76,9 @@ async def _request_page(
             session=session, user=person.principal, case_id=case_id, advice_id=advice_id
         )
     except NotFound:
-        return render(
-            request,
-            "problem.html",
-            status_code=404,
-            title="Request not found",
-            message="No request for advice at this address was sent to your organisation.",
-        )
+        raise PageNotFound(
+            "Request not found", "No request for advice at this address was sent to your organisation."
+        ) from None
     sent = await sent_documents(session=session, user=person.principal, case_id=case_id, advice_id=advice_id)
     await session.commit()  # the read's audit line
     return render(

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.pages import actions, assess, cases, dashboard, inbox, sign_in, start
-from api.pages.sessions import COOKIE, FormExpired, NotAllowed, PageNotFound, SignInRequired
+from api.pages.sessions import COOKIE, PageProblem, SignInRequired
 from api.pages.templating import render
 from core.settings import Settings
 
@@ -46,32 +46,8 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
     async def sign_in_first(request: Request, error: SignInRequired) -> RedirectResponse:
         return RedirectResponse(f"/sign-in?next={error.back_to}", status_code=303)
 
-    @app.exception_handler(NotAllowed)
-    async def not_allowed(request: Request, error: NotAllowed) -> HTMLResponse:
+    @app.exception_handler(PageProblem)
+    async def page_problem(request: Request, error: PageProblem) -> HTMLResponse:
         return render(
-            request,
-            "problem.html",
-            status_code=403,
-            title="You cannot see this page",
-            message="This page is for another role. Go to your own start page.",
-        )
-
-    @app.exception_handler(PageNotFound)
-    async def page_not_found(request: Request, error: PageNotFound) -> HTMLResponse:
-        return render(
-            request,
-            "problem.html",
-            status_code=404,
-            title="Page not found",
-            message="There is nothing at this address. Check it, or go back to where you came from.",
-        )
-
-    @app.exception_handler(FormExpired)
-    async def form_expired(request: Request, error: FormExpired) -> HTMLResponse:
-        return render(
-            request,
-            "problem.html",
-            status_code=403,
-            title="The form has expired",
-            message="Nothing was changed. Go back, reload the page and try again.",
+            request, "problem.html", status_code=error.status, title=error.title, message=error.message
         )

@@ -50,16 +50,42 @@ class SignInRequired(Exception):
         self.back_to = back_to
 
 
-class NotAllowed(Exception):
+class PageProblem(Exception):
+    """A page that cannot be shown, answered as a page saying why (api/pages/install.py): its status, and
+    a title and words of its own or its kind's."""
+
+    status: int = 400
+    title: str = ""
+    message: str = ""
+
+    def __init__(self, title: str | None = None, message: str | None = None) -> None:
+        super().__init__(title or self.title)
+        self.title = title or self.title
+        self.message = message or self.message
+
+
+class NotAllowed(PageProblem):
     """The person signed in may not see this page (their role)."""
 
+    status = 403
+    title = "You cannot see this page"
+    message = "This page is for another role. Go to your own start page."
 
-class PageNotFound(Exception):
+
+class PageNotFound(PageProblem):
     """No page at this address (a step no form takes, a case nobody knows)."""
 
+    status = 404
+    title = "Page not found"
+    message = "There is nothing at this address. Check it, or go back to where you came from."
 
-class FormExpired(Exception):
+
+class FormExpired(PageProblem):
     """A form came without the session's CSRF token: an old page, or another site's form."""
+
+    status = 403
+    title = "The form has expired"
+    message = "Nothing was changed. Go back, reload the page and try again."
 
 
 def start_session(request: Request, user_id: uuid.UUID) -> None:

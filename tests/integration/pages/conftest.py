@@ -48,6 +48,14 @@ def csrf_of(page: httpx.Response) -> str:
     return found.group(1)
 
 
+async def signed_in(
+    browser: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], username: str
+) -> None:
+    """Give the account named `username` a sign-in (`<username>@council.test`) and sign in with it."""
+    await with_password(sessions, username, f"{username}@council.test")
+    await sign_in(browser, f"{username}@council.test")
+
+
 async def sign_in(
     browser: httpx.AsyncClient, email: str, password: str = PASSWORD, next_page: str = "/"
 ) -> httpx.Response:

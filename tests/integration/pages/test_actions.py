@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.integration.api.conftest import new_request, project
 from tests.integration.api.test_advice import assessed_case
 
-from .conftest import People, Temporal, csrf_of, sign_in, with_password
+from .conftest import People, Temporal, csrf_of, signed_in
 
 
 def text_of(page: httpx.Response) -> str:
@@ -29,8 +29,7 @@ async def test_a_caseworker_withdraws_a_request_through_its_form(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     case_id = await assessed_case(api, people, temporal, sessions)
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     case = await browser.get(f"/cases/{case_id}")
     offered = re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text)
     assert offered == ["decision-to-issue", "withdrawal"]  # gathering advice: nothing else is legal
@@ -78,8 +77,7 @@ async def test_a_caseworker_withdraws_a_request_through_its_form(
 async def test_a_step_no_form_takes_or_a_case_nobody_knows_is_not_found(
     browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     nobody = "00000000-0000-0000-0000-000000000000"
     for path in (f"/cases/{nobody}/withdrawal", f"/cases/{nobody}/no-such-step"):
         page = await browser.get(path)
@@ -100,8 +98,7 @@ async def test_a_caseworker_decides_to_assess_with_the_advice_the_child_needs(
     async with sessions() as session:
         await project(session, case_id=uuid.UUID(case_id), received_on=today)
         await session.commit()
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     case = await browser.get(f"/cases/{case_id}")
     assert re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text) == [
         "decision-to-assess",

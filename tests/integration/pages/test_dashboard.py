@@ -13,7 +13,7 @@ from api.services.clock import today_in_england
 from tests.integration.api.conftest import project
 from tests.integration.db.factories import a_deadline
 
-from .conftest import People, sign_in, with_password
+from .conftest import People, sign_in, signed_in, with_password
 
 
 async def test_a_manager_follows_a_chart_to_the_list_behind_it(
@@ -62,7 +62,6 @@ async def test_a_manager_follows_a_chart_to_the_list_behind_it(
 async def test_the_dashboard_is_for_managers(
     browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     assert (await browser.get("/dashboard")).status_code == 403
     assert (await browser.get("/overdue")).status_code == 403

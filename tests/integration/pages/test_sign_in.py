@@ -11,7 +11,7 @@ from core.settings import Settings
 from db.models import AuditEntry
 from db.users import set_disabled
 
-from .conftest import PASSWORD, People, csrf_of, sign_in, with_password
+from .conftest import PASSWORD, People, csrf_of, sign_in, signed_in, with_password
 
 
 async def test_a_page_sends_a_stranger_to_sign_in_and_back(
@@ -114,8 +114,7 @@ async def test_a_disabled_account_cannot_sign_in_and_is_signed_out(
 async def test_signing_out_ends_the_session(
     browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     cases = await browser.get("/cases")
     out = await browser.post("/sign-out", data={"csrf_token": csrf_of(cases)})
     assert (out.status_code, out.headers["location"]) == (303, "/sign-in?signed_out=1")
@@ -135,8 +134,7 @@ async def test_only_a_path_here_is_gone_to_after_signing_in(
 async def test_each_role_starts_on_its_own_page_and_no_other(
     browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await with_password(sessions, "ep", "ep@council.test")
-    await sign_in(browser, "ep@council.test")
+    await signed_in(browser, sessions, "ep")
     home = await browser.get("/")
     assert (home.status_code, home.headers["location"]) == (303, "/start")
     start = await browser.get("/start")

@@ -16,7 +16,7 @@ from tests.integration.api.conftest import project
 from tests.integration.api.test_advice import assessed_case
 from tests.integration.db.factories import a_deadline
 
-from .conftest import People, Temporal, csrf_of, sign_in, with_password
+from .conftest import People, Temporal, csrf_of, sign_in, signed_in, with_password
 
 
 async def test_a_caseworker_finds_the_child_and_reads_the_timeline(
@@ -27,8 +27,7 @@ async def test_a_caseworker_finds_the_child_and_reads_the_timeline(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     case_id = await assessed_case(api, people, temporal, sessions)
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     listed = await browser.get("/cases?mine=false")
     assert listed.status_code == 200
     assert f'href="/cases/{case_id}"' in listed.text
@@ -101,8 +100,7 @@ async def test_the_list_of_cases_is_read_a_page_at_a_time(
             received = today - timedelta(days=60 - n)
             await project(session, received_on=received, caseworker_id=people.caseworker.id)
         await session.commit()
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     first = await browser.get("/cases")
     assert first.text.count('<tr class="govuk-table__row">') == PAGE_SIZE + 1  # and the heading's row
     [following] = re.findall(r'href="(/cases\?after=[^"]+)" rel="next"', first.text)
@@ -120,8 +118,7 @@ async def test_an_agency_sends_its_advice_once_and_can_download_it(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     case_id = await assessed_case(api, people, temporal, sessions)
-    await with_password(sessions, "ep", "ep@council.test")
-    await sign_in(browser, "ep@council.test")
+    await signed_in(browser, sessions, "ep")
     path = f"/inbox/{case_id}/ep"
     page = await browser.get(path)
     assert page.status_code == 200
@@ -164,8 +161,7 @@ async def test_an_agency_sends_its_advice_once_and_can_download_it(
     assert (await browser.get(link)).status_code == 404
 
     # The caseworker finds it on the case, and downloads it (audited).
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     case = await browser.get(f"/cases/{case_id}")
     [staff_link] = re.findall(rf'href="(/cases/{case_id}/documents/[^"]+)"', case.text)
     assert (await browser.get(staff_link)).content == advice
@@ -182,8 +178,7 @@ async def test_a_caseworker_finds_a_child_by_name_or_date_of_birth(
         await project(session, received_on=today - timedelta(days=9), date_of_birth=date(2016, 3, 27))
         await project(session, received_on=today - timedelta(days=8), date_of_birth=date(2014, 1, 2))
         await session.commit()
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     mine = await browser.get("/cases")
     assert "There are no cases to show" in mine.text  # none is this caseworker's
 
@@ -214,8 +209,7 @@ async def test_the_case_page_shows_its_advice_decisions_and_who_did_what(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     case_id = await assessed_case(api, people, temporal, sessions)
-    await with_password(sessions, "cw", "cw@council.test")
-    await sign_in(browser, "cw@council.test")
+    await signed_in(browser, sessions, "cw")
     case = await browser.get(f"/cases/{case_id}")
     text = " ".join(re.sub(r"<[^>]+>", " ", case.text).split())
     assert "Psychological (ep) Northshire EP service" in text

@@ -20,7 +20,8 @@ import cli.stack
 import cli.worker
 from cli import app
 from cli.settings import development_key_problem
-from core.settings import GENERATE_KEY, Settings, dev_codec_keys
+from core.key_ring import GENERATE_KEY, dev_codec_keys
+from core.settings import Settings
 
 REAL_KEY = f"k1:{base64.b64encode(bytes(range(32))).decode()}"
 runner = CliRunner()

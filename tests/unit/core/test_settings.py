@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from core.settings import DEV_KEY_ID, GENERATE_KEY, Settings, dev_codec_keys, get_settings
+from core.key_ring import DEV_KEY_ID, GENERATE_KEY, dev_codec_keys
+from core.settings import Settings, get_settings
 
 K1 = bytes(range(32))
 K2 = bytes(range(100, 132))
