@@ -137,6 +137,7 @@ async def write_decision(session: AsyncSession, decision: DecisionRecord) -> Non
         decided_on=decision.decided_on,
         actor_id=decision.actor_id,
         reasons=decision.reasons,
+        detail=decision.detail,
     )
     await append_audit(
         session=session,

@@ -4,8 +4,10 @@ agencies the database holds.
 An account's API token is printed once, when it is issued (`add`, `rotate`), and expires after
 `EHCP_TOKEN_LIFETIME_DAYS`; `revoke` stops it at once and `disable` shuts the account without SQL. A
 person signs in to the pages with an email address and a password: `add --email` and `password` make a
-password and print it once (or take one from standard input with `--stdin`); only its hash is kept. Each
-change is audited by db/users.py and db/sign_in.py.
+password and print it once (or take one from standard input with `--stdin`); only its hash is kept. Or
+through the council's OpenID provider: the first time by the account's email address when the provider
+vouches for it, or as an administrator links it (`add --oidc-subject`, `link`) to the identifier the
+person is shown when refused. Each change is audited by db/users.py and db/sign_in.py.
 """
 
 from __future__ import annotations
@@ -54,9 +56,13 @@ def users_add(  # noqa: PLR0917 (Typer passes each option by name)
     stdin: Annotated[
         bool, typer.Option("--stdin", help="With --email: read the password from standard input.")
     ] = False,
+    oidc_subject: Annotated[
+        str | None, typer.Option(help="The person's identifier at the council's OpenID provider.")
+    ] = None,
 ) -> None:
     """Create an account and print its API token once (only its hash is kept); with --email, a password
-    to sign in to the pages, made and printed once unless read from standard input."""
+    to sign in to the pages, made and printed once unless read from standard input; with --oidc-subject,
+    signing in through the council's OpenID provider."""
     if (role == "agency") != (agency_id is not None):
         fail("users add", "--agency-id is needed for role agency, and only for it")
     agency = _uuid("users add", "--agency-id", agency_id) if agency_id else None
@@ -76,8 +82,14 @@ def users_add(  # noqa: PLR0917 (Typer passes each option by name)
                     agency_id=agency,
                     lifetime=_lifetime(settings),
                 )
-                if address is not None:
-                    await set_sign_in(session=session, username=username, email=address, password=password)
+                if address is not None or oidc_subject is not None:
+                    await set_sign_in(
+                        session=session,
+                        username=username,
+                        email=address,
+                        password=password,
+                        oidc_subject=oidc_subject,
+                    )
             return user.token_expires_at, token
         finally:
             await engine.dispose()
@@ -94,6 +106,26 @@ def users_add(  # noqa: PLR0917 (Typer passes each option by name)
     )
     if address is not None and not stdin:
         typer.echo(f"sign in to the pages as {address} with the password (shown once):\n{password}")
+    if oidc_subject is not None:
+        typer.echo(f"'{username}' signs in through the council's OpenID provider as {oidc_subject}")
+
+
+@users.command(name="link")
+def users_link(
+    username: Annotated[str, typer.Argument(help="The account, as `ehcp users list` names it.")],
+    subject: Annotated[
+        str, typer.Argument(help="The identifier the sign-in page showed the person when it refused them.")
+    ],
+) -> None:
+    """Let the account sign in through the council's OpenID provider as `subject` (the provider's `sub`,
+    or Entra ID's object ID with EHCP_OIDC_SUBJECT_CLAIM=oid), in place of any subject it had."""
+    settings = load_settings("users link")
+
+    async def link(session: AsyncSession) -> None:
+        await set_sign_in(session=session, username=username, oidc_subject=subject)
+
+    _in_database("users link", settings, link, username)
+    typer.echo(f"'{username}' signs in through the council's OpenID provider as {subject}")
 
 
 @users.command(name="password")

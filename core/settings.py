@@ -36,7 +36,7 @@ UPLOAD_FORM_BYTES = 64 * 1024
 
 _SECRET_FIELDS = frozenset(
     {"codec_keys", "notify_api_key", "smtp_password", "webhook_secret", "session_secret"}
-)
+) | {"oidc_client_secret"}
 
 Notifier = Literal["outbox", "govuk_notify", "smtp", "webhook"]
 LogFormat = Literal["console", "json"]
@@ -211,6 +211,27 @@ class Settings(BaseSettings):
         default=True,
         description="Send the session cookie over HTTPS only; `ehcp run` (HTTP on 127.0.0.1) sets it false.",
     )
+    oidc_discovery_url: str | None = Field(
+        default=None,
+        description=(
+            "OpenID Connect: the provider's discovery document; set, the sign-in page offers it above the "
+            "password form. Microsoft Entra ID: https://login.microsoftonline.com/{tenant}/v2.0/.well-known/"
+            "openid-configuration with the tenant's ID. https (http on localhost only). None: passwords only."
+        ),
+    )
+    oidc_client_id: str | None = Field(default=None, description="OpenID Connect: this service's client ID.")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="OpenID Connect: client secret.")
+    oidc_scopes: str = Field(default="openid email profile", description="OpenID Connect: the scopes asked.")
+    oidc_subject_claim: Literal["sub", "oid"] = Field(
+        default="sub", description="OpenID Connect: the claim accounts are linked by: sub, or Entra ID's oid."
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="OpenID Connect: the callback as registered, e.g. https://ehcp.example/sign-in/oidc/callback.",
+    )
+    oidc_button_label: str = Field(
+        default="Sign in with your council account", max_length=100, description="OpenID Connect: the button."
+    )
     team_email: str = Field(
         default="send-team@example.invalid",
         description="The SEND team's mailbox: caseworkers' and managers' notices go here, named to them.",
@@ -296,6 +317,18 @@ class Settings(BaseSettings):
         missing = [env_name(field) for field in needed if getattr(self, field) in (None, "")]
         if missing:
             raise ValueError(f"{env_name('notifier')}={self.notifier} needs {' and '.join(missing)}")
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Self:
+        for field in ("oidc_discovery_url", "oidc_redirect_url"):
+            url = getattr(self, field)  # a test issuer alone may be plain HTTP, and only on this machine
+            if url is not None and not url.startswith(("https://", "http://localhost:", "http://127.0.0.1:")):
+                raise ValueError(f"{env_name(field)} must be an https:// address (http:// only on localhost)")
+        if self.oidc_discovery_url is not None and not self.oidc_client_id:
+            raise ValueError(f"{env_name('oidc_discovery_url')} needs {env_name('oidc_client_id')}")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError(f"{env_name('oidc_scopes')} must include openid, not {self.oidc_scopes!r}")
+        return self
 
     @model_validator(mode="after")
     def _an_upload_holds_its_largest_file(self) -> Self:

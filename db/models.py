@@ -258,6 +258,8 @@ class Decision(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")
     # The Temporal update id: a retried activity finds its decision already written.
     update_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # What it rests on besides its outcome: a claim's verdict (`accepted`), the claim an approval approves.
+    detail: Mapped[dict[str, str]] = mapped_column(_JSON, default=dict, server_default=text("'{}'"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

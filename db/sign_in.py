@@ -1,10 +1,12 @@
-"""How a person signs in to the pages: an email address and a password (argon2id), in the embedded default.
+"""How a person signs in to the pages: an email address and a password (argon2id), in the embedded default;
+or the council's OpenID provider, whose subject identifier (`users.oidc_subject`) names the account.
 
 Only the password's argon2id hash is kept (argon2-cffi's defaults, RFC 9106's second recommended set), and
 a hash made with weaker parameters than today's is replaced at the next sign-in. A password is at least 12
 characters and at most 200 (the NCSC's advice: length, not rules of composition). An email address is kept
 in lower case and is unique. Checking a password takes as long whether or not the address is known, so the
-time of an answer does not tell which addresses have accounts. Every change is audited, by id.
+time of an answer does not tell which addresses have accounts. A subject belongs to one account at most.
+Every change is audited, by id.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from db.users import get_user_by_username
 PASSWORD_MIN = 12
 PASSWORD_MAX = 200
 EMAIL_MAX = 320
+OIDC_SUBJECT_MAX = 255  # the column's width; OpenID Connect allows a `sub` of 255 ASCII characters
 
 _hasher = PasswordHasher()
 # Verified against when no account has the address, so an unknown address costs the same time.
@@ -50,10 +53,18 @@ def new_password() -> str:
 
 
 async def set_sign_in(
-    *, session: AsyncSession, username: str, email: str | None = None, password: str | None = None
+    *,
+    session: AsyncSession,
+    username: str,
+    email: str | None = None,
+    password: str | None = None,
+    oidc_subject: str | None = None,
 ) -> User:
-    """Give the account named `username` an email address, a password, or both (each as given)."""
+    """Give the account named `username` an email address, a password, an OpenID subject, or any of them
+    (each as given)."""
     user = await get_user_by_username(session=session, username=username)
+    if oidc_subject is not None:
+        await link_oidc_subject(session=session, user=user, subject=oidc_subject)
     changed: list[str] = []
     if email is not None:
         address = normal_email(email)
@@ -67,7 +78,13 @@ async def set_sign_in(
     if password is not None:
         user.password_hash = hash_password(password)
         changed.append("password")
-    await session.flush()
+    if changed:
+        await session.flush()
+        await _audit_change(session, user, changed)
+    return user
+
+
+async def _audit_change(session: AsyncSession, user: User, changed: list[str]) -> None:
     await append_audit(
         session=session,
         action="account.sign_in_set",
@@ -76,7 +93,26 @@ async def set_sign_in(
         update_id=None,
         detail={"user_id": str(user.id), "changed": changed},
     )
-    return user
+
+
+async def find_by_oidc_subject(*, session: AsyncSession, subject: str) -> User | None:
+    if not 1 <= len(subject) <= OIDC_SUBJECT_MAX:
+        return None
+    stmt = select(User).where(User.oidc_subject == subject)  # case-sensitive, as the provider issues it
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def link_oidc_subject(*, session: AsyncSession, user: User, subject: str) -> None:
+    """Sign `user` in by the provider's `subject` from now on (an administrator's `ehcp users link`, or the
+    first OpenID sign-in with the account's verified email address). Audited."""
+    if not 1 <= len(subject) <= OIDC_SUBJECT_MAX or subject != subject.strip():
+        raise InvalidRecord(f"an OpenID subject is 1 to {OIDC_SUBJECT_MAX} characters, with no spaces around")
+    other = await find_by_oidc_subject(session=session, subject=subject)
+    if other is not None and other.id != user.id:
+        raise InvalidRecord("another account has this OpenID subject")
+    user.oidc_subject = subject
+    await session.flush()
+    await _audit_change(session, user, ["oidc_subject"])
 
 
 async def find_by_email(*, session: AsyncSession, email: str) -> User | None:

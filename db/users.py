@@ -198,3 +198,13 @@ async def set_disabled(*, session: AsyncSession, username: str, disabled: bool) 
     await session.flush()
     await _audit(session, "account.disabled" if disabled else "account.enabled", user)
     return True
+
+
+async def list_caseworkers(*, session: AsyncSession) -> list[User]:
+    """The caseworkers a case can be given to, by name: accounts that can sign in today."""
+    stmt = (
+        select(User)
+        .where(User.role == "caseworker", User.disabled.is_(False))
+        .order_by(User.display_name, User.username)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -4,7 +4,7 @@ with the GOV.UK error summary and inline errors; a step the workflow refuses sho
 carries a key of its own, made when the form is shown, so the same form sent twice acts once.
 
 The decision whether to assess, with its reg 6 advice set, has a page of its own (api/pages/assess.py).
-Recording a request and claiming an exception are not pages yet: they are API calls.
+Recording a request (api/pages/request.py) and exceptions (api/pages/exceptions.py) have pages of their own.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from api.schemas.cases import (
 from api.schemas.commands import CommandBody
 from api.services.cases import get_case_with_state, run_case_command
 from core.settings import Settings
+from statute.history import EARLIEST, LATEST
 from workflows.common.messages import Command
 
 router = APIRouter(include_in_schema=False)
@@ -138,14 +139,26 @@ ACTIONS = {
 
 # Every step's page by its address, with its title: the forms above, and the decision whether to assess
 # (api/pages/assess.py), which has a page of its own for its advice set.
-TITLES = {"decision-to-assess": "Decide whether to assess", **{a.path: a.title for a in ACTIONS.values()}}
+TITLES = {
+    "decision-to-assess": "Decide whether to assess",
+    **{a.path: a.title for a in ACTIONS.values()},
+    "exceptions": "Claim an exception to a time limit",
+}
+# What the case page's banner says was recorded, by the address of the form that did it.
+RECORDED = {
+    **TITLES,
+    "request": "The request for an assessment",
+    "exceptions": "The exception claim: the law's test is below",
+    "approval": "The exception's approval: the parent is told",
+    "advice": "The advice received",
+}
 # What may be done at each stage: the workflow's validators decide, this only chooses what to offer.
 OFFERED = {
-    "awaiting_decision_to_assess": ("decision-to-assess", "withdrawal"),
-    "gathering_advice": ("decision-to-issue", "withdrawal"),
-    "deciding_whether_to_issue": ("decision-to-issue", "withdrawal"),
-    "drafting": ("draft", "school-consultations", "school-responses", "withdrawal"),
-    "draft_served": ("final-plan", "school-consultations", "school-responses", "withdrawal"),
+    "awaiting_decision_to_assess": ("decision-to-assess", "exceptions", "withdrawal"),
+    "gathering_advice": ("decision-to-issue", "exceptions", "withdrawal"),
+    "deciding_whether_to_issue": ("decision-to-issue", "exceptions", "withdrawal"),
+    "drafting": ("draft", "school-consultations", "school-responses", "exceptions", "withdrawal"),
+    "draft_served": ("final-plan", "school-consultations", "school-responses", "exceptions", "withdrawal"),
 }
 
 
@@ -165,18 +178,29 @@ def date_of(values: dict[str, str], name: str) -> str | None:
         return ""
 
 
+def answered_date(
+    values: dict[str, str], name: str, what: str, errors: dict[str, str], *, optional: bool = False
+) -> str | None:
+    """A date asked as `what` ("the date of the decision") as an ISO string, or None with what is wrong
+    with it put in `errors` on its day box (nothing wrong with an optional one left empty)."""
+    value = date_of(values, name)
+    if value and not EARLIEST.isoformat() <= value <= LATEST.isoformat():
+        value = ""  # a date the statute engine cannot count from (statute/history.py)
+    if value == "":
+        errors[f"{name}-day"] = f"{what[:1].upper()}{what[1:]} must be a real date"
+    elif value is None and not optional:
+        errors[f"{name}-day"] = f"Enter {what}"
+    return value or None
+
+
 def read_form(action: Action, values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """The body the form asks for, and what is wrong with it, by field id, in a person's words."""
     body: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in action.fields:
         if f.kind == "date":
-            value = date_of(values, f.name)
-            if value == "":
-                errors[f"{f.name}-day"] = f"{f.label} must be a real date"
-            elif value is None and not f.optional:
-                errors[f"{f.name}-day"] = f"Enter the {f.label.lower()}"
-            elif value is not None:
+            value = answered_date(values, f.name, f"the {f.label.lower()}", errors, optional=f.optional)
+            if value is not None:
                 body[f.name] = value
         else:
             value = values.get(f.name, "").strip()
@@ -212,28 +236,47 @@ def fresh_form_key(values: dict[str, str] | None, *, fresh: bool = False) -> str
     return (None if fresh else (values or {}).get(KEY_FIELD)) or secrets.token_urlsafe(24)
 
 
-async def _form(
-    request: Request,
-    case: Any,
-    action: Action,
-    *,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-    fresh_key: bool = False,
-) -> HTMLResponse:
+@dataclass(frozen=True)
+class Sent:
+    """A form as it was sent, to show again: what was typed, what is wrong with it, the answer's status,
+    and whether its key was spent (a refused sending: the form comes back with a new one)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    status_code: int = 200
+    spent: bool = False
+
+    @classmethod
+    def refused_by(
+        cls, values: dict[str, str], error: ApiError, fields: tuple[str, ...], dates: tuple[str, ...] = ()
+    ) -> Sent:
+        """Sent, and refused by the API's service or the workflow: its key is spent."""
+        where, message = refusal(error, fields, dates=dates)
+        return cls(values, {where: message}, error.status_code, spent=True)
+
+
+def form_page(request: Request, template: str, title: str, sent: Sent | None, **context: Any) -> HTMLResponse:
+    """A case's form, fresh or as sent, with its key (kept while it is corrected, made afresh once spent)."""
+    sent = sent or Sent()
     return render(
         request,
-        "action.html",
-        status_code=status_code,
-        title=action.title,
+        template,
+        status_code=sent.status_code,
+        title=title,
         active="cases",
-        case=case,
-        action=action,
-        values=values or {},
-        errors=errors or {},
-        form_key=fresh_form_key(values, fresh=fresh_key),
+        values=sent.values,
+        errors=sent.errors,
+        form_key=fresh_form_key(sent.values, fresh=sent.spent),
+        **context,
     )
+
+
+async def form_values(request: Request) -> dict[str, str]:
+    """A form's text fields, once its CSRF token is checked."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get(CSRF_FIELD))
+    return values
 
 
 def step_of(path: str) -> Action:
@@ -264,7 +307,15 @@ TheCase = Annotated[CaseRead, Depends(case_of)]
 
 @router.get("/cases/{case_id}/{path}")
 async def action_page(*, request: Request, action: Step, case: TheCase, person: Caseworker) -> Response:
-    return await _form(request, case, action)
+    return form_page(request, "action.html", action.title, None, case=case, action=action)
+
+
+def form_key_of(values: dict[str, str]) -> str:
+    """The key a form was shown with, as the command's Idempotency-Key; a form without one is refused."""
+    form_key = values.get(KEY_FIELD, "")[:100]
+    if not form_key:
+        raise Unprocessable("the form has expired: send it again", field=KEY_FIELD)
+    return f"page.{form_key}"
 
 
 async def send_step(
@@ -280,9 +331,6 @@ async def send_step(
 ) -> None:
     """Send one step, under the key its form was shown with (a form sent twice acts once); a refusal
     raises the API's error, for the form to show."""
-    form_key = values.get(KEY_FIELD, "")[:100]
-    if not form_key:
-        raise Unprocessable("the form has expired: send it again", field=KEY_FIELD)
     await run_case_command(
         session=session,
         client=client,
@@ -290,7 +338,7 @@ async def send_step(
         case_id=case_id,
         command=command,
         idempotency_key=CommandKey(
-            key=f"page.{form_key}",
+            key=form_key_of(values),
             method="POST",
             route=f"/api/cases/{{case_id}}/{path}",
             path_params={"case_id": str(case_id)},
@@ -312,12 +360,12 @@ async def take_action(
     client: TemporalDep,
     settings: SettingsDep,
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get(CSRF_FIELD))
+    values = await form_values(request)
     body, errors = read_form(action, values)
     if errors:
-        return await _form(request, case, action, values=values, errors=errors, status_code=422)
+        return form_page(
+            request, "action.html", action.title, Sent(values, errors, 422), case=case, action=action
+        )
     try:
         await send_step(
             case_id=case_id,
@@ -331,14 +379,6 @@ async def take_action(
         )
     except ApiError as error:
         dates = tuple(f.name for f in action.fields if f.kind == "date")
-        field, message = refusal(error, tuple(f.name for f in action.fields), dates=dates)
-        return await _form(
-            request,
-            case,
-            action,
-            values=values,
-            errors={field: message},
-            status_code=error.status_code,
-            fresh_key=True,
-        )
+        sent = Sent.refused_by(values, error, tuple(f.name for f in action.fields), dates)
+        return form_page(request, "action.html", action.title, sent, case=case, action=action)
     return RedirectResponse(f"/cases/{case_id}?done={action.path}", status_code=303)

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from api.pages.actions import Field, TheCase, date_of, fresh_form_key, refusal, send_step
-from api.pages.sessions import CSRF_FIELD, Caseworker, check_csrf
-from api.pages.templating import render
+from api.pages.actions import Sent, TheCase, answered_date, form_page, form_values, send_step
+from api.pages.sessions import Caseworker
 from api.schemas.cases import CaseRead, DecisionToAssessCreate
 from db.agencies import list_agencies
 from db.cases import get_case
@@ -27,7 +26,6 @@ from statute.events import Child
 router = APIRouter(include_in_schema=False)
 
 PATH = "decision-to-assess"
-DATE = Field("decided_on", "Date of the decision", "date")
 # The kind of agency that usually gives each kind of advice: listed first, and the first of them chosen.
 GIVEN_BY: dict[str, AgencyKind] = {
     "parent": "other",  # the views of the child and the parent: gathered by the authority's own team
@@ -66,30 +64,19 @@ def _choices(agencies: list[Agency], advice: str) -> list[Agency]:
 
 
 async def _page(
-    request: Request,
-    session: AsyncSession,
-    case: CaseRead,
-    *,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-    fresh_key: bool = False,
+    request: Request, session: AsyncSession, case: CaseRead, sent: Sent | None = None
 ) -> HTMLResponse:
     needed = await advice_needed(session, case.case_id)
     agencies = await list_agencies(session=session)
-    return render(
+    return form_page(
         request,
         "assess.html",
-        status_code=status_code,
-        title="Decide whether to assess",
-        active="cases",
+        "Decide whether to assess",
+        sent,
         case=case,
         needed=[(advice_id, kind, rule, _choices(agencies, kind)) for advice_id, kind, rule in needed],
         words=WORDS,
-        values=values or {},
-        errors=errors or {},
-        chosen=values is not None,
-        form_key=fresh_form_key(values, fresh=fresh_key),
+        chosen=sent is not None,
     )
 
 
@@ -111,18 +98,12 @@ async def decide_assessment(
     client: TemporalDep,
     settings: SettingsDep,
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get(CSRF_FIELD))
+    values = await form_values(request)
     errors: dict[str, str] = {}
     outcome = values.get("outcome", "")
     if outcome not in ("assess", "refuse"):
         errors["outcome"] = "Select the decision"
-    decided_on = date_of(values, DATE.name)
-    if decided_on is None:
-        errors["decided_on-day"] = "Enter the date of the decision"
-    elif decided_on == "":
-        errors["decided_on-day"] = "The date of the decision must be a real date"
+    decided_on = answered_date(values, "decided_on", "the date of the decision", errors)
     advice = []
     if outcome == "assess":
         for advice_id, kind, _rule in await advice_needed(session, case_id):
@@ -142,7 +123,7 @@ async def decide_assessment(
         except ValidationError as error:
             errors["outcome"] = str(error.errors()[0]["msg"])
     if errors:
-        return await _page(request, session, case, values=values, errors=errors, status_code=422)
+        return await _page(request, session, case, Sent(values, errors, 422))
     try:
         await send_step(
             case_id=case_id,
@@ -155,14 +136,6 @@ async def decide_assessment(
             settings=settings,
         )
     except ApiError as error:
-        field, message = refusal(error, ("decided_on", "reasons", "outcome"), dates=("decided_on",))
-        return await _page(
-            request,
-            session,
-            case,
-            values=values,
-            errors={field: message},
-            status_code=error.status_code,
-            fresh_key=True,
-        )
+        refused = Sent.refused_by(values, error, ("decided_on", "reasons", "outcome"), ("decided_on",))
+        return await _page(request, session, case, refused)
     return RedirectResponse(f"/cases/{case_id}?done={PATH}", status_code=303)

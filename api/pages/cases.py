@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.pages import words
-from api.pages.actions import TITLES, offered
+from api.pages.actions import RECORDED, offered
 from api.pages.sessions import Caseworker, PageNotFound
 from api.pages.templating import attachment, render
 from api.schemas.cases import CasePage
@@ -141,7 +141,7 @@ async def case_page(
         notices=await case_notices(session=session, case_id=case_id),
         trail=await case_trail(session=session, case_id=case_id),
         actions=offered(case.state.stage if case.state else None),
-        done=TITLES.get(done),
+        done=RECORDED.get(done),
         words=words,
     )
 

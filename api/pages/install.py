@@ -11,7 +11,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from api.pages import actions, assess, cases, dashboard, inbox, sign_in, start
+from api.pages import (
+    actions,
+    assess,
+    by_post,
+    cases,
+    dashboard,
+    exceptions,
+    inbox,
+    oidc,
+    request,
+    sign_in,
+    start,
+)
 from api.pages.sessions import COOKIE, PageProblem, SignInRequired
 from api.pages.templating import render
 from core.settings import Settings
@@ -38,8 +50,21 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.session_cookie_secure,
     )
-    # The decision whether to assess before the other steps: both take /cases/{case_id}/{step}.
-    for module in (sign_in, start, cases, assess, actions, inbox, dashboard):
+    # The pages at fixed addresses under /cases (a new request, an exception) and the decision whether to
+    # assess before the other steps: all of them are also /cases/{case_id}/{step}.
+    for module in (
+        sign_in,
+        oidc,
+        start,
+        request,
+        cases,
+        exceptions,
+        by_post,
+        assess,
+        actions,
+        inbox,
+        dashboard,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)

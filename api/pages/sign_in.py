@@ -1,4 +1,5 @@
-"""Signing in and out of the pages: `/sign-in` (email address and password) and `/sign-out`.
+"""Signing in and out of the pages: `/sign-in` (email address and password) and `/sign-out`; signing in
+through the council's OpenID provider (api/pages/oidc.py) ends the same way, in `begin_session`.
 
 A wrong address and a wrong password are told apart to nobody: both are "enter a correct email address
 and password". Failures are audited (by account id when the address is known, never the address or the
@@ -25,7 +26,8 @@ from db.sign_in import EMAIL_MAX, PASSWORD_MAX, check_password
 router = APIRouter(include_in_schema=False)
 
 WRONG = "Enter a correct email address and password"
-Failure = Literal["unknown_or_wrong_password", "disabled"]
+# no_account: the OpenID provider vouched for someone no account here is, or may be, linked to.
+Failure = Literal["unknown_or_wrong_password", "disabled", "no_account"]
 
 
 def safe_next(target: str | None) -> str:
@@ -35,23 +37,49 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 @router.get("/sign-in")
 async def sign_in_page(request: Request, next: str | None = None, signed_out: bool = False) -> HTMLResponse:
+    return sign_in_form(request, safe_next(next), "", {}, signed_out=signed_out)
+
+
+def sign_in_form(
+    request: Request,
+    back_to: str,
+    email: str,
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+    signed_out: bool = False,
+) -> HTMLResponse:
+    """The sign-in page: the OpenID provider's button (when one is set) above the password form, which
+    stays for the accounts the provider does not know and for when it is down."""
+    settings = request.app.state.settings
     return render(
         request,
         "sign_in.html",
+        status_code=status_code,
         title="Sign in",
-        next=safe_next(next),
-        errors={},
-        email="",
+        next=back_to,
+        errors=errors,
+        email=email,
         signed_out=signed_out,
+        oidc_button=settings.oidc_button_label if settings.oidc_discovery_url else None,
     )
 
 
-async def _audit_failure(
-    factory: async_sessionmaker[AsyncSession], *, client: str, reason: Failure, user: User | None
+async def audit_failure(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    client: str,
+    reason: Failure,
+    user: User | None,
+    path: str = "/sign-in",
 ) -> None:
-    detail = {"reason": reason, "client": client, "path": "/sign-in"}
+    detail = {"reason": reason, "client": client, "path": path}
     if user is not None:
         detail["user_id"] = str(user.id)
     async with factory() as session:
@@ -81,7 +109,7 @@ async def sign_in(
         errors["password"] = "Enter your password"
     if errors:
         return _again(request, back_to, email, errors)
-    client = request.client.host if request.client else "unknown"
+    client = client_of(request)
     if (wait := limiter.retry_after(f"client:{client}")) is not None:
         return _too_many(request, back_to, email, wait)
     async with factory() as session:
@@ -94,14 +122,28 @@ async def sign_in(
         if user is not None:
             limiter.failed(f"account:{user.id}")
         reason: Failure = "disabled" if user is not None else "unknown_or_wrong_password"
-        await _audit_failure(factory, client=client, reason=reason, user=user)
+        await audit_failure(factory, client=client, reason=reason, user=user)
         message = (
             "Your account is disabled: ask the service's administrator to enable it"
             if user is not None
             else WRONG
         )
         return _again(request, back_to, email, {"email": message}, status_code=401)
+    await begin_session(request, factory, user, client=client)
+    return RedirectResponse(back_to, status_code=303)
+
+
+async def begin_session(
+    request: Request,
+    factory: async_sessionmaker[AsyncSession],
+    user: User,
+    *,
+    client: str,
+    via: str | None = None,
+) -> None:
+    """Signed in, however the person proved who they are (`via`: "oidc"; a password is the default)."""
     start_session(request, user.id)
+    detail = {"client": client} if via is None else {"client": client, "via": via}
     async with factory() as session:
         await append_audit(
             session=session,
@@ -109,25 +151,15 @@ async def sign_in(
             actor_id=user.id,
             case_id=None,
             update_id=None,
-            detail={"client": client},
+            detail=detail,
         )
         await session.commit()
-    return RedirectResponse(back_to, status_code=303)
 
 
 def _again(
     request: Request, back_to: str, email: str, errors: dict[str, str], status_code: int = 422
 ) -> HTMLResponse:
-    return render(
-        request,
-        "sign_in.html",
-        status_code=status_code,
-        title="Sign in",
-        next=back_to,
-        errors=errors,
-        email=email.strip()[:EMAIL_MAX],
-        signed_out=False,
-    )
+    return sign_in_form(request, back_to, email.strip()[:EMAIL_MAX], errors, status_code=status_code)
 
 
 def _too_many(request: Request, back_to: str, email: str, wait: int) -> HTMLResponse:

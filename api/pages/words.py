@@ -90,3 +90,64 @@ def action(name: str) -> str:
     base = name.removesuffix(".refused")
     words = ACTIONS.get(base, base.split(".")[-1].replace("_", " ").capitalize())
     return f"{words} (refused)" if refused else words
+
+
+# The kinds of exception to a time limit (docs/statute.md, "the exceptions matrix"), with their rules.
+EXCEPTION_KINDS = {
+    "school_closure": "The school or college was closed for 4 weeks or more (regulation 10(4)(a))",
+    "early_years_closure": "The early years setting was closed for 4 weeks or more (regulation 10(4)(b))",
+    "personal_circumstances": (
+        "Exceptional personal circumstances of the child, the parent or the young person "
+        "(regulations 8(2)(a), 10(4)(c))"
+    ),
+    "absence": (
+        "The child, the parent or the young person was away from the area for 4 weeks or more "
+        "(regulations 8(2)(b), 10(4)(d))"
+    ),
+    "missed_appointment": "A missed appointment (regulation 8(2)(c): advice only)",
+}
+
+
+def exception_kind(name: str) -> str:
+    return EXCEPTION_KINDS.get(name, name.replace("_", " ").capitalize())
+
+
+# The reg 6(1) advice an agency is asked for: its name, and what it is about and who gives it, in the
+# words a SEND team uses with the people it asks.
+ADVICE = {
+    "parent": (
+        "The views of the child and the parent",
+        "What the child and their parent, or the young person, want, think and feel (regulation 6(1)(a))",
+    ),
+    "educational": (
+        "Educational advice",
+        "What the child needs to learn and make progress, from the head of their school or setting, or "
+        "a teacher the authority chooses (regulation 6(1)(b))",
+    ),
+    "medical": (
+        "Medical advice",
+        "The child's health and the health care they need, from a health professional (regulation 6(1)(c))",
+    ),
+    "psychological": (
+        "Psychological advice",
+        "How the child learns and what helps them, from an educational psychologist (regulation 6(1)(d))",
+    ),
+    "social_care": (
+        "Social care advice",
+        "The social care the child and their family need (regulation 6(1)(e))",
+    ),
+    "other": ("Other advice", "Advice the authority thinks it needs from you (regulation 6(1)(f))"),
+    "preparing_for_adulthood": (
+        "Preparing for adulthood",
+        "What will help the young person, in year 9 or above, prepare for adult life (regulation 6(1)(g))",
+    ),
+    "requested_by_parent": (
+        "Advice the parent asked for",
+        "The parent or young person asked the authority to get your advice (regulation 6(1)(h))",
+    ),
+}
+
+
+def advice(kind: str) -> tuple[str, str]:
+    """An advice kind's name and what it asks, in words; an unknown kind by its own name."""
+    return ADVICE.get(kind, (kind.replace("_", " ").capitalize(), ""))

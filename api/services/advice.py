@@ -172,12 +172,14 @@ def _by(user: Principal) -> str:
 
 
 def derived_key(
-    *, case_id: uuid.UUID, advice_id: str, received_on: date, files: list[str], summary: str
+    *, case_id: uuid.UUID, advice_id: str, received_on: date, files: list[str], summary: str, reason: str = ""
 ) -> str:
-    """The key of a submission sent without an Idempotency-Key: the same files (their SHA-256), date and
-    summary for the same request make the same key, so a retried upload is applied once; the same advice
-    sent to two requests is two answers, each with its own key."""
+    """The key of a submission sent without an Idempotency-Key: the same files (their SHA-256), date,
+    summary and reason for the same request make the same key, so a retried upload is applied once; the
+    same advice sent to two requests is two answers, each with its own key; and one refused for want of a
+    reason, sent again with it, is a new request (the keys made before reasons were asked stay as they were)."""
     material = "|".join([str(case_id), advice_id, received_on.isoformat(), summary, *files])
+    material += f"|reason={reason}" if reason else ""
     return f"advice-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
 
 
@@ -213,7 +215,12 @@ async def submit_advice(
     if idempotency_key.key is None:
         idempotency_key = idempotency_key.with_key(
             derived_key(
-                case_id=case_id, advice_id=advice_id, received_on=received_on, files=files, summary=summary
+                case_id=case_id,
+                advice_id=advice_id,
+                received_on=received_on,
+                files=files,
+                summary=summary,
+                reason=reason,
             )
         )
     key = await record_key(

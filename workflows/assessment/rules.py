@@ -108,6 +108,20 @@ def verdict_on(claimed: TimelineResult, cmd: ClaimException) -> TimelineVerdict:
     )
 
 
+def claim_of(claim_id: str, cmd: ClaimException, verdict: TimelineVerdict) -> ExceptionClaim:
+    """The claim as the case keeps it: what was claimed, and the statute's verdict on it."""
+    return ExceptionClaim(
+        claim_id=claim_id,
+        deadline=cmd.deadline,
+        kind=cmd.kind,
+        advice_id=cmd.advice_id,
+        accepted=verdict.accepted,
+        reason=verdict.reason,
+        claimed_by=cmd.actor.actor_id,
+        claimed_on=cmd.claimed_on,
+    )
+
+
 def advice_request_start(
     start: AssessmentStart, spec: AdviceSpec, requested_on: date, deadlines: Sequence[DeadlineView]
 ) -> AdviceRequestStart:

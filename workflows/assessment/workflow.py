@@ -1,10 +1,9 @@
 """`AssessmentWorkflow`: one EHC needs assessment request, from receipt to the final plan (regs 3-14).
 
-request received -> decision whether to assess (6 weeks) -> advice gathering (a child workflow per reg 6
-item) -> decision whether to issue (16 weeks) -> draft served -> 15-day representations and school
-consultations -> final plan (20 weeks), which starts the plan's own workflow. A refusal at either
-decision sends a notice with the appeal and mediation rights and keeps the case open until the appeal
-window closes.
+request -> decision whether to assess (6 weeks) -> advice (a child workflow per reg 6 item) -> decision
+whether to issue (16 weeks) -> draft -> 15-day representations and school consultations -> final plan (20
+weeks), which starts the plan's own workflow. A refusal at either decision sends a notice with the appeal
+and mediation rights and keeps the case open until the appeal window closes.
 
 The case's state is its list of vocabulary events. Every change recomputes the statutory timeline with
 the statute engine (a local activity, so the answer is in history), projects the read model by state
@@ -63,11 +62,9 @@ with workflow.unsafe.imports_passed_through():
 
 command = command_handlers(AssessmentState)
 
-# Runs since this patch keep the read model true to what happened (issue 9 s.4): a withdrawal is a statute
-# event (`request_withdrawn`), so nothing stays owed on a withdrawn case; advice withdrawn at the decision
-# is waited for, so advice accepted just before it counts as received; and a signal that arrives after the
-# last step is recomputed before the workflow ends. Decided in the first activation, as the plan's
-# REMINDERS_DECIDED_FIRST is; runs before it replay as they ran.
+# Runs since this patch keep the read model true (issue 9 s.4): a withdrawal is a statute event, so nothing
+# stays owed; advice withdrawn at the decision is waited for, so advice accepted just before it counts; a
+# signal after the last step is recomputed before the end. Decided in the first activation.
 READ_MODEL_TRUTH = "read-model-truth"
 # Runs since this patch name their advice requests' workflows by a hash of the label (common/ids.py).
 ADVICE_IDS_HASHED = "advice-ids-hashed"
@@ -102,8 +99,6 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._plan_id: str | None = None
         self._ready = False
         self._dirty = False  # a signal changed the facts: recompute
-
-    # ---- the life of the case ----
 
     @workflow.run
     async def run(self, start: AssessmentStart) -> AssessmentState:
@@ -161,8 +156,6 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
                 today=workflow.now().date(),
             )
         )
-
-    # ---- commands ----
 
     @workflow.update  # named ACKNOWLEDGE_REQUEST (tests/workflows/test_commands.py)
     async def acknowledge_request(self) -> AssessmentState:
@@ -271,18 +264,17 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             TimelineResult,
         )
         verdict = rules.verdict_on(judged, cmd)
-        self._claims[claim_id] = ExceptionClaim(
-            claim_id=claim_id,
-            deadline=cmd.deadline,
-            kind=cmd.kind,
-            advice_id=cmd.advice_id,
-            accepted=verdict.accepted,
-            reason=verdict.reason,
-            claimed_by=cmd.actor.actor_id,
-            claimed_on=cmd.claimed_on,
-        )
+        self._claims[claim_id] = rules.claim_of(claim_id, cmd, verdict)
         self._pending_claims[claim_id] = cmd
-        self._record(f"exception_claim:{cmd.deadline}", cmd.kind, cmd.claimed_on, cmd.actor, verdict.reason)
+        verdict_of = {"accepted": "yes" if verdict.accepted else "no"}
+        self._record(
+            f"exception_claim:{cmd.deadline}",
+            cmd.kind,
+            cmd.claimed_on,
+            cmd.actor,
+            verdict.reason,
+            detail=verdict_of,
+        )
 
     @command(rules.check_approve_exception)
     async def approve_exception(self, cmd: ApproveException) -> None:
@@ -292,7 +284,15 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             update={"approved_by": cmd.actor.actor_id, "approved_on": cmd.approved_on}
         )
         self._events.append(rules.exception_event(request, approved_by=str(cmd.actor.actor_id)))
-        self._record(f"exception_approval:{claim.deadline}", claim.kind, cmd.approved_on, cmd.actor, "")
+        approving = {"claim_id": cmd.claim_id}
+        self._record(
+            f"exception_approval:{claim.deadline}",
+            claim.kind,
+            cmd.approved_on,
+            cmd.actor,
+            "",
+            detail=approving,
+        )
         await self._refresh()
         self._notice(
             "exception_applied",

@@ -39,7 +39,8 @@ async def test_a_caseworker_records_advice_that_came_by_post_with_the_reason(
     assert await documents(sessions) == 0  # refused: the document it brought is not kept
 
     reason = "Came by post to the old office; scanned today."
-    taken = await api.post(url, headers=people.caseworker.command(), **recorded(came, reason))
+    # Sent again with its reason and no key of its own: a new request, not the refused one's retry.
+    taken = await api.post(url, headers=people.caseworker.auth, **recorded(came, reason))
     assert taken.status_code == 200, taken.text
     assert (taken.json()["status"], taken.json()["received_on"]) == ("received", came.isoformat())
     answered = await temporal.env.client.get_workflow_handle(advice_workflow_id(case_id, "ep")).result()

@@ -32,7 +32,7 @@ async def test_a_caseworker_withdraws_a_request_through_its_form(
     await signed_in(browser, sessions, "cw")
     case = await browser.get(f"/cases/{case_id}")
     offered = re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text)
-    assert offered == ["decision-to-issue", "withdrawal"]  # gathering advice: nothing else is legal
+    assert offered == ["decision-to-issue", "exceptions", "withdrawal"]  # gathering advice: nothing else is legal
 
     form = await browser.get(f"/cases/{case_id}/withdrawal")
     assert form.status_code == 200
@@ -102,6 +102,7 @@ async def test_a_caseworker_decides_to_assess_with_the_advice_the_child_needs(
     case = await browser.get(f"/cases/{case_id}")
     assert re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text) == [
         "decision-to-assess",
+        "exceptions",
         "withdrawal",
     ]
 

@@ -4,6 +4,7 @@ when idle, CSRF on every form, failures audited and limited, roles as in the API
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -143,3 +144,24 @@ async def test_each_role_starts_on_its_own_page_and_no_other(
     refused = await browser.get("/cases")
     assert refused.status_code == 403
     assert "You cannot see this page" in refused.text
+
+
+async def test_the_openid_button_and_its_pages_are_there_only_when_a_provider_is_set(
+    browser: httpx.AsyncClient, app: FastAPI
+) -> None:
+    page = await browser.get("/sign-in")
+    assert "/sign-in/oidc" not in page.text
+    for path in ("/sign-in/oidc", "/sign-in/oidc/callback?code=x&state=y"):
+        assert (await browser.get(path)).status_code == 404
+    app.state.settings = app.state.settings.model_copy(
+        update={
+            "oidc_discovery_url": "http://127.0.0.1:1/.well-known/openid-configuration",
+            "oidc_client_id": "ehcp",
+            "oidc_button_label": "Sign in with Microsoft",
+        }
+    )
+    page = await browser.get("/sign-in")
+    assert 'href="/sign-in/oidc?next=/"' in page.text
+    assert "Sign in with Microsoft" in page.text
+    assert "Or sign in with a password" in page.text
+    assert (await browser.get("/sign-in/oidc")).status_code == 503  # there, but nothing answers at port 1
