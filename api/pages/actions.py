@@ -193,6 +193,12 @@ def answered_date(
     return value or None
 
 
+def in_page_order(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """A form's errors in the order its questions are asked, as the error summary lists them."""
+    rank = {name: i for i, name in enumerate(fields)}
+    return dict(sorted(errors.items(), key=lambda item: rank.get(item[0].removesuffix("-day"), len(rank))))
+
+
 def read_form(action: Action, values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """The body the form asks for, and what is wrong with it, by field id, in a person's words."""
     body: dict[str, Any] = {}

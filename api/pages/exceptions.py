@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.pages import words
-from api.pages.actions import Sent, TheCase, answered_date, form_page, form_values, send_step
+from api.pages.actions import Sent, TheCase, answered_date, form_page, form_values, in_page_order, send_step
 from api.pages.sessions import Caseworker, PageNotFound, PageRoles, Person
 from api.schemas.cases import CaseRead, ExceptionApprovalCreate, ExceptionClaimCreate
 from api.services.clock import today_in_england
@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 Approver = Annotated[Person, Depends(PageRoles("manager"))]
 ClaimId = Annotated[str, Path(max_length=200)]
-CLAIM_FIELDS = ("deadline", "kind", "school", "start", "end", "evidence", "claimed_on")
+CLAIM_FIELDS = ("deadline", "kind", "school", "start", "end", "evidence", "claimed_on")  # as the form asks
 CLAIM_DATES = ("start", "end", "claimed_on")
 # A deadline can take a claim while it is still owed: not met, not ended, not a family's own window.
 OWED = ("open", "due_soon", "overdue")
@@ -75,7 +75,7 @@ def read_claim(values: dict[str, str], offered: dict[str, str]) -> tuple[dict[st
                 name = str(problem["loc"][0]) if problem["loc"] else "deadline"
                 name = name if name in CLAIM_FIELDS else "deadline"
                 errors.setdefault(f"{name}-day" if name in CLAIM_DATES else name, str(problem["msg"]))
-    return body, errors
+    return body, in_page_order(errors, CLAIM_FIELDS)
 
 
 def _claim_form(request: Request, case: CaseRead, sent: Sent | None = None) -> HTMLResponse:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CommandKey, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from api.pages.actions import Sent, answered_date, form_key_of, form_page, form_values
+from api.pages.actions import Sent, answered_date, form_key_of, form_page, form_values, in_page_order
 from api.pages.sessions import Caseworker, Person
 from api.schemas.cases import CaseCreate
 from api.services.cases import create_case
@@ -37,6 +37,22 @@ YEAR_GROUPS = {
     **{str(n): f"Year {n}" for n in range(1, 15)},
 }
 DATES = ("date_of_birth", "received_on")
+# The questions in the order the form asks them.
+ASKED = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "year_group",
+    "upn",
+    "postcode",
+    "received_on",
+    "source",
+    "contact_name",
+    "contact_relationship",
+    "contact_email",
+    "contact_phone",
+    "caseworker_id",
+)
 # Where the body's fields are asked on the form: a child's and the contact's under their own names.
 FIELD_OF = {
     ("child", "given_name"): "given_name",
@@ -111,7 +127,7 @@ def read_request(values: dict[str, str], person: Person) -> tuple[dict[str, Any]
                 field = f"{field}-day" if field in DATES else field
                 message = str(problem["msg"]).removeprefix("Value error, ")
                 errors.setdefault(field, message[:1].upper() + message[1:])
-    return body, errors
+    return body, in_page_order(errors, ASKED)
 
 
 async def _page(
