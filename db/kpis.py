@@ -8,15 +8,20 @@ reg 10(4)).
 
 A plan measure (KPIs 6-8) counts a deadline once its outcome is known: met, or past its due date unmet
 (a review never held is late, not left out: docs/statute.md §4.4). Annual reviews have no exceptions.
+
+Month by month (`monthly_kpis`, `monthly_plan_kpis`, for the managers' dashboard): each month's figure is
+what `kpis` or `plan_kpis` would say of that month alone, from one grouped query per family.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Agency, Case, CaseDeadline
@@ -175,3 +180,130 @@ async def plan_kpis(
     found = {name: (int(within), int(total)) for name, within, total in (await session.execute(stmt)).all()}
     measures = {field: Measure.of(*found.get(name, (0, 0))) for name, field in _PLAN_MEASURES.items()}
     return PlanKpis(la_code=la_code, due_from=due_from, due_to=due_to, as_of=as_of, **measures)
+
+
+# ---- Month by month (the managers' dashboard): one grouped query per family, not a query per month ----
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyPair:
+    """One assessment measure, a `Measure` a month: including and excluding accepted exceptions."""
+
+    including_exceptions: tuple[Measure, ...]
+    excluding_exceptions: tuple[Measure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyKpis:
+    """The assessment measures of `kpis`, each month's being `kpis` over the requests received that month.
+
+    `months` are the first days of the months, oldest first; every tuple has one entry a month. A month
+    with nothing decided has a `Measure` of 0 of 0 (`percent` None): a gap, not 0%."""
+
+    la_code: str
+    months: tuple[date, ...]
+    requests: tuple[int, ...]
+    decided_within_6_weeks: MonthlyPair
+    not_to_issue_within_16_weeks: MonthlyPair
+    issued_within_20_weeks: MonthlyPair
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyPlanKpis:
+    """The plan measures of `plan_kpis`, each month's being `plan_kpis` over the deadlines due that month,
+    as of `as_of`; one `Measure` a month, oldest first."""
+
+    la_code: str
+    months: tuple[date, ...]
+    as_of: date
+    reviews_decided_within_4_weeks: tuple[Measure, ...]
+    reviews_within_12_months: tuple[Measure, ...]
+    amended_plans_within_8_weeks: tuple[Measure, ...]
+    phase_transfers_by_deadline: tuple[Measure, ...]
+
+
+def _month_number(column: Any) -> Any:
+    """A date's month as one whole number (year * 12 + month): EXTRACT on PostgreSQL, strftime on SQLite."""
+    return extract("year", column) * 12 + extract("month", column)
+
+
+def _span(months: Sequence[date]) -> tuple[date, date, dict[int, int]]:
+    """The first and last days of `months` (first days, consecutive, oldest first), and each month's place
+    by its `_month_number`."""
+    if not months:
+        raise ValueError("months must not be empty")
+    last = months[-1]
+    following = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return months[0], following - timedelta(days=1), {m.year * 12 + m.month: i for i, m in enumerate(months)}
+
+
+_ASSESSMENT_MEASURES = ("decision_to_assess", "decision_not_to_issue", "final_plan")
+
+
+async def monthly_kpis(*, session: AsyncSession, la_code: str, months: Sequence[date]) -> MonthlyKpis:
+    """`kpis`' 6-, 16- and 20-week measures, including and excluding exceptions, for the requests received
+    in each of `months`: two grouped queries (the requests, the measures), whatever the number of months."""
+    first, last, place = _span(months)
+    cohort = and_(Case.la_code == la_code, Case.received_on.between(first, last))
+    month = _month_number(Case.received_on)
+    requests = [0] * len(months)
+    counted = select(month, func.count()).select_from(Case).where(cohort).group_by(month)
+    for number, n in (await session.execute(counted)).all():
+        requests[place[int(number)]] = int(n)
+    no_accepted_exception = or_(_D.exception_accepted.is_(None), _D.exception_accepted.is_(False))
+    on_time_without = func.coalesce(
+        func.sum(case((and_(_D.met_on <= _D.due, no_accepted_exception), 1), else_=0)), 0
+    )
+    without = func.coalesce(func.sum(case((no_accepted_exception, 1), else_=0)), 0)
+    stmt = (
+        select(_D.deadline, month, _ON_TIME, func.count(), on_time_without, without)
+        .select_from(_D)
+        .join(Case, Case.id == _D.case_id)
+        .where(cohort, _D.deadline.in_(_ASSESSMENT_MEASURES), _D.met_on.is_not(None))
+        .group_by(_D.deadline, month)
+    )
+    empty = Measure.of(0, 0)
+    found = {name: ([empty] * len(months), [empty] * len(months)) for name in _ASSESSMENT_MEASURES}
+    for name, number, within, total, within_ex, total_ex in (await session.execute(stmt)).all():
+        including, excluding = found[name]
+        including[place[int(number)]] = Measure.of(int(within), int(total))
+        excluding[place[int(number)]] = Measure.of(int(within_ex), int(total_ex))
+
+    def pair(name: str) -> MonthlyPair:
+        including, excluding = found[name]
+        return MonthlyPair(including_exceptions=tuple(including), excluding_exceptions=tuple(excluding))
+
+    return MonthlyKpis(
+        la_code=la_code,
+        months=tuple(months),
+        requests=tuple(requests),
+        decided_within_6_weeks=pair("decision_to_assess"),
+        not_to_issue_within_16_weeks=pair("decision_not_to_issue"),
+        issued_within_20_weeks=pair("final_plan"),
+    )
+
+
+async def monthly_plan_kpis(
+    *, session: AsyncSession, la_code: str, months: Sequence[date], as_of: date
+) -> MonthlyPlanKpis:
+    """`plan_kpis`' measures for the deadlines due in each of `months`, each counted once met or once past
+    due on `as_of`: one grouped query, whatever the number of months."""
+    first, last, place = _span(months)
+    month = _month_number(_D.due)
+    stmt = (
+        select(_D.deadline, month, _ON_TIME, func.count())
+        .select_from(_D)
+        .join(Case, Case.id == _D.case_id)
+        .where(
+            Case.la_code == la_code,
+            _D.deadline.in_(_PLAN_MEASURES),
+            _D.due.between(first, last),
+            or_(_D.met_on.is_not(None), _D.due < as_of),
+        )
+        .group_by(_D.deadline, month)
+    )
+    found = {name: [Measure.of(0, 0)] * len(months) for name in _PLAN_MEASURES}
+    for name, number, within, total in (await session.execute(stmt)).all():
+        found[name][place[int(number)]] = Measure.of(int(within), int(total))
+    measures = {field: tuple(found[name]) for name, field in _PLAN_MEASURES.items()}
+    return MonthlyPlanKpis(la_code=la_code, months=tuple(months), as_of=as_of, **measures)
