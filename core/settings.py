@@ -211,6 +211,9 @@ class Settings(BaseSettings):
         default=True,
         description="Send the session cookie over HTTPS only; `ehcp run` (HTTP on 127.0.0.1) sets it false.",
     )
+    dashboard_figures_seconds: int = Field(
+        default=60, ge=0, le=3600, description="How long a process keeps the dashboard's counts (0: no time)."
+    )
     oidc_discovery_url: str | None = Field(
         default=None,
         description=(

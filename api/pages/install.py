@@ -17,6 +17,7 @@ from api.pages import (
     by_post,
     cases,
     dashboard,
+    dashboard_lists,
     exceptions,
     inbox,
     oidc,
@@ -64,6 +65,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         actions,
         inbox,
         dashboard,
+        dashboard_lists,
     ):
         app.include_router(module.router)
 

@@ -151,3 +151,22 @@ ADVICE = {
 def advice(kind: str) -> tuple[str, str]:
     """An advice kind's name and what it asks, in words; an unknown kind by its own name."""
     return ADVICE.get(kind, (kind.replace("_", " ").capitalize(), ""))
+
+
+# Next September's phase transfers (the dashboard): each transfer, and each status as a GOV.UK tag.
+TRANSFER_WORDS = {
+    "0": "Into Reception",
+    "3": "Into Year 3 (infant to junior)",
+    "7": "Into Year 7 (primary to secondary)",
+    "12": "Into Year 12 (secondary to post-16)",
+    "school": "Other school transfers (recorded)",
+    "post16": "Other post-16 transfers (recorded)",
+}
+# Each status's words, as a column heading and as a GOV.UK tag.
+TRANSFER_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "settled": ("Settled in time", "govuk-tag--green"),
+    "settled_late": ("Settled late", "govuk-tag--yellow"),
+    "on_track": ("On track", "govuk-tag--blue"),
+    "at_risk": ("At risk", "govuk-tag--orange"),
+    "overdue": ("Overdue", "govuk-tag--red"),
+}

@@ -177,7 +177,7 @@ def derived_key(
     """The key of a submission sent without an Idempotency-Key: the same files (their SHA-256), date,
     summary and reason for the same request make the same key, so a retried upload is applied once; the
     same advice sent to two requests is two answers, each with its own key; and one refused for want of a
-    reason, sent again with it, is a new request (the keys made before reasons were asked stay as they were)."""
+    reason, sent again with it, is a new request (keys made before reasons were asked stay as they were)."""
     material = "|".join([str(case_id), advice_id, received_on.isoformat(), summary, *files])
     material += f"|reason={reason}" if reason else ""
     return f"advice-{hashlib.sha256(material.encode()).hexdigest()[:32]}"

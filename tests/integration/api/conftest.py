@@ -87,6 +87,8 @@ def settings(tmp_path: Path) -> Settings:
         upload_max_bytes=UPLOAD_MAX_BYTES,
         # The lane's fakes write no read model, so a command's answer never waits for one to catch up.
         read_model_wait_seconds=0,
+        # Each test reads the dashboard as its data stands (the cache has its own test).
+        dashboard_figures_seconds=0,
     )
 
 

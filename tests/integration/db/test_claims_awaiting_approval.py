@@ -20,7 +20,9 @@ async def test_only_accepted_unapproved_claims_on_open_cases_wait(session: Async
     for case in (open_case, other_case, finished):
         await project(session, case, [])
 
-    async def claim(case_id: object, claim_id: str, accepted: str, on: date, deadline: str = "final_plan") -> None:
+    async def claim(
+        case_id: object, claim_id: str, accepted: str, on: date, deadline: str = "final_plan"
+    ) -> None:
         await record_decision(
             session=session,
             update_id=claim_id,

@@ -32,7 +32,7 @@ async def test_a_caseworker_withdraws_a_request_through_its_form(
     await signed_in(browser, sessions, "cw")
     case = await browser.get(f"/cases/{case_id}")
     offered = re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text)
-    assert offered == ["decision-to-issue", "exceptions", "withdrawal"]  # gathering advice: nothing else is legal
+    assert offered == ["decision-to-issue", "exceptions", "withdrawal"]  # gathering advice: nothing else
 
     form = await browser.get(f"/cases/{case_id}/withdrawal")
     assert form.status_code == 200

@@ -7,11 +7,12 @@ The figures are checked on both databases (`database`), the pages on the pages l
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 import httpx
@@ -20,7 +21,8 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from api.app import create_app
-from api.pages.dashboard import last_months
+from api.pages.dashboard import Figures, KeptFigures
+from api.pages.trends import last_months
 from api.services.clock import today_in_england
 from core.settings import Settings
 from db.dashboard import (
@@ -611,3 +613,49 @@ async def test_the_dashboard_is_for_managers(
         "/dashboard/timeliness?measure=final_plan&month=2026-01",
     ):
         assert (await browser.get(path)).status_code == 403, path
+
+
+async def test_the_figures_are_kept_for_a_while_and_read_once_at_a_time() -> None:
+    reads = 0
+
+    async def read() -> Figures:
+        nonlocal reads
+        reads += 1
+        await asyncio.sleep(0.01)  # readers that arrive meanwhile wait for this one
+        return Figures(datetime.now(UTC), {}, (), (), [], [], 2027, {})
+
+    kept, key = KeptFigures(), ("201", date(2026, 12, 6))
+    first, *others = await asyncio.gather(*(kept.get(key, 60, read) for _ in range(5)))
+    assert reads == 1
+    assert all(other is first for other in others)
+    assert await kept.get(("201", date(2026, 12, 7)), 60, read) is not first  # a new day is read anew
+    assert reads == 2
+    assert await kept.get(key, 0, read) is not first  # 0 seconds: read every time
+    assert reads == 3
+
+
+async def test_the_exceptions_waiting_lead_to_their_approval(
+    browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    today = today_in_england()
+    async with sessions() as session:
+        case_id = await project(session, received_on=today - timedelta(weeks=10), stage="gathering_advice")
+        for claim_id, accepted in (("claim-allowed", "yes"), ("claim-refused", "no")):
+            await record_decision(
+                session=session,
+                update_id=claim_id,
+                case_id=case_id,
+                kind="exception_claim:final_plan",
+                outcome="absence",
+                decided_on=today,
+                actor_id=people.caseworker.id,
+                reasons="an absence from the area of 40 days",
+                detail={"accepted": accepted},
+            )
+        await session.commit()
+    await signed_in(browser, sessions, "mgr")
+    page = (await browser.get("/dashboard")).text
+    table = element(page, "table", "exceptions-waiting")
+    assert re.findall(r'href="([^"]+)"', table) == [f"/cases/{case_id}/exceptions/claim-allowed"]
+    assert "away from the area" in text_of(table)
+    assert "1 exception the law allows, waiting for a manager" in text_of(page)

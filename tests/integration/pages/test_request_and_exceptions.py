@@ -11,7 +11,9 @@ from datetime import date, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.deps import Principal
 from api.pages.request import read_request
+from api.pages.sessions import Person
 from tests.documents import pdf
 from tests.integration.api.test_advice import assessed_case
 
@@ -40,7 +42,8 @@ async def test_a_caseworker_records_a_request_once(
     form = await browser.get("/cases/new")
     assert form.status_code == 200
     assert 'id="caseworker_id"' not in form.text  # a caseworker's own request is theirs
-    assert 'name="contact_pr" type="checkbox" value="yes" checked' in form.text  # a parent, so notices go by email
+    # A parent, with parental responsibility unless told otherwise: their notices go by email.
+    assert 'name="contact_pr" type="checkbox" value="yes" checked' in form.text
     sent = {"csrf_token": csrf_of(form), "form_key": key_of(form)}
 
     empty = await browser.post("/cases/new", data=sent)
@@ -103,8 +106,9 @@ async def test_a_manager_gives_the_case_to_a_caseworker(
     assert f'<option value="{people.caseworker.id}"' in form.text
     unknown = await browser.post(
         "/cases/new",
-        data={"csrf_token": csrf_of(form), "form_key": key_of(form), "given_name": "Ada", "family_name": "Example",
-              **day("date_of_birth", date(2016, 5, 4)), **day("received_on", date(2026, 1, 5)),
+        data={"csrf_token": csrf_of(form), "form_key": key_of(form), "given_name": "Ada",
+              "family_name": "Example", **day("date_of_birth", date(2016, 5, 4)),
+              **day("received_on", date(2026, 1, 5)),
               "source": "attention", "caseworker_id": "not-an-id"},
     )  # fmt: skip
     assert unknown.status_code == 422
@@ -112,16 +116,13 @@ async def test_a_manager_gives_the_case_to_a_caseworker(
 
 
 def test_the_form_reads_as_the_api_body() -> None:
-    from api.deps import Principal
-    from api.pages.sessions import Person
-
     person = Person(
         principal=Principal(id=uuid.uuid4(), username="m", role="manager", agency_id=None), display_name="M"
     )
     body, errors = read_request(
         {"given_name": " Ada ", "family_name": "Example", **day("date_of_birth", date(2010, 1, 2)),
-         **day("received_on", date(2026, 1, 5)), "source": "attention", "year_group": "10", "condition": "vi,hi",
-         "caseworker_id": ""},
+         **day("received_on", date(2026, 1, 5)), "source": "attention", "year_group": "10",
+         "condition": "vi,hi", "caseworker_id": ""},
         person,
     )  # fmt: skip
     assert errors == {}
@@ -149,7 +150,8 @@ async def test_a_claim_is_judged_and_approved_by_another_manager(
     case = await browser.get(f"/cases/{case_id}")
     assert f'href="/cases/{case_id}/exceptions"' in case.text
     form = await browser.get(f"/cases/{case_id}/exceptions")
-    assert 'value="advice/health"' in form.text and 'value="final_plan"' in form.text
+    assert 'value="advice/health"' in form.text
+    assert 'value="final_plan"' in form.text
     sent = {"csrf_token": csrf_of(form), "form_key": key_of(form)}
     empty = await browser.post(f"/cases/{case_id}/exceptions", data=sent)
     assert empty.status_code == 422
@@ -157,11 +159,13 @@ async def test_a_claim_is_judged_and_approved_by_another_manager(
     assert re.findall(r'<a href="#([a-z_-]+)">', empty.text)[: len(asked)] == asked  # in the order asked
 
     claim = {**sent, "deadline": "advice/health", "kind": "personal_circumstances", **day("start", today),
-             "evidence": "Hospital stay; the discharge letter is on file.", **day("claimed_on", today)}  # fmt: skip
+             "evidence": "Hospital stay; the discharge letter is on file.",
+             **day("claimed_on", today)}  # fmt: skip
     done = await browser.post(f"/cases/{case_id}/exceptions", data=claim)
     assert done.status_code == 303, text_of(done)[-800:]
     shown = text_of(await browser.get(done.headers["location"]))
-    assert "Exceptions claimed" in shown and "Waiting for a manager" in shown
+    assert "Exceptions claimed" in shown
+    assert "Waiting for a manager" in shown
 
     state = (await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)).json()["state"]
     [made] = state["claims"]
@@ -174,9 +178,12 @@ async def test_a_claim_is_judged_and_approved_by_another_manager(
     case = await browser.get(f"/cases/{case_id}")
     assert f'href="{approval}"' in case.text
     page = await browser.get(approval)
-    assert page.status_code == 200 and "Approve the exception" in page.text
-    wrong = await browser.post(approval, data={"csrf_token": csrf_of(page), "form_key": key_of(page),
-                                               **day("approved_on", today - timedelta(days=400))})  # fmt: skip
+    assert page.status_code == 200
+    assert "Approve the exception" in page.text
+    too_early = day("approved_on", today - timedelta(days=400))
+    wrong = await browser.post(
+        approval, data={"csrf_token": csrf_of(page), "form_key": key_of(page), **too_early}
+    )
     assert wrong.status_code == 422  # before the claim: the workflow's validator says so
     assert 'href="#approved_on-day"' in wrong.text
     approved = await browser.post(
@@ -205,7 +212,8 @@ async def test_a_caseworker_records_advice_that_came_by_post(
     path = f"/cases/{case_id}/advice/parent"
     assert f'href="{path}"' in case.text
     form = await browser.get(path)
-    assert form.status_code == 200 and "Record the advice" in form.text
+    assert form.status_code == 200
+    assert "Record the advice" in form.text
     letter = {"files": ("views.pdf", pdf("The family's views."), "application/pdf")}
     came = today - timedelta(days=2)
     sent = {"csrf_token": csrf_of(form), **day("received_on", came), "summary": "Letter from the family."}
@@ -214,7 +222,8 @@ async def test_a_caseworker_records_advice_that_came_by_post(
     assert 'href="#reason"' in unexplained.text
     nothing = await browser.post(path, data={"csrf_token": csrf_of(form)})
     assert nothing.status_code == 422
-    assert 'href="#received_on-day"' in nothing.text and 'href="#files"' in nothing.text
+    assert 'href="#received_on-day"' in nothing.text
+    assert 'href="#files"' in nothing.text
     done = await browser.post(path, data={**sent, "reason": "Came by post to the old office."}, files=letter)
     assert done.status_code == 303, text_of(done)[-800:]
     again = await browser.post(path, data={**sent, "reason": "Came by post to the old office."}, files=letter)
