@@ -90,7 +90,7 @@ async def list_overdue_steps(
         .join(Case, Case.id == _D.case_id)
         .join(Child, Child.id == Case.child_id)
         .where(
-            _D.met_on.is_(None),  # the partial index ix_deadlines_due_unmet
+            _D.met_on.is_(None),  # the partial index ix_deadlines_owed_due
             _D.status.in_(("open", "overdue")),  # owed: not excepted, withdrawn or a lapsed limit
             _D.family_window.is_(False),
             _D.due < horizon,

@@ -214,12 +214,21 @@ class CaseDeadline(Base):
     __tablename__ = "deadlines"
     __table_args__ = (
         one_of("status", DEADLINE_STATUSES),
+        # The steps still owed by due date, carrying what the dashboard counts them by: the overdue list
+        # and the counts read the index alone (migration 0008).
         Index(
-            "ix_deadlines_due_unmet",
+            "ix_deadlines_owed_due",
             "due",
+            "status",
+            "family_window",
+            "deadline",
+            "agency_id",
+            "caseworker_id",
             postgresql_where=text("met_on IS NULL"),
             sqlite_where=text("met_on IS NULL"),
         ),
+        # A measure's steps by the month they fall due (the dashboard's trends), read from the index.
+        Index("ix_deadlines_deadline_due", "deadline", "due", "case_id", "met_on"),
         Index("ix_deadlines_agency_id_due", "agency_id", "due"),
         Index("ix_deadlines_caseworker_id_due", "caseworker_id", "due"),
     )
