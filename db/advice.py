@@ -2,7 +2,8 @@
 
 An agency sees only the requests sent to it: the `..._for_agency` functions filter by agency first, and
 answer None (the API's 404) for anything else. The inbox and the agency's read of one request say which
-child each is for (names and date of birth), read in the same query.
+child each is for (names and date of birth), read in the same query; the pages' inbox (`list_inbox`,
+`read_inbox_line`) adds the child's school where the case says it and what reg 6(2) asks of the advice.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db._sql import dialect_insert
 from db.base import new_id
 from db.children import CHILD_NAME_COLUMNS, ChildName
 from db.errors import NotFound
-from db.models import AdviceRequest, Case, Child
+from db.models import AdviceRequest, Agency, Case, Child
 from db.pagination import after_key, decode_key, encode_cursor
 
 
@@ -169,3 +171,108 @@ async def read_advice_request_for_agency(
     )
     row = (await session.execute(stmt)).one_or_none()
     return _row(row) if row is not None else None
+
+
+# The kinds of agency whose educational advice is the child's own school's or setting's (reg 6(1)(b)(i)).
+SCHOOL_KINDS = ("school", "early_years")
+
+
+@dataclass(frozen=True, slots=True)
+class InboxLine:
+    """An advice request as its agency's inbox shows it: the child it is for; the child's school or
+    setting where the case says it (the one asked for its educational advice, reg 6(1)(b)(i); the
+    school an advice request names is kept only in its workflow); and, for educational advice alone,
+    whether the child has a visual or hearing impairment (reg 6(2): the advice is then given after
+    consulting a teacher qualified to teach such pupils). For any other advice both are False: the
+    child's impairments leave `children` only for the advice they change."""
+
+    request: AdviceRequest
+    child: ChildName
+    school: str | None
+    visual_impairment: bool
+    hearing_impairment: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    lines: tuple[InboxLine, ...]
+    next_after: str | None
+
+
+# The inbox's order: requests still open first, then those answered, then those no longer needed.
+INBOX_ORDER: Final = ("requested", "received", "withdrawn")
+
+
+def _standing(text: str) -> str:
+    if text not in INBOX_ORDER:
+        raise ValueError(text)
+    return text
+
+
+def _inbox(agency_id: uuid.UUID) -> Select[Any]:
+    asked, school = aliased(AdviceRequest), aliased(Agency)
+    school_name = (
+        select(school.name)
+        .select_from(asked)
+        .join(school, school.id == asked.agency_id)
+        .where(
+            asked.case_id == AdviceRequest.case_id, asked.kind == "educational", school.kind.in_(SCHOOL_KINDS)
+        )
+        .order_by(asked.requested_on.desc(), asked.advice_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    educational = AdviceRequest.kind == "educational"
+    return _with_child(agency_id).add_columns(
+        school_name.label("school"),
+        case((educational, Child.visual_impairment), else_=false()).label("visual_impairment"),
+        case((educational, Child.hearing_impairment), else_=false()).label("hearing_impairment"),
+    )
+
+
+def _line(row: Any) -> InboxLine:
+    return InboxLine(
+        request=row.AdviceRequest,
+        child=ChildName.of(row),
+        school=row.school,
+        visual_impairment=bool(row.visual_impairment),
+        hearing_impairment=bool(row.hearing_impairment),
+    )
+
+
+async def list_inbox(
+    *, session: AsyncSession, agency_id: uuid.UUID, after: str | None = None, limit: int = 50
+) -> InboxPage:
+    """The agency's inbox as its pages show it, a page at a time: the requests still open, soonest due
+    first; then those answered, then those no longer needed, each by due date. One query for each of
+    those three its page reaches, each the agency's requests of one status in due order.
+    `after` is the previous page's `next_after` (`InvalidCursor` for anything else)."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    key = (AdviceRequest.due_on, AdviceRequest.id)
+    start, beyond = 0, None
+    if after is not None:
+        status, *last = decode_key(after, _standing, date.fromisoformat, uuid.UUID)
+        start, beyond = INBOX_ORDER.index(status), after_key(key, last)
+    rows: list[Any] = []
+    for status in INBOX_ORDER[start:]:
+        stmt = _inbox(agency_id).where(AdviceRequest.status == status).order_by(*key)
+        if beyond is not None:
+            stmt, beyond = stmt.where(beyond), None
+        rows += await session.execute(stmt.limit(limit + 1 - len(rows)))
+        if len(rows) > limit:
+            break
+    cursor = None
+    if len(rows) > limit:
+        last_row = rows[limit - 1].AdviceRequest
+        cursor = encode_cursor([last_row.status, last_row.due_on.isoformat(), last_row.id.hex])
+    return InboxPage(lines=tuple(_line(row) for row in rows[:limit]), next_after=cursor)
+
+
+async def read_inbox_line(
+    *, session: AsyncSession, agency_id: uuid.UUID, case_id: uuid.UUID, advice_id: str
+) -> InboxLine | None:
+    """One request as the inbox shows it, if it was sent to this agency; None for anything else."""
+    stmt = _inbox(agency_id).where(AdviceRequest.case_id == case_id, AdviceRequest.advice_id == advice_id)
+    row = (await session.execute(stmt)).one_or_none()
+    return _line(row) if row is not None else None

@@ -3,26 +3,45 @@
 An activity calls `project_case` after every state change of an assessment workflow. It writes only when
 the state version is newer than the stored one, so a retried or late activity never goes back in time.
 The API reads it back: one case (`get_case`; with who it is about, `get_case_with_child`), its timeline
-(`list_case_deadlines`) and the case list (`list_cases`), searchable by the child's name and date of
-birth. A list reads the child's names and date of birth in its own query, one for the page.
+(`list_case_deadlines`) and the case list (`list_cases`), searchable by the child's name, date of birth
+and reference, filtered by stage and by its next step's status, sorted by request date, child's name or
+the next step's due date. A list reads the child's names and date of birth in its own query.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Final, Literal, get_args
 
-from sqlalchemy import Select, delete, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from db._sql import dialect_insert
 from db.base import utcnow
 from db.children import CHILD_NAME_COLUMNS, ChildName, named
+from db.errors import InvalidCursor
 from db.models import Case, CaseDeadline, Child
-from db.pagination import after_key, decode_key, encode_cursor
+from db.pagination import decode_key, encode_cursor
 from statute.model import Deadline
 
 
@@ -170,7 +189,89 @@ class CasePage:
         return tuple(row.case for row in self.rows)
 
 
-_SORT = (Case.received_on, Case.id)
+CaseSort = Literal["due", "name", "received"]
+NextStep = Literal["overdue", "due_soon", "open"]
+CASE_SORTS: Final[tuple[CaseSort, ...]] = get_args(CaseSort)
+NEXT_STEPS: Final[tuple[NextStep, ...]] = get_args(NextStep)
+DUE_SOON: Final = timedelta(days=7)  # "due this week", as the pages tag a step: today to 7 days on
+_Key = Sequence[InstrumentedAttribute[Any] | ColumnElement[Any]]
+_BY_RECEIVED: Final[_Key] = (Case.received_on, Case.id)
+# By name, whatever the case: an index on children of the first three serves it (see docs/pages.md).
+_NAMES = [func.lower(name, type_=String) for name in (Child.family_name, Child.given_name)]
+_BY_NAME: Final[_Key] = (*_NAMES, Child.id, Case.id)
+
+
+def _owed(step: Any) -> tuple[ColumnElement[bool], ...]:
+    """A step still owed, as `db.case_file.next_steps` chooses a case's next: unmet, open or overdue."""
+    return (step.met_on.is_(None), step.status.in_(("open", "overdue")), step.family_window.is_(False))
+
+
+# A case's next step: the step still owed first (by due date, then by its key).
+_STEP, _EARLIER = aliased(CaseDeadline, name="step"), aliased(CaseDeadline, name="earlier")
+_FIRST = ~exists().where(
+    _EARLIER.case_id == _STEP.case_id,
+    *_owed(_EARLIER),
+    tuple_(_EARLIER.due, _EARLIER.deadline, _EARLIER.key, _EARLIER.from_date)
+    < tuple_(_STEP.due, _STEP.deadline, _STEP.key, _STEP.from_date),
+)
+_BY_DUE: Final[_Key] = (_STEP.due, _STEP.case_id)
+
+
+def _beyond(columns: _Key, values: Sequence[Any], descending: bool) -> ColumnElement[bool]:
+    """The rows after a cursor's key, in the list's direction, each value bound with its column's type."""
+    row, key = tuple_(*columns), tuple_(*(literal(v, c.type) for c, v in zip(columns, values, strict=True)))
+    return row < key if descending else row > key
+
+
+def _ordered(columns: _Key, descending: bool) -> list[Any]:
+    return [c.desc() for c in columns] if descending else list(columns)
+
+
+def _bounds(today: date) -> dict[NextStep, tuple[date | None, date | None]]:
+    """Each status's due dates, as the pages tag a next step on `today` (inclusive; None: unbounded)."""
+    soon, day = today + DUE_SOON, timedelta(days=1)
+    return {"overdue": (None, today - day), "due_soon": (today, soon), "open": (soon + day, None)}
+
+
+def _within(due: Any, low: date | None, high: date | None) -> ColumnElement[bool]:
+    return and_(true(), *([due >= low] if low else []), *([due <= high] if high else []))
+
+
+def _next_step_in(wanted: Collection[NextStep], today: date) -> ColumnElement[bool]:
+    """The case's next step still owed has one of the statuses `wanted`: a step owed within its dates,
+    and none before them. Due this week alone, a window of 8 days, is found from the steps due then;
+    any other, which can hold most of the authority's cases, case by case in the list's order."""
+    conditions = []
+    for status in wanted:
+        (low, high), step, prior = _bounds(today)[status], aliased(CaseDeadline), aliased(CaseDeadline)
+        first = (
+            ~exists().where(prior.case_id == step.case_id, *_owed(prior), prior.due < low) if low else true()
+        )
+        condition = and_(*_owed(step), _within(step.due, low, high), first)
+        if set(wanted) == {"due_soon"}:
+            return Case.id.in_(select(step.case_id).where(condition))
+        conditions.append(exists().where(step.case_id == Case.id, condition))
+    return or_(*conditions)
+
+
+def _page(rows: list[tuple[CaseWithChild, list[str]]], limit: int) -> CasePage:
+    """A page of `limit` rows (each with its sort key), and the next page's cursor if a row is left."""
+    return CasePage(
+        rows=tuple(row for row, _ in rows[:limit]),
+        next_after=encode_cursor(rows[limit - 1][1]) if len(rows) > limit else None,
+    )
+
+
+def _row(row: Any) -> CaseWithChild:
+    return CaseWithChild(case=row.Case, child=ChildName.of(row))
+
+
+def _received(case: Case) -> list[str]:
+    return [case.received_on.isoformat(), case.id.hex]
+
+
+def _optional_day(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 async def list_cases(
@@ -183,33 +284,114 @@ async def list_cases(
     born_on: date | None = None,
     after: str | None = None,
     limit: int = 50,
+    stages: Collection[str] | None = None,
+    case_id_prefix: str | None = None,
+    next_step: Collection[NextStep] | None = None,
+    today: date | None = None,
+    sort: CaseSort = "received",
+    descending: bool = False,
 ) -> CasePage:
-    """Cases from the read model with who each is about, oldest request first (then by id), a page at a
-    time, in one query.
+    """Cases with who each is about, a page at a time (`after`: the last page's `next_after`, else
+    `InvalidCursor`); each filter narrows the list: `name` to the children whose given name, family
+    name or "given family" starts with it, whatever the case (`db.children.named`); `born_on`; `stages`;
+    `case_id_prefix` (hex digits: a reference's start); `next_step`, the next step's status on `today`.
 
-    Each filter given narrows the list: `name` to the children whose given name, family name or "given
-    family" starts with it, whatever the case (`db.children.named`), `born_on` to those born that day.
-    `after` is the previous page's `next_after` (`InvalidCursor` for anything else).
-    """
+    `sort`: `received` (the default, oldest first, in one query); `name` (family, then given name,
+    whatever the case; its cursor names the last case, so a page's address never holds a name); `due`
+    (the next step's, the longest overdue first, then the cases with nothing owed by request date; two
+    queries at most). `descending` turns each round; the cases with nothing owed stay last."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    stmt = _with_child().order_by(*_SORT).limit(limit + 1)
+    if next_step and today is None:
+        raise ValueError("next_step needs today")
+    # SQLite walks the children's name index for the name order only when the authority and the stage,
+    # which most cases share, are not offered to it as filters on cases (a unary + is never an index's).
+    dialect = session.get_bind().dialect.name
+    la, at = Case.la_code.expression, Case.stage.expression
+    if sort == "name" and dialect == "sqlite":
+        la, at = (UnaryExpression(column, operator=custom_op("+")) for column in (la, at))
+    where: list[ColumnElement[bool]] = []
     if la_code is not None:
-        stmt = stmt.where(Case.la_code == la_code)
+        where.append(la == la_code)
     if stage is not None:
-        stmt = stmt.where(Case.stage == stage)
+        where.append(at == stage)
+    if stages:
+        where.append(at.in_(sorted(stages)))
     if caseworker_id is not None:
-        stmt = stmt.where(Case.caseworker_id == caseworker_id)
+        where.append(Case.caseworker_id == caseworker_id)
     if name is not None:
-        stmt = stmt.where(named(name, session.get_bind().dialect.name))
+        where.append(named(name, dialect))
     if born_on is not None:
-        stmt = stmt.where(Child.date_of_birth == born_on)
+        where.append(Child.date_of_birth == born_on)
+    if case_id_prefix is not None:
+        low, high = (uuid.UUID(hex=case_id_prefix.ljust(32, pad)) for pad in "0f")
+        where.append(Case.id.between(low, high))
+    if sort == "due":
+        if next_step and today is not None:
+            where.append(or_(*(_within(_STEP.due, *_bounds(today)[status]) for status in next_step)))
+        return await _by_next_due(
+            session, where, after, limit, descending=descending, nothing_owed=not next_step
+        )
+    if next_step and today is not None:
+        where.append(_next_step_in(next_step, today))
+    key = _BY_NAME if sort == "name" else _BY_RECEIVED
+    stmt = _with_child().where(*where).order_by(*_ordered(key, descending)).limit(limit + 1)
     if after is not None:
-        stmt = stmt.where(after_key(_SORT, decode_key(after, date.fromisoformat, uuid.UUID)))
-    rows = [CaseWithChild(case=row.Case, child=ChildName.of(row)) for row in (await session.execute(stmt))]
-    page = tuple(rows[:limit])
-    last = page[-1].case if len(rows) > limit else None
-    return CasePage(
-        rows=page,
-        next_after=encode_cursor([last.received_on.isoformat(), last.id.hex]) if last else None,
+        stmt = stmt.where(_beyond(key, await _after_key(session, sort, key, after), descending))
+    found = [_row(row) for row in await session.execute(stmt)]
+    return _page([(r, [r.case.id.hex] if sort == "name" else _received(r.case)) for r in found], limit)
+
+
+async def _after_key(session: AsyncSession, sort: CaseSort, key: _Key, after: str) -> tuple[Any, ...]:
+    """The sort key a cursor stands for: its own values, or (by name) the named case's, read again."""
+    if sort != "name":
+        return decode_key(after, date.fromisoformat, uuid.UUID)
+    (case_id,) = decode_key(after, uuid.UUID)
+    stmt = select(*key).select_from(Case).join(Child, Child.id == Case.child_id).where(Case.id == case_id)
+    found = (await session.execute(stmt)).one_or_none()
+    if found is None:
+        raise InvalidCursor("not a cursor: its case is not in the list")
+    return tuple(found)
+
+
+async def _by_next_due(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    after: str | None,
+    limit: int,
+    *,
+    descending: bool,
+    nothing_owed: bool,
+) -> CasePage:
+    """The cases by their next step's due date, from the steps still owed in due order (each case's
+    first only); then, with `nothing_owed`, the cases with nothing owed, by request date. The cursor:
+    the last row's due date ('' for nothing owed), request date ('' for a step owed) and id."""
+    due_after, received_after, case_after = (
+        decode_key(after, _optional_day, _optional_day, uuid.UUID) if after else (None, None, None)
     )
+    rows: list[tuple[CaseWithChild, list[str]]] = []
+    if after is None or due_after is not None:
+        stmt = (
+            select(Case, *CHILD_NAME_COLUMNS, _STEP.due.label("next_due"))
+            .select_from(_STEP)
+            .join(Case, Case.id == _STEP.case_id)
+            .join(Child, Child.id == Case.child_id)
+            .where(*_owed(_STEP), _FIRST, *where)
+            .order_by(*_ordered(_BY_DUE, descending))
+            .limit(limit + 1)
+        )
+        if due_after is not None:
+            stmt = stmt.where(_beyond(_BY_DUE, (due_after, case_after), descending))
+        rows += [(_row(r), [r.next_due.isoformat(), "", r.Case.id.hex]) for r in await session.execute(stmt)]
+    if len(rows) > limit or not nothing_owed:
+        return _page(rows, limit)
+    rest = (
+        _with_child()
+        .where(~exists().where(_EARLIER.case_id == Case.id, *_owed(_EARLIER)), *where)
+        .order_by(*_ordered(_BY_RECEIVED, descending))
+        .limit(limit + 1 - len(rows))
+    )
+    if received_after is not None:
+        rest = rest.where(_beyond(_BY_RECEIVED, (received_after, case_after), descending))
+    rows += [(_row(r), ["", *_received(r.Case)]) for r in await session.execute(rest)]
+    return _page(rows, limit)

@@ -117,6 +117,13 @@ class Child(Base):
             postgresql_ops={"lower_given_name": "text_pattern_ops"},
         ),
         Index("ix_children_date_of_birth", "date_of_birth"),
+        # "Your cases" sorted by the child's name (migration 0009): the pattern indexes above cannot order.
+        Index(
+            "ix_children_name_order",
+            func.lower(column("family_name")).label("name_order_family"),
+            func.lower(column("given_name")).label("name_order_given"),
+            "id",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -174,6 +181,8 @@ class AdviceRequest(Base):
         one_of("kind", ADVICE_KINDS),
         one_of("status", ADVICE_STATUSES),
         Index("ix_advice_requests_agency_id_due_on", "agency_id", "due_on", "id"),
+        # An agency's inbox, open requests first (migration 0009).
+        Index("ix_advice_requests_agency_id_status_due_on", "agency_id", "status", "due_on", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

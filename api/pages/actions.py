@@ -157,7 +157,7 @@ OFFERED = {
     "awaiting_decision_to_assess": ("decision-to-assess", "exceptions", "withdrawal"),
     "gathering_advice": ("decision-to-issue", "exceptions", "withdrawal"),
     "deciding_whether_to_issue": ("decision-to-issue", "exceptions", "withdrawal"),
-    "drafting": ("draft", "school-consultations", "school-responses", "exceptions", "withdrawal"),
+    "drafting": ("draft", "exceptions", "withdrawal"),  # schools are consulted once the draft is served
     "draft_served": ("final-plan", "school-consultations", "school-responses", "exceptions", "withdrawal"),
 }
 

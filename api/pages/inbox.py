@@ -1,6 +1,8 @@
-"""Agencies' pages: the advice requests sent to their own agency, soonest due first; one request, with the
-child it is for and what is asked; the advice sent with a document and a note (received today, by the
-service's clock: reg 8(1)); and what was sent, to download. Another agency's request is not found."""
+"""Agencies' pages: the advice requests sent to their own agency, those still open first and soonest due
+first, each with the child it is for (name, date of birth, school where the case says it), the advice
+asked in words and any condition on it; one request, the same; the advice sent with a document and a note
+(received today, by the service's clock: reg 8(1)); and what was sent, to download. Another agency's
+request is not found."""
 
 from __future__ import annotations
 
@@ -17,24 +19,30 @@ from api.errors import ApiError, NotFound
 from api.pages import words
 from api.pages.sessions import CSRF_FIELD, AgencyPerson, PageNotFound, Person, check_csrf
 from api.pages.templating import attachment, render
-from api.services.advice import list_inbox, read_request, sent_document, sent_documents, submit_advice
+from api.services.advice import read_request, sent_document, sent_documents, submit_advice
+from api.services.audit import audit_read
 from api.services.clock import today_in_england
 from api.services.uploads import read_upload
+from db.advice import InboxLine, list_inbox, read_inbox_line
+from db.errors import InvalidCursor
+from statute.advice import required_advice
+from statute.events import Child as StatuteChild
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 AdviceId = Annotated[str, Path(max_length=40)]
-ADVICE_KINDS = {
-    "parent": "From the parent or young person",
-    "educational": "Educational advice",
-    "medical": "Medical advice",
-    "psychological": "Psychological advice",
-    "social_care": "Social care advice",
-    "preparing_for_adulthood": "Preparing for adulthood",
-    "other": "Other advice the authority thinks appropriate",
-    "requested_by_parent": "Advice the parent asked for",
-}
+
+
+def conditions(line: InboxLine) -> tuple[str, ...]:
+    """What the law asks of how this advice is given, as the statute engine states it for the child's
+    recorded facts (reg 6(2): educational advice after consulting a qualified teacher of pupils with the
+    child's visual or hearing impairment); none for most requests."""
+    if not (line.visual_impairment or line.hearing_impairment):
+        return ()
+    child = StatuteChild(visual_impairment=line.visual_impairment, hearing_impairment=line.hearing_impairment)
+    found = [item.conditions for item in required_advice(child) if item.advice == line.request.kind]
+    return tuple(text[:1].upper() + text[1:] for text in (found[0] if found else ()))
 
 
 @router.get("/inbox")
@@ -44,15 +52,29 @@ async def inbox_page(
     session: SessionDep,
     after: Annotated[str | None, Query(max_length=500)] = None,
 ) -> HTMLResponse:
-    page = await list_inbox(session=session, user=person.principal, after=after, limit=PAGE_SIZE)
+    """The requests sent to the person's agency: those still open first, soonest due first; then those
+    answered, then those no longer needed. Read as the API's inbox is, and audited the same way."""
+    agency_id = person.principal.agency_id
+    assert agency_id is not None
+    try:
+        page = await list_inbox(session=session, agency_id=agency_id, after=after, limit=PAGE_SIZE)
+    except InvalidCursor:
+        raise PageNotFound(
+            "Page not found", "This page of the list is out of date. Go back to its first page."
+        ) from None
+    await audit_read(
+        session=session,
+        user=person.principal,
+        action="agency.advice_requests.listed",
+        detail={"count": len(page.lines)},
+    )
     return render(
         request,
         "inbox.html",
         title="Advice requests",
         active="inbox",
         page=page,
-        kinds=ADVICE_KINDS,
-        words=words,
+        lines=[(line, words.advice(line.request.kind), conditions(line)) for line in page.lines],
     )
 
 
@@ -80,6 +102,11 @@ async def _request_page(
             "Request not found", "No request for advice at this address was sent to your organisation."
         ) from None
     sent = await sent_documents(session=session, user=person.principal, case_id=case_id, advice_id=advice_id)
+    assert person.principal.agency_id is not None
+    line = await read_inbox_line(
+        session=session, agency_id=person.principal.agency_id, case_id=case_id, advice_id=advice_id
+    )
+    assert line is not None  # read_request found it, sent to this agency
     await session.commit()  # the read's audit line
     return render(
         request,
@@ -88,8 +115,10 @@ async def _request_page(
         title=f"Advice for {found.child.given_name} {found.child.family_name}",
         active="inbox",
         item=found,
+        school=line.school,
+        asked=words.advice(found.kind),
+        conditions=conditions(line),
         sent=sent,
-        kinds=ADVICE_KINDS,
         path=_request_path(case_id, advice_id),
         errors=errors or {},
         summary=summary,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,129 @@ def test_a_caseworker_decides_to_assess_a_new_request(page: Page, stack: Stack, 
     expect(page.get_by_text("Recorded: decide whether to assess.")).to_be_visible()
     expect(page.get_by_role("link", name="Decide whether to issue a plan")).to_be_visible()  # the next step
     checked(page, console)
+
+
+def fill_date(page: Page, name: str, on: date) -> None:
+    page.locator(f"#{name}-day").fill(str(on.day))
+    page.locator(f"#{name}-month").fill(str(on.month))
+    page.locator(f"#{name}-year").fill(str(on.year))
+
+
+def record_advice_by_post(page: Page, case_url: str, advice_id: str, on: date, letter: Path) -> None:
+    page.goto(f"{case_url}/advice/{advice_id}")
+    fill_date(page, "received_on", on)
+    page.get_by_label("The advice").set_input_files(letter)
+    page.get_by_label("How it came, and why it is recorded only now").fill("Came by post; scanned today.")
+    page.get_by_role("button", name="Record the advice").click()
+    expect(page.get_by_text("Recorded: the advice received.")).to_be_visible()
+
+
+def take_step(
+    page: Page,
+    link: str,
+    button: str,
+    dates: dict[str, date],
+    *,
+    fill: dict[str, str] | None = None,
+    check: str = "",
+) -> None:
+    """One step from the case page: its link, its dates, its boxes and choice, its button; then the case."""
+    page.get_by_role("link", name=link).click()
+    for name, on in dates.items():
+        fill_date(page, name, on)
+    for label, value in (fill or {}).items():
+        page.get_by_label(label, exact=True).fill(value)
+    if check:
+        page.get_by_label(check, exact=True).check()
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_text(f"Recorded: {link.lower()}.")).to_be_visible()  # the step's own title
+
+
+def test_a_request_is_recorded_and_taken_to_a_final_plan_with_an_approved_exception(
+    page: Page, stack: Stack, console: list[str], tmp_path: Path
+) -> None:
+    """A caseworker records a request and takes it to a final plan; on the way they claim an exception to
+    the 20 weeks, which a manager finds on the dashboard and approves."""
+    today = today_in_england()
+    received = today - timedelta(days=120)
+
+    def on(days: int) -> date:
+        return received + timedelta(days=days)
+
+    sign_in(page, stack, "demo-caseworker")
+    page.get_by_role("button", name="Record a request").click()  # a link drawn as a button
+    expect(page.get_by_role("heading", name="Record a request for an assessment")).to_be_visible()
+    checked(page, console, "record-request")
+    page.get_by_label("Given name").fill("Journey")
+    page.get_by_label("Family name").fill("Example")
+    fill_date(page, "date_of_birth", date(2016, 5, 4))
+    fill_date(page, "received_on", received)
+    page.get_by_label("The child's parent").check()
+    page.get_by_label("Name", exact=True).fill("Jo Example")
+    page.get_by_label("Email address").fill("jo@example.org")
+    page.get_by_role("button", name="Record the request").click()
+    expect(page.get_by_text("Recorded: the request for an assessment.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Journey Example")).to_be_visible()
+    case_url = page.url.split("?")[0]
+
+    page.get_by_role("link", name="Decide whether to assess").click()
+    page.get_by_label("Assess: carry out an EHC needs assessment").check()
+    fill_date(page, "decided_on", on(5))
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("Recorded: decide whether to assess.")).to_be_visible()
+
+    page.get_by_role("link", name="Claim an exception to a time limit").click()
+    checked(page, console, "exception-claim")
+    page.get_by_label("Final plan", exact=True).check()
+    page.get_by_label(re.compile("away from the area")).check()
+    fill_date(page, "start", on(20))
+    fill_date(page, "end", on(60))
+    page.get_by_label("The evidence").fill(
+        "The family were abroad for six weeks; the school's attendance record."
+    )
+    fill_date(page, "claimed_on", today)
+    page.get_by_role("button", name="Claim the exception").click()
+    expect(page.get_by_text("Waiting for a manager")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, stack, "demo-manager")
+    waiting = page.get_by_role("table", name=re.compile("Exceptions waiting"))
+    waiting.get_by_role("link", name=re.compile("Journey Example")).click()
+    expect(page.get_by_role("heading", name="Approve an exception")).to_be_visible()
+    checked(page, console, "exception-approval")
+    page.get_by_role("button", name="Approve the exception").click()
+    expect(page.get_by_text(f"Approved {today.day} {today:%B %Y}")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, stack, "demo-caseworker")
+    letter = tmp_path / "advice.pdf"
+    letter.write_bytes(pdf("Advice that came by post."))
+    for advice_id in ("parent", "educational", "medical", "psychological", "social-care"):
+        record_advice_by_post(page, case_url, advice_id, on(40), letter)
+    checked(page, console)
+    take_step(
+        page,
+        "Decide whether to issue a plan",
+        "Record the decision",
+        {"decided_on": on(45)},
+        check="Issue a plan",
+    )
+    take_step(
+        page, "Serve the draft plan", "Record the draft served", {"served_on": on(46)}, check="By email"
+    )
+    school = {"School or college": "Riverside Primary"}
+    take_step(
+        page,
+        "Consult a school on being named",
+        "Record the consultation",
+        {"consulted_on": on(47)},
+        fill=school,
+    )
+    take_step(
+        page, "Record a consulted school's answer", "Record the answer", {"responded_on": on(50)}, fill=school
+    )
+    named = {"School or college named (optional)": "Riverside Primary"}
+    take_step(page, "Issue the final plan", "Record the final plan", {"issued_on": on(90)}, fill=named)
+    expect(page.get_by_text(re.compile("Final issued: Riverside Primary"))).to_be_visible()  # the decisions
+    expect(page.get_by_role("link", name="Issue the final plan")).to_have_count(0)
+    checked(page, console, "final-plan-issued")
