@@ -53,6 +53,7 @@ bench: setup
 	@$(BIN)/python bench/plan_history.py
 	@$(BIN)/python bench/plan_cache.py
 	@$(BIN)/python bench/fault_run.py
+	@$(BIN)/python bench/pages.py
 
 replay-record: setup
 	@$(BIN)/python -m tests.replay.record

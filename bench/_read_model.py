@@ -5,7 +5,8 @@
 as of a given day, and counts what it made (`Stats`). `load_sqlite` and `load_postgresql` write them
 straight into a migrated database, in batches, as SQLAlchemy would store them; the read model's own
 indexes are then what a query meets. bench/overdue_list.py loads a national caseload with made-up staff;
-bench/api_latency.py a few thousand cases for the running stack's caseworker and agencies.
+bench/api_latency.py a few thousand cases for the running stack's caseworker and agencies; bench/pages.py
+a national caseload with the reg 6 advice requests its agencies' inboxes list (`advice_requests=True`).
 """
 
 from __future__ import annotations
@@ -43,10 +44,23 @@ FAMILY = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", 
 LA_CODES = tuple(str(code) for code in range(201, 941, 5))[:153]
 STAGES = ("final_issued", "plan_maintained", "plan_maintained", "plan_maintained", "drafting", "closed")
 SOURCES = ("parent", "school", "young_person", "health")
+# The kind of advice each advice id asks for, as the advice_requests table keeps it.
+ADVICE_KIND = {"school": "educational", "health": "medical", "ep": "psychological", "social": "social_care"}
 
 # The columns each table is loaded with.
 AGENCY_COLUMNS = ("id", "name", "kind", "email", "webhook_url", "created_at")
-USER_COLUMNS = ("id", "username", "display_name", "role", "agency_id", "token_hash", "created_at", "disabled")
+# token_expires_at has no server default on PostgreSQL (migration 0002): the made-up tokens expire at once.
+USER_COLUMNS = (
+    "id",
+    "username",
+    "display_name",
+    "role",
+    "agency_id",
+    "token_hash",
+    "created_at",
+    "disabled",
+    "token_expires_at",
+)
 CHILD_COLUMNS = (
     "id",
     "given_name",
@@ -72,6 +86,18 @@ CASE_COLUMNS = (
     "final_issued_on",
     "week20_exception",
     "updated_at",
+)
+ADVICE_COLUMNS = (
+    "id",
+    "case_id",
+    "advice_id",
+    "kind",
+    "agency_id",
+    "requested_on",
+    "received_by_body_on",
+    "due_on",
+    "received_on",
+    "status",
 )
 DEADLINE_COLUMNS = (
     "case_id",
@@ -115,6 +141,7 @@ class Stats:
     plans: int = 0
     deadlines: int = 0
     overdue_listed: int = 0
+    advice_requests: int = 0
     status: Counter[str] = field(default_factory=Counter)
     by_agency: Counter[str] = field(default_factory=Counter)
     by_caseworker: Counter[str] = field(default_factory=Counter)
@@ -125,6 +152,7 @@ class Batch:
     children: list[Row]
     cases: list[Row]
     deadlines: list[Row]
+    advice: list[Row] = field(default_factory=list)  # reg 6 requests, when the generator makes them
 
 
 def _uuid_int(rng: random.Random) -> int:
@@ -160,12 +188,13 @@ def national_staff(rng: random.Random, timestamp: str) -> Staff:
                 (agency_id, f"{kind} {n + 1}", kind, f"{kind}{n + 1}@example.org", None, timestamp)
             )
     staff.caseworkers = [_hex(_uuid_int(rng)) for _ in range(N_CASEWORKERS)]
+    tail = (timestamp, False, timestamp)  # created_at, disabled, token_expires_at
     staff.user_rows = [
-        (cw, f"caseworker{n}", f"Caseworker {n}", "caseworker", None, f"{n:064x}", timestamp, False)
+        (cw, f"caseworker{n}", f"Caseworker {n}", "caseworker", None, f"{n:064x}", *tail)
         for n, cw in enumerate(staff.caseworkers)
     ]
     manager = (_hex(_uuid_int(rng)), "manager", "Manager", "manager", None, f"{N_CASEWORKERS:064x}")
-    staff.user_rows.append((*manager, timestamp, False))
+    staff.user_rows.append((*manager, *tail))
     return staff
 
 
@@ -174,7 +203,9 @@ class Generator:
     the `staff` given and the local authorities `la_codes`.
 
     UUIDs are 32 hex digits, dates ISO strings, booleans Python bools: what SQLAlchemy stores on SQLite
-    and what PostgreSQL's COPY text format reads.
+    and what PostgreSQL's COPY text format reads. With `advice_requests`, each advice deadline owed by an
+    agency also gets its reg 6 request row (received once met), as an agency's inbox lists them; their
+    ids come from a generator of their own, so the plans are the same for a seed either way.
     """
 
     def __init__(
@@ -186,6 +217,7 @@ class Generator:
         staff: Staff,
         *,
         la_codes: Sequence[str] = LA_CODES,
+        advice_requests: bool = False,
     ) -> None:
         self.rng = rng
         self.plans = plans
@@ -193,6 +225,7 @@ class Generator:
         self.timestamp = timestamp
         self.staff = staff
         self.la_codes = tuple(la_codes)
+        self.advice_rng = random.Random(plans) if advice_requests else None
         self.stats = Stats()
         # Case ids are generated up front and sorted, so the read model's primary key (case_id first)
         # grows at its end while loading: a load-time shortcut; the ids stay random version-4 UUIDs.
@@ -245,6 +278,7 @@ class Generator:
                 self._plan(case_int, batch)
             self.stats.plans += len(batch.cases)
             self.stats.deadlines += len(batch.deadlines)
+            self.stats.advice_requests += len(batch.advice)
             yield batch
 
     def _plan(self, case_int: int, batch: Batch) -> None:
@@ -304,6 +338,11 @@ class Generator:
                 pool = self.staff.agencies[step.agency_kind]
                 agency = pool[rng.randrange(len(pool))]
                 stats.by_agency[agency] += 1
+                if self.advice_rng is not None:
+                    request = self._advice_request(
+                        case_id, step.key, agency, requested=from_date, due=due, met_on=met_on
+                    )
+                    batch.advice.append(request)
             stats.status[status] += 1
             if met_on is None and status == "overdue":
                 stats.overdue_listed += 1
@@ -328,6 +367,24 @@ class Generator:
                     version,
                 )
             )
+
+    def _advice_request(
+        self, case_id: str, advice_id: str, agency: str, *, requested: int, due: int, met_on: int | None
+    ) -> Row:
+        assert self.advice_rng is not None
+        iso, base = self._iso, self._base
+        return (
+            _hex(_uuid_int(self.advice_rng)),
+            case_id,
+            advice_id,
+            ADVICE_KIND[advice_id],
+            agency,
+            iso[requested - base],
+            iso[requested - base],
+            iso[due - base],
+            None if met_on is None else iso[met_on - base],
+            "requested" if met_on is None else "received",
+        )
 
     def _judge(self, name: str, window: bool, due: int, from_date: int) -> tuple[str, int | None, str | None]:
         """Status, day met and exception kind of one deadline, as the statute engine would state them.
@@ -395,8 +452,9 @@ def load_sqlite(conn: sqlite3.Connection, generator: Generator, on_batch: OnBatc
         insert("children", CHILD_COLUMNS, batch.children)
         insert("cases", CASE_COLUMNS, batch.cases)
         insert("deadlines", DEADLINE_COLUMNS, batch.deadlines)
+        insert("advice_requests", ADVICE_COLUMNS, batch.advice)
         conn.execute("COMMIT")
-        rows += len(batch.children) + len(batch.cases) + len(batch.deadlines)
+        rows += len(batch.children) + len(batch.cases) + len(batch.deadlines) + len(batch.advice)
         if on_batch is not None:
             on_batch(generator.stats.plans, rows)
     return rows
@@ -419,8 +477,10 @@ def load_postgresql(
             _copy(cur, "children", CHILD_COLUMNS, batch.children)
             _copy(cur, "cases", CASE_COLUMNS, batch.cases)
             _copy(cur, "deadlines", DEADLINE_COLUMNS, batch.deadlines)
+            if batch.advice:
+                _copy(cur, "advice_requests", ADVICE_COLUMNS, batch.advice)
             conn.commit()
-            rows += len(batch.children) + len(batch.cases) + len(batch.deadlines)
+            rows += len(batch.children) + len(batch.cases) + len(batch.deadlines) + len(batch.advice)
             if on_batch is not None:
                 on_batch(generator.stats.plans, rows)
     return rows
