@@ -166,7 +166,7 @@ async def dashboard_page(
 ) -> HTMLResponse:
     today = today_in_england()
     retries = asyncio.create_task(waiting_for_retry(getattr(request.app.state, "temporal", None), SHOWN))
-    kept: KeptFigures = request.app.state.__dict__.setdefault("dashboard_figures", KeptFigures())
+    kept: KeptFigures = request.app.state.dashboard_figures  # the process's (api/pages/install.py)
     figures = await kept.get(
         (settings.la_code, today),
         settings.dashboard_figures_seconds,
