@@ -62,6 +62,9 @@ async def inbox_page(
         raise PageNotFound(
             "Page not found", "This page of the list is out of date. Go back to its first page."
         ) from None
+    # Kept apart from the session: the audit line's write may roll back a try (SQLite locked), which would
+    # expire the rows read and leave the page to load them again outside the database's context (a 500).
+    session.expunge_all()
     await audit_read(
         session=session,
         user=person.principal,
