@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.pages import words
 from api.pages.actions import Sent, TheCase, answered_date, form_page, form_values, send_step
 from api.pages.sessions import Caseworker
 from api.schemas.cases import CaseRead, DecisionToAssessCreate
@@ -34,16 +35,8 @@ GIVEN_BY: dict[str, AgencyKind] = {
     "psychological": "educational_psychology",
     "social_care": "social_care",
 }
-WORDS = {
-    "parent": "The views of the child and the parent",
-    "educational": "Educational advice",
-    "medical": "Medical advice",
-    "psychological": "Psychological advice",
-    "social_care": "Social care advice",
-    "preparing_for_adulthood": "Preparing for adulthood",
-    "other": "Other advice",
-    "requested_by_parent": "Advice the parent asked for",
-}
+# Each kind of advice by its name (api/pages/words.py, as the agencies' inbox says it).
+WORDS = {kind: name for kind, (name, _) in words.ADVICE.items()}
 
 
 async def advice_needed(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[str, str, str]]:
