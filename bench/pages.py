@@ -17,12 +17,14 @@ the API on the running stack, whose state query the worker answers.
 Each backend gets a fresh database (a SQLite file; on PostgreSQL a database of its own, created, then
 dropped), migrated and loaded with the synthetic read model (bench/_read_model.py, with reg 6 advice
 requests), all in the service's authority by default: the worst case for every list (`--authorities 153`
-spreads it as bench/overdue_list.py does). The stack runs as `ehcp run` does: dev server, worker process,
-uvicorn on 127.0.0.1. The clients, in a process of their own, sign in through POST /sign-in (the CSRF
+spreads it as bench/overdue_list.py does). The stack runs as production runs it: the dev server, `ehcp
+worker`, and `ehcp api` with `--api-workers` processes (EHCP_API_WORKERS; one a core by default) on
+127.0.0.1. The clients, in a process of their own, sign in through POST /sign-in (the CSRF
 token from its form) and keep their cookies; each row is `--requests` measured calls after a warm-up, by
 `--clients` users of the role the page is for.
 
     python bench/pages.py [--plans 640000] [--databases sqlite,postgresql] [--clients 20] [--requests 200]
+                          [--api-workers CORES]
 """
 
 from __future__ import annotations
@@ -49,19 +51,18 @@ from typing import Any
 
 import httpx
 import psycopg
-import uvicorn
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _read_model as model
-from _stack import _connect, _settings, _Uvicorn, free_port, note, percentile, run_driver, run_main
+from _stack import _connect, _settings, free_port, note, percentile, run_driver, run_main
 from overdue_list import Progress
 
-from api.app import create_app
 from api.services.clock import today_in_england
-from cli.stack import dev_server_command, start_worker, stop
+from cli.stack import dev_server_command, start_worker, stop, temporal_binary, worker_environment
+from core.settings import Settings
 from core.temporal import register_search_attributes
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
@@ -164,43 +165,74 @@ async def accounts(url: str, generator: model.Generator, clients: int) -> dict[s
     return found
 
 
+def api_environment(settings: Settings, workers: int) -> dict[str, str]:
+    """What `ehcp api` reads, for `workers` processes on the settings' port, as a demo on plain HTTP."""
+    secret = settings.session_secret.get_secret_value() if settings.session_secret else ""
+    return {
+        **worker_environment(settings),
+        "EHCP_API_HOST": settings.api_host,
+        "EHCP_API_PORT": str(settings.api_port),
+        "EHCP_API_WORKERS": str(workers),
+        "EHCP_SESSION_SECRET": secret,  # the same key in every process: a cookie is good in any of them
+        "EHCP_SESSION_COOKIE_SECURE": "false",  # plain HTTP on 127.0.0.1: a Secure cookie never comes back
+        "EHCP_LOG_LEVEL": "warning",
+    }
+
+
+async def _answering(api_url: str, api: subprocess.Popen[bytes], log: Path) -> None:
+    """Once `GET /api/health` answers 200 (every process has started; waits up to a minute)."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=5) as http:
+        for _ in range(600):
+            if api.poll() is not None:
+                raise RuntimeError(f"ehcp api stopped (exit {api.returncode}); see {log}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get("/api/health")).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"ehcp api did not answer within a minute; see {log}")
+
+
 @contextlib.asynccontextmanager
-async def running(url: str, tmp: Path, la_code: str) -> AsyncIterator[str]:
-    """The service as `ehcp run` starts it, on the database at `url`; its base URL. Stopped on leaving."""
+async def running(url: str, tmp: Path, la_code: str, workers: int) -> AsyncIterator[str]:
+    """The service as production runs it, on the database at `url`: the dev server, `ehcp worker` and
+    `ehcp api` with `workers` processes, each in its own process group; its base URL. Stopped on leaving."""
     port = free_port()
-    # Plain HTTP on 127.0.0.1, as `ehcp run`: a Secure cookie would never come back.
-    cookie = {"session_cookie_secure": False, "session_secret": SecretStr(secrets.token_urlsafe(32))}
     settings = _settings(tmp, tmp / "ehcp.db", port).model_copy(
-        update={"database_url": url, "la_code": la_code, **cookie}
+        update={
+            "database_url": url,
+            "la_code": la_code,
+            "session_secret": SecretStr(secrets.token_urlsafe(32)),
+        },
     )
     log = tmp / "temporal.log"
     temporal_port = int(settings.temporal_address.rsplit(":", 1)[1])
     command = [*dev_server_command(tmp, port=temporal_port, ui_port=free_port()), "--headless"]
     with log.open("ab") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    worker: subprocess.Popen[bytes] | None = None
+    children: list[subprocess.Popen[bytes]] = []
     try:
         client = await _connect(settings, server, log)
         await register_search_attributes(client)
-        worker = start_worker(settings, tmp / "worker.log")
-        web = _Uvicorn(
-            uvicorn.Config(create_app(settings, client=client), host="127.0.0.1", port=port, log_config=None)
-        )
-        serving = asyncio.create_task(web.serve())
-        try:
-            while not (web.started or serving.done()):
-                await asyncio.sleep(0.05)
-            if not web.started:
-                raise RuntimeError("uvicorn did not start")
-            note(f"API on http://127.0.0.1:{port}, worker on {settings.task_queue}")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            web.should_exit = True
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(serving, timeout=10)
+        children.append(start_worker(settings, tmp / "worker.log"))
+        api_log = tmp / "api.log"
+        with api_log.open("ab") as out:
+            children.append(
+                subprocess.Popen(
+                    [str(temporal_binary().parent / "ehcp"), "api"],
+                    env={**os.environ, **api_environment(settings, workers)},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        api_url = f"http://127.0.0.1:{port}"
+        await _answering(api_url, children[-1], api_log)
+        note(f"API on {api_url} ({workers} processes), worker on {settings.task_queue}")
+        yield api_url
     finally:
-        if worker is not None:
-            stop(worker)
+        for child in reversed(children):
+            stop(child)
         stop(server)
 
 
@@ -309,7 +341,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             generator, load_s = load(backend, url, args)
             people = await accounts(url, generator, args.clients)
             sample = random.Random(args.seed).sample(generator.case_ids, min(1000, args.plans))
-            async with running(url, tmp, model.LA_CODES[0]) as api_url:
+            async with running(url, tmp, model.LA_CODES[0], args.api_workers) as api_url:
                 note(f"{backend}: creating {args.live_cases} live cases through the API")
                 live = await live_cases(api_url, people["caseworker"][0]["token"], args.live_cases)
                 today = today_in_england()
@@ -329,7 +361,8 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
     stats = generator.stats
     made = {"plans": stats.plans, "deadlines": stats.deadlines, "advice_requests": stats.advice_requests}
-    return {"backend": backend, **made, "load_s": load_s, "load_average": load_average, "rows": rows}
+    timing = {"load_s": load_s, "load_average": load_average, "api_workers": args.api_workers}
+    return {"backend": backend, **made, **timing, "rows": rows}
 
 
 def report(args: argparse.Namespace, outcome: dict[str, Any]) -> None:
@@ -337,7 +370,7 @@ def report(args: argparse.Namespace, outcome: dict[str, Any]) -> None:
         f"\n== {outcome['backend']}: {outcome['plans']:,} plans (authorities: {args.authorities}), "
         f"{outcome['deadlines']:,} deadlines, {outcome['advice_requests']:,} advice requests (loaded and "
         f"analysed in {outcome['load_s']:.0f} s); {args.clients} signed-in users a row, {args.requests} "
-        f"measured calls a request, {os.cpu_count()} cores, load average "
+        f"measured calls a request, {args.api_workers} API processes, {os.cpu_count()} cores, load average "
         "{:.1f} before measuring, {:.1f} after".format(*outcome["load_average"])
     )
     numbers = " ".join(f"{c + ' ms':>8}" for c in ("first", "alone", "p50", "p95", "max"))
@@ -370,6 +403,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="measured calls of each page and route")
     parser.add_argument("--live-cases", type=int, default=20, help="cases created on the running stack")
     parser.add_argument("--authorities", type=int, default=1, help="authorities the plans are spread over")
+    parser.add_argument(
+        "--api-workers", type=int, default=os.cpu_count() or 1, help="`ehcp api` processes (EHCP_API_WORKERS)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres-url", default=SERVER, help="the PostgreSQL server")
     parser.add_argument("--database", default=DATABASE, help="the database created (and dropped) there")
@@ -378,8 +414,10 @@ def main() -> None:
     backends = [b.strip() for b in args.databases.split(",") if b.strip()]
     if not backends or set(backends) - {"sqlite", "postgresql"}:
         parser.error("--databases takes sqlite, postgresql or both, comma-separated")
-    if args.plans < 100 or min(args.clients, args.requests, args.live_cases) < 1:
-        parser.error("--plans must be at least 100; --clients, --requests and --live-cases at least 1")
+    if args.plans < 100 or min(args.clients, args.requests, args.live_cases, args.api_workers) < 1:
+        parser.error(
+            "--plans must be at least 100; --clients, --requests, --live-cases and --api-workers 1 or more"
+        )
     if not 1 <= args.authorities <= len(model.LA_CODES):
         parser.error(f"--authorities must be from 1 to {len(model.LA_CODES)}")
 

@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Interface the HTTP API listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP API listens on.")
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes `ehcp api` serves with (uvicorn workers on one port): about one a core.",
+    )
     log_format: LogFormat = Field(default="console", description="console for people, json for collectors.")
     log_level: LogLevel = Field(default="info", description="Lowest level logged: debug ... critical.")
     statute_conventions: Annotated[dict[str, str], NoDecode] = Field(

@@ -48,6 +48,7 @@ def environment() -> Environment:
         undefined=ChainableUndefined,  # the macros test parameters that were never given
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the code: no stat of every template on every page
     )
     env.globals["service_name"] = SERVICE_NAME
     env.filters["list_of_errors"] = list_of_errors

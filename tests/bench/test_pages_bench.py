@@ -25,7 +25,7 @@ PAGES = {
 
 def test_every_page_and_route_answers_200(tmp_path: Path) -> None:
     figures = tmp_path / "pages.json"
-    tiny = ["--plans", "300", "--clients", "2", "--requests", "2", "--live-cases", "1"]
+    tiny = ["--plans", "300", "--clients", "2", "--requests", "2", "--live-cases", "1", "--api-workers", "2"]
     run = subprocess.run(
         [sys.executable, "bench/pages.py", *tiny, "--databases", "sqlite", "--json", str(figures)],
         cwd=ROOT,
@@ -38,6 +38,7 @@ def test_every_page_and_route_answers_200(tmp_path: Path) -> None:
     (outcome,) = json.loads(figures.read_text())
     assert outcome["backend"] == "sqlite"
     assert outcome["plans"] == 300
+    assert outcome["api_workers"] == 2  # `ehcp api` with EHCP_API_WORKERS=2: uvicorn's workers on one port
     assert outcome["advice_requests"] > 0
     assert {name: list(targets) for name, targets in outcome["rows"].items()} == PAGES
     for name, targets in outcome["rows"].items():
