@@ -113,7 +113,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """What axe-core finds against WCAG 2.2 AA on the page as it stands."""
+    """What axe-core finds against WCAG 2.2 AA on the page as it stands, once it has loaded (a click's
+    navigation may have replaced the document and not yet filled it: axe then finds no documentElement)."""
+    page.wait_for_load_state("load")
     found: list[dict[str, Any]] = page.evaluate(
         "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations", WCAG
     )

@@ -246,6 +246,7 @@ def test_a_request_is_recorded_and_taken_to_a_final_plan_with_an_approved_except
     expect(page.get_by_text("Recorded: decide whether to assess.")).to_be_visible()
 
     page.get_by_role("link", name="Claim an exception to a time limit").click()
+    expect(page.get_by_role("heading", name="Claim an exception to a time limit")).to_be_visible()
     checked(page, console, "exception-claim")
     page.get_by_label("Final plan", exact=True).check()
     page.get_by_label(re.compile("away from the area")).check()
