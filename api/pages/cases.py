@@ -17,7 +17,7 @@ from api.errors import NotFound
 from api.pages import words
 from api.pages.actions import RECORDED, offered
 from api.pages.sessions import Caseworker, PageNotFound
-from api.pages.templating import attachment, render
+from api.pages.templating import attachment, fragment, render
 from api.services.audit import audit_read
 from api.services.cases import get_case_with_state
 from api.services.clock import today_in_england
@@ -161,6 +161,7 @@ async def cases_page(
         search=search,
         stages=stages,
         statuses=statuses,
+        filters=fragment("cases_filters.html", stages=tuple(stages), statuses=tuple(statuses)),
         sorted_by=(by, descending),
         headings=_headings(kept + chosen, by, descending),
         hidden=[*kept, ("sort", by), ("order", "desc" if descending else "asc")],

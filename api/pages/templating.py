@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -19,7 +21,9 @@ from jinja2 import (
     PackageLoader,
     PrefixLoader,
 )
+from markupsafe import Markup
 
+from api.pages import words
 from api.pages.sessions import csrf_token, signed_in_as
 from db.models import Document
 
@@ -86,6 +90,13 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         status_code=status_code,
     )
     return response
+
+
+@functools.lru_cache(maxsize=256)
+def fragment(name: str, **context: Hashable) -> Markup:
+    """A part of a page that depends on nothing but `context`, made once for each: govuk-frontend-jinja's
+    macros are slow (a list's filter checkboxes were two-thirds of its page's rendering)."""
+    return Markup(templates.env.get_template(name).render(words=words, **context))
 
 
 def attachment(document: Document) -> Response:
