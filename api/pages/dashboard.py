@@ -6,10 +6,18 @@ those whose workflow waits for a retry); next September's phase transfers by tra
 timeliness measures month by month over the last 12 months, each a line chart drawn as inline SVG (no
 script) over its table. Every number leads to the list behind it.
 
+The charts by agency and by caseworker show the CHART_ROWS groups most overdue, and lead to the full
+table of every group (api/pages/dashboard_owed.py): 2,000 bars would make a page of megabytes that no
+manager can read.
+
 The counts and measures read the whole read model: at a national size that takes seconds, so a process
-keeps them for `EHCP_DASHBOARD_FIGURES_SECONDS` (one reading at a time, however many managers open the
-page together) and the page says when they were read. What waits for someone (the exceptions, the cases
-longest overdue) and every list are read afresh.
+keeps them and the page says when they were read. Past `EHCP_DASHBOARD_FIGURES_SECONDS` the kept figures
+are still served at once while one background task reads them again (stale while revalidate), in a
+session of its own since it outlives the request; a failed reading is logged, the old figures stay and
+a later request tries again. Only a request with nothing kept (the first, a new day) waits for a reading,
+and one at a time however many managers open the page together; 0 seconds reads afresh every time,
+waiting. What waits for someone (the exceptions, the cases longest overdue) and every list are read
+afresh.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, get_session_factory
 from api.pages import words
 from api.pages.dashboard_lists import DUE_SOON_DAYS, conventions_of
 from api.pages.sessions import Manager
@@ -36,6 +44,7 @@ from api.pages.trends import LINE_STYLES, Trend, last_months, trends
 from api.services.attention import case_of
 from api.services.clock import today_in_england
 from api.services.temporal import UNANSWERED, unanswered
+from core.logging import get_logger
 from core.settings import Settings
 from db.base import utcnow
 from db.dashboard import (
@@ -54,8 +63,10 @@ from statute.phases import TransferKind, next_transfer_year, phase_transfer_due
 from workflows.common.search import ATTENTION
 
 router = APIRouter(include_in_schema=False)
+log = get_logger(__name__)
 
 SHOWN = 10  # exceptions and cases needing attention shown on the dashboard
+CHART_ROWS = 15  # agencies and caseworkers in a chart; the rest are on /dashboard/owed/{by}
 # Temporal's visibility is asked in parallel with the database; past this the panel says it could not be
 # read rather than hold the page.
 ATTENTION_SECONDS = 0.5
@@ -105,29 +116,55 @@ async def read_figures(session: AsyncSession, settings: Settings, today: date) -
     return Figures(utcnow(), groups, months, tuple(found.requests), assessment, plan, year, transfers)
 
 
+Key = tuple[str, date]  # (council, day)
+
+
 class KeptFigures:
-    """One process's figures, by (council, day), kept for a while; read by one request at a time, so the
-    managers who open the dashboard while they are read wait for that reading rather than start their own."""
+    """One process's figures, for one (council, day) at a time. Within `seconds` of their reading they are
+    served as kept; past it they are still served at once, while one background task reads them again.
+    A request with nothing kept waits, one reading at a time, so the managers who open the dashboard
+    while it is read wait for that reading rather than start their own."""
 
-    def __init__(self) -> None:
-        self._kept: dict[tuple[str, date], tuple[float, Figures]] = {}
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._kept: dict[Key, tuple[float, Figures]] = {}
         self._reading = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None  # kept here: the loop holds tasks only weakly
 
-    def _fresh(self, key: tuple[str, date], seconds: float) -> Figures | None:
-        kept = self._kept.get(key)
-        return kept[1] if kept is not None and time.monotonic() - kept[0] < seconds else None
-
-    async def get(
-        self, key: tuple[str, date], seconds: float, read: Callable[[], Awaitable[Figures]]
-    ) -> Figures:
-        if (figures := self._fresh(key, seconds)) is not None:
+    async def get(self, key: Key, seconds: float, read: Callable[[], Awaitable[Figures]]) -> Figures:
+        if seconds > 0 and (kept := self._kept.get(key)) is not None:
+            read_at, figures = kept
+            if self._clock() - read_at >= seconds and (self._refresh is None or self._refresh.done()):
+                self._refresh = asyncio.create_task(self._read_again(key, read))
             return figures
         async with self._reading:
-            if (figures := self._fresh(key, seconds)) is not None:
-                return figures
+            if seconds > 0 and (kept := self._kept.get(key)) is not None:
+                return kept[1]  # read while this request waited
             figures = await read()
-            self._kept = {key: (time.monotonic(), figures)}  # one day's, one council's: nothing piles up
+            self._kept = {key: (self._clock(), figures)}  # one day's, one council's: nothing piles up
             return figures
+
+    async def _read_again(self, key: Key, read: Callable[[], Awaitable[Figures]]) -> None:
+        try:
+            figures = await read()
+        except Exception as failure:  # the old figures stay; the next stale request tries again
+            log.warning("dashboard.figures_unread", error=type(failure).__name__, exc_info=failure)
+            return
+        if key in self._kept:  # not replaced meanwhile by a new day's figures
+            self._kept = {key: (self._clock(), figures)}
+
+
+async def kept_figures(request: Request, settings: Settings, today: date) -> Figures:
+    """Today's figures as the process keeps them (api/pages/install.py). The reading may outlive the
+    request, so it opens a session of its own."""
+    kept: KeptFigures = request.app.state.dashboard_figures
+    factory = get_session_factory(request)
+
+    async def read() -> Figures:
+        async with factory() as session:
+            return await read_figures(session, settings, today)
+
+    return await kept.get((settings.la_code, today), settings.dashboard_figures_seconds, read)
 
 
 # ---- Cases waiting for a retry (api/routes/attention.py), from Temporal's visibility alone ----
@@ -166,12 +203,7 @@ async def dashboard_page(
 ) -> HTMLResponse:
     today = today_in_england()
     retries = asyncio.create_task(waiting_for_retry(getattr(request.app.state, "temporal", None), SHOWN))
-    kept: KeptFigures = request.app.state.dashboard_figures  # the process's (api/pages/install.py)
-    figures = await kept.get(
-        (settings.la_code, today),
-        settings.dashboard_figures_seconds,
-        lambda: read_figures(session, settings, today),
-    )
+    figures = await kept_figures(request, settings, today)
     claims, claims_total = await claims_awaiting_approval(session=session, limit=SHOWN)
     cases = await longest_overdue_cases(session=session, as_of=today, limit=SHOWN)
     waiting = await retries
@@ -184,7 +216,8 @@ async def dashboard_page(
         title="Dashboard",
         active="dashboard",
         read_at=figures.read_at,
-        groups=groups,
+        shown={by: counts if by == "deadline" else counts[:CHART_ROWS] for by, counts in groups.items()},
+        group_counts={by: len(counts) for by, counts in groups.items()},
         widths={by: widths(counts) for by, counts in groups.items()},
         overdue_total=sum(c.overdue for c in groups["deadline"]),
         due_soon_total=sum(c.due_soon for c in groups["deadline"]),

@@ -18,6 +18,7 @@ from api.pages import (
     cases,
     dashboard,
     dashboard_lists,
+    dashboard_owed,
     exceptions,
     inbox,
     oidc,
@@ -67,6 +68,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         inbox,
         dashboard,
         dashboard_lists,
+        dashboard_owed,
     ):
         app.include_router(module.router)
 
