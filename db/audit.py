@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db._sql import dialect_insert
 from db.base import utcnow
@@ -40,6 +40,20 @@ async def append_audit(
         found = select(AuditEntry).where(AuditEntry.update_id == update_id, AuditEntry.action == action)
         return (await session.execute(found)).scalar_one()
     return (await session.execute(select(AuditEntry).where(AuditEntry.id == entry_id))).scalar_one()
+
+
+async def append_read(
+    *,
+    connection: AsyncConnection,
+    action: str,
+    actor_id: uuid.UUID | None,
+    case_id: uuid.UUID | None,
+    detail: dict[str, Any],
+) -> None:
+    """Append one entry of a read in a single statement on `connection`: on a connection in autocommit,
+    written and committed at once (api/services/audit.py, `audit_read`)."""
+    values = {"at": utcnow(), "action": action, "actor_id": actor_id, "case_id": case_id, "detail": detail}
+    await connection.execute(insert(AuditEntry).values(**values))
 
 
 async def list_audit_for_case(*, session: AsyncSession, case_id: uuid.UUID) -> list[AuditEntry]:

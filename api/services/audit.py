@@ -11,6 +11,11 @@ what it records (issue 9 s.2):
   the database's write lock, and if it still fails the line goes to the log instead (`audit.unwritten`,
   with the same ids and no personal data) and the command's answer goes out.
 - `audit_read`, an agency's read: the line is the condition of the read, so no line, no data (503).
+  On SQLite it is one INSERT on a connection of its own in autocommit, opened for it (no pool to share
+  with the request's): the write lock is held only while the statement runs. In the request's session
+  the lock was held from the INSERT to the COMMIT, across whatever the event loop ran in between, and
+  20 agencies opening their inboxes at once waited up to a second in SQLite's busy handler
+  (bench/pages.py).
 
 Waiting briefly matters as much as retrying: SQLite's connections wait up to 30 s for the one write lock
 (db/engine.py), which under a long lock would hold every answer that long. Each try lowers that wait for
@@ -27,13 +32,16 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.pool import NullPool
 
 from api.deps import Principal
 from api.errors import Unavailable
 from core.logging import get_logger
-from db.audit import append_audit
+from db.audit import append_audit, append_read
+from db.engine import make_engine
 
 log = get_logger(__name__)
 
@@ -85,7 +93,11 @@ async def audit_read(
     async def write(session: AsyncSession) -> None:
         await append_audit(session=session, **line)
 
-    failure = await write_briefly(session, write)
+    bind = session.bind
+    if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+        failure = await _write_alone(_alone(bind.url), line)
+    else:
+        failure = await write_briefly(session, write)
     if failure is not None:
         log.warning("audit.read_refused", error=type(failure).__name__, action=action)
         raise Unavailable(
@@ -136,6 +148,37 @@ async def write_briefly(session: AsyncSession, work: Work) -> SQLAlchemyError | 
                 break  # the connection is gone with the transaction: nothing more to try on it
             if not isinstance(error, OperationalError):
                 break  # not a lock or a lost connection: trying again would fail the same way
+        else:
+            return None
+    return failure
+
+
+_ALONE: dict[URL, AsyncEngine] = {}
+
+
+def _alone(url: URL) -> AsyncEngine:
+    """An engine on the same SQLite file whose connections are opened for one statement and closed."""
+    if url not in _ALONE:
+        _ALONE[url] = make_engine(url, poolclass=NullPool)
+    return _ALONE[url]
+
+
+async def _write_alone(engine: AsyncEngine, line: dict[str, Any]) -> SQLAlchemyError | None:
+    """`line` written as one statement committed by itself, tried as `write_briefly` tries."""
+    failure: SQLAlchemyError | None = None
+    read = {k: v for k, v in line.items() if k != "update_id"}
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(PAUSE.total_seconds())
+        try:
+            async with engine.connect() as opened:
+                connection = await opened.execution_options(isolation_level="AUTOCOMMIT")
+                await _wait_briefly(connection)  # closed after it: nothing to put back
+                await append_read(connection=connection, **read)
+        except SQLAlchemyError as error:
+            failure = error
+            if not isinstance(error, OperationalError):
+                break
         else:
             return None
     return failure

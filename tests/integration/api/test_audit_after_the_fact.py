@@ -77,11 +77,14 @@ async def test_a_command_is_answered_though_its_audit_line_cannot_be_written(
 async def test_an_agency_read_is_refused_when_its_audit_line_cannot_be_written(
     api: httpx.AsyncClient, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit_service, "append_audit", Locked())
+    locked = Locked()
+    monkeypatch.setattr(audit_service, "append_audit", locked)
+    monkeypatch.setattr(audit_service, "append_read", locked)  # SQLite's: the line written alone
     answer = await api.get("/api/advice-requests", headers=people.health.auth)
     assert answer.status_code == 503, answer.text
     assert answer.headers["Retry-After"] == "5"
     assert "retry" in answer.json()["detail"]
+    assert locked.tries == audit_service.ATTEMPTS
 
 
 @contextmanager
@@ -94,6 +97,17 @@ def write_lock(settings: Settings) -> Iterator[None]:
         holder.execute("ROLLBACK")
     finally:
         holder.close()
+
+
+async def test_a_held_write_lock_refuses_an_agency_read_briefly_then_lets_it_through(
+    api: httpx.AsyncClient, people: People, settings: Settings
+) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        return  # the write lock of a whole file is SQLite's
+    with write_lock(settings):
+        refused = await api.get("/api/advice-requests", headers=people.health.auth)
+    assert refused.status_code == 503, refused.text  # each try waited LOCK_WAIT, not SQLite's 30 s
+    assert (await api.get("/api/advice-requests", headers=people.health.auth)).status_code == 200
 
 
 async def test_a_held_write_lock_refuses_a_command_briefly_and_each_connection_gets_its_wait_back(
