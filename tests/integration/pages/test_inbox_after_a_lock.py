@@ -20,17 +20,24 @@ from tests.integration.api.test_advice import assessed_case
 from .conftest import People, Temporal, signed_in
 
 
-async def test_the_inbox_survives_a_retried_audit_line(
-    *,
+@pytest.fixture
+async def icb_inbox(
     browser: httpx.AsyncClient,
     api: httpx.AsyncClient,
     people: People,
     temporal: Temporal,
     sessions: async_sessionmaker[AsyncSession],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> httpx.AsyncClient:
+    """The health agency's user signed in, with a request for its advice in their inbox."""
     await assessed_case(api, people, temporal, sessions)
     await signed_in(browser, sessions, "icb")
+    return browser
+
+
+async def test_the_inbox_survives_a_retried_audit_line(
+    icb_inbox: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser = icb_inbox
     tries: list[str] = []
 
     async def locked_once(**line: Any) -> Any:
@@ -54,16 +61,9 @@ async def test_the_inbox_survives_a_retried_audit_line(
 
 
 async def test_on_sqlite_the_line_is_written_alone_and_committed(
-    *,
-    browser: httpx.AsyncClient,
-    api: httpx.AsyncClient,
-    people: People,
-    temporal: Temporal,
-    sessions: async_sessionmaker[AsyncSession],
-    monkeypatch: pytest.MonkeyPatch,
+    icb_inbox: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await assessed_case(api, people, temporal, sessions)
-    await signed_in(browser, sessions, "icb")
+    browser = icb_inbox
     alone: list[bool] = []
 
     async def watched(**line: Any) -> None:
