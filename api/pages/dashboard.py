@@ -26,12 +26,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -39,7 +40,7 @@ from api.deps import SessionDep, SettingsDep, get_session_factory
 from api.pages import words
 from api.pages.dashboard_lists import DUE_SOON_DAYS, conventions_of
 from api.pages.sessions import Manager
-from api.pages.templating import render
+from api.pages.templating import render, templates
 from api.pages.trends import LINE_STYLES, Trend, last_months, trends
 from api.services.attention import case_of
 from api.services.clock import today_in_england
@@ -91,6 +92,8 @@ class Figures:
     plan: list[Trend]
     transfer_year: int
     transfers: dict[str, dict[TransferStatus, int]]
+    # What is made from these figures for every manager alike (figures_html), made once.
+    made: dict[str, Markup] = field(default_factory=dict, compare=False, repr=False)
 
 
 async def read_figures(session: AsyncSession, settings: Settings, today: date) -> Figures:
@@ -197,6 +200,37 @@ async def waiting_for_retry(client: Client | None, limit: int) -> tuple[list[Wai
     return found[:limit], len(found) > limit
 
 
+def figures_html(figures: Figures, settings: Settings) -> Markup:
+    """The charts, the phase transfers and the trends: the same for every manager until the figures are
+    read again, and most of the page's rendering (the trend charts alone two-thirds), so made once."""
+    if (made := figures.made.get("figures")) is not None:
+        return made
+    groups, transfers, year = figures.groups, figures.transfers, figures.transfer_year
+    conventions = conventions_of(settings)
+    made = Markup(
+        templates.env.get_template("dashboard_figures.html").render(
+            shown={by: counts if by == "deadline" else counts[:CHART_ROWS] for by, counts in groups.items()},
+            group_counts={by: len(counts) for by, counts in groups.items()},
+            widths={by: widths(counts) for by, counts in groups.items()},
+            due_soon_days=DUE_SOON_DAYS,
+            months=figures.months,
+            requests=figures.requests,
+            assessment=figures.assessment,
+            plan=figures.plan,
+            styles=LINE_STYLES,
+            transfer_year=year,
+            transfer_due={kind: phase_transfer_due(kind, year, conventions) for kind in _KINDS},
+            transfers={t: row for t, row in transfers.items() if t.isdigit() or any(row.values())},
+            transfer_totals={s: sum(row[s] for row in transfers.values()) for s in TRANSFER_STATUSES},
+            transfer_words=words.TRANSFER_WORDS,
+            status_words=words.TRANSFER_STATUS_WORDS,
+            words=words,
+        )
+    )
+    figures.made["figures"] = made  # two requests may both make it: the same words, kept once
+    return made
+
+
 @router.get("/dashboard")
 async def dashboard_page(
     *, request: Request, person: Manager, session: SessionDep, settings: SettingsDep
@@ -208,31 +242,18 @@ async def dashboard_page(
     cases = await longest_overdue_cases(session=session, as_of=today, limit=SHOWN)
     waiting = await retries
     ids = [w.case_id for w in waiting[0] if w.case_id] if waiting else []
-    groups, transfers, year = figures.groups, figures.transfers, figures.transfer_year
-    conventions = conventions_of(settings)
+    groups = figures.groups
     return render(
         request,
         "dashboard.html",
         title="Dashboard",
         active="dashboard",
         read_at=figures.read_at,
-        shown={by: counts if by == "deadline" else counts[:CHART_ROWS] for by, counts in groups.items()},
-        group_counts={by: len(counts) for by, counts in groups.items()},
-        widths={by: widths(counts) for by, counts in groups.items()},
         overdue_total=sum(c.overdue for c in groups["deadline"]),
         due_soon_total=sum(c.due_soon for c in groups["deadline"]),
         due_soon_days=DUE_SOON_DAYS,
-        months=figures.months,
-        requests=figures.requests,
-        assessment=figures.assessment,
-        plan=figures.plan,
-        styles=LINE_STYLES,
-        transfer_year=year,
-        transfer_due={kind: phase_transfer_due(kind, year, conventions) for kind in _KINDS},
-        transfers={t: row for t, row in transfers.items() if t.isdigit() or any(row.values())},
-        transfer_totals={s: sum(row[s] for row in transfers.values()) for s in TRANSFER_STATUSES},
-        transfer_words=words.TRANSFER_WORDS,
-        status_words=words.TRANSFER_STATUS_WORDS,
+        transfer_year=figures.transfer_year,
+        figures_html=figures_html(figures, settings),
         claims=claims,
         claims_total=claims_total,
         cases=cases,

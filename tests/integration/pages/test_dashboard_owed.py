@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
 from api.app import create_app
-from api.pages.dashboard import CHART_ROWS, Figures, KeptFigures
+from api.pages.dashboard import CHART_ROWS, Figures, KeptFigures, figures_html
+from api.pages.trends import last_months
 from api.services.clock import today_in_england
 from core.settings import Settings
+from db.dashboard import OwedCount
 from db.users import create_user
 from tests.integration.api.conftest import project
 from tests.integration.db.factories import a_deadline
@@ -275,3 +277,19 @@ async def test_a_new_day_waits_for_its_reading_and_yesterdays_refresh_does_not_r
             await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert await kept.get(tomorrow, 60, held) is today
+
+
+def test_what_the_figures_show_is_made_once_for_each_reading() -> None:
+    settings = Settings(_env_file=None, demo=True)
+    months = last_months(date(2026, 12, 6))
+
+    def reading() -> Figures:
+        groups: dict[str, list[OwedCount]] = {"deadline": [], "agency": [], "caseworker": []}
+        return Figures(datetime.now(UTC), groups, months, (0,) * len(months), [], [], 2027, {})
+
+    read = reading()
+    made = figures_html(read, settings)
+    assert 'id="timeliness"' in made
+    assert 'id="transfers"' in made
+    assert figures_html(read, settings) is made  # the next manager's page: not made again
+    assert figures_html(reading(), settings) is not made  # a new reading is shown anew
