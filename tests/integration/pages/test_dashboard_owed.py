@@ -91,6 +91,7 @@ async def test_the_chart_by_caseworker_shows_the_15_most_overdue_and_leads_to_th
     assert full.status_code == 200
     assert '<a href="/dashboard#by-caseworker" class="govuk-back-link">' in full.text
     assert '<dl class="ehcp-bar-chart"' not in full.text
+    assert "due in the next 14 days of all 17 caseworkers, most overdue first" in text_of(full.text)
     listed = re.findall(r'<th scope="row" class="govuk-table__header">([^<]*)</th>', full.text)
     assert listed == [f"Caseworker {n:02}", *(f"Caseworker {i:02}" for i in range(1, n))]
     for name, user_id in ids.items():
@@ -293,3 +294,12 @@ def test_what_the_figures_show_is_made_once_for_each_reading() -> None:
     assert 'id="transfers"' in made
     assert figures_html(read, settings) is made  # the next manager's page: not made again
     assert figures_html(reading(), settings) is not made  # a new reading is shown anew
+
+
+async def test_one_caseworker_is_not_all_1_caseworkers(
+    browser: httpx.AsyncClient, people: People, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await caseworkers_owing(sessions, 1)
+    await signed_in(browser, sessions, "mgr")
+    full = text_of((await browser.get("/dashboard/owed/caseworker")).text)
+    assert "due in the next 14 days of the one caseworker, most overdue first" in full
