@@ -7,6 +7,7 @@ the statute engine run over all the plan's events at once: every date the same a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import date, timedelta
@@ -78,9 +79,13 @@ async def next_cycle(h: Harness, state: PlanState) -> PlanState:
     old = h.client.get_workflow_handle(state.workflow_id, run_id=state.run_id)
     with pytest.raises(WorkflowContinuedAsNewError):
         await old.result(follow_runs=False)
-    new = await h.client.get_workflow_handle_for(PlanWorkflow.run, state.workflow_id).query(
-        PlanWorkflow.state
-    )
+    handle = h.client.get_workflow_handle_for(PlanWorkflow.run, state.workflow_id)
+    new = await handle.query(PlanWorkflow.state)
+    for _ in range(250):  # the new run answers queries before its first timeline is computed
+        if new.run_id != state.run_id and new.deadlines:
+            break
+        await asyncio.sleep(0.02)
+        new = await handle.query(PlanWorkflow.state)
     assert new.run_id != state.run_id
     assert new.cycle == state.cycle + 1
     return new
