@@ -329,8 +329,10 @@ async def list_cases(
     if sort == "due":
         if next_step and today is not None:
             where.append(or_(*(_within(_STEP.due, *_bounds(today)[status]) for status in next_step)))
+        # A caseworker's steps carry their id: read in due order from its index, not the authority's.
+        steps = [_STEP.caseworker_id == caseworker_id] if caseworker_id is not None else []
         return await _by_next_due(
-            session, where, after, limit, descending=descending, nothing_owed=not next_step
+            session, where, after, limit, descending=descending, nothing_owed=not next_step, steps=steps
         )
     if next_step and today is not None:
         where.append(_next_step_in(next_step, today))
@@ -362,6 +364,7 @@ async def _by_next_due(
     *,
     descending: bool,
     nothing_owed: bool,
+    steps: list[ColumnElement[bool]],
 ) -> CasePage:
     """The cases by their next step's due date, from the steps still owed in due order (each case's
     first only); then, with `nothing_owed`, the cases with nothing owed, by request date. The cursor:
@@ -376,7 +379,7 @@ async def _by_next_due(
             .select_from(_STEP)
             .join(Case, Case.id == _STEP.case_id)
             .join(Child, Child.id == Case.child_id)
-            .where(*_owed(_STEP), _FIRST, *where)
+            .where(*_owed(_STEP), _FIRST, *steps, *where)
             .order_by(*_ordered(_BY_DUE, descending))
             .limit(limit + 1)
         )

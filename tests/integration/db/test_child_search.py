@@ -30,7 +30,7 @@ from db.deadlines import list_overdue_steps
 from db.models import Case, Child
 
 from ..conftest import Database
-from .factories import a_caseworker, a_deadline, an_agency, project
+from .factories import a_case, a_caseworker, a_deadline, an_agency, project
 
 NAME_INDEXES = ("ix_children_lower_family_name", "ix_children_lower_given_name")
 
@@ -331,3 +331,26 @@ async def test_the_searches_use_the_indexes(database: Database, session: AsyncSe
             )
         for index in indexes:
             assert index in plan, (filters, plan)
+
+
+async def test_a_caseworkers_cases_by_next_step_are_read_from_their_own_steps(
+    database: Database, session: AsyncSession
+) -> None:
+    """ "Your cases" by next step: the steps carry their caseworker (as the projection writes them), so
+    one caseworker's are read in due order from their own index, not the authority's steps in due order
+    until 25 of theirs turn up (79 -> 9 ms a page at 640,000 plans and 2,000 caseworkers on SQLite)."""
+    mine, theirs = await a_caseworker(session), await a_caseworker(session)
+    for n in range(6):
+        case = await a_case(session, caseworker_id=(mine if n % 2 else theirs).id)
+        assert await project(session, case, [a_deadline("decision_to_assess", date(2025, 2, 1 + n))])
+    await session.commit()
+    with statements_sent(database.engine) as sent:
+        page = await list_cases(session=session, caseworker_id=mine.id, sort="due", limit=2)
+    assert [row.case.caseworker_id for row in page.rows] == [mine.id] * 2
+    statement, parameters = sent.statements[0]
+    assert "step.caseworker_id = " in statement
+    if database.backend == "sqlite":
+        async with database.engine.connect() as connection:
+            explained = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = "\n".join(str(row[-1]) for row in explained)
+        assert "ix_deadlines_caseworker_id_due" in plan, plan
