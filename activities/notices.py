@@ -15,7 +15,7 @@ import db.cases
 from core.settings import Settings
 from db.agencies import get_agency
 from db.children import list_contacts
-from db.models import OutboxStatus
+from db.models import Case, OutboxStatus
 from db.outbox import add_to_outbox, mark_outbox
 from notify.base import Message, Notifier, NotifyPermanentError, Recipient
 from notify.templates import Authority, render
@@ -40,16 +40,20 @@ class NoticeSender:
         )
 
     async def queue(self, session: AsyncSession, notice: Notice) -> Message:
-        """Write the notice to the outbox in the caller's transaction (nothing on a repeat of its key)."""
+        """Write the notice to the outbox in the caller's transaction (nothing on a repeat of its key).
+        It names the case by its reference, as the case's page shows it (the read model's workflow id):
+        an advice request's or a plan's own workflow id means nothing to the person told."""
+        case = await db.cases.get_case(session=session, case_id=notice.case_id)
+        case_ref = case.workflow_id if case is not None else notice.workflow_id
         subject, body = render(
             notice.template,
-            case_ref=notice.workflow_id,
+            case_ref=case_ref,
             step=notice.step,
             on=notice.on,
             facts=notice.facts,
             authority=self._authority,
         )
-        recipient = await self._recipient(session, notice)
+        recipient = await self._recipient(session, notice, case)
         await add_to_outbox(
             session=session,
             idempotency_key=notice.idempotency_key,
@@ -66,7 +70,7 @@ class NoticeSender:
             recipient=recipient,
             subject=subject,
             body=body,
-            case_ref=notice.workflow_id,
+            case_ref=case_ref,
             template=notice.template,
         )
 
@@ -97,14 +101,13 @@ class NoticeSender:
                     )
         return [status for _, status, _, _ in outcomes]
 
-    async def _recipient(self, session: AsyncSession, notice: Notice) -> Recipient:
+    async def _recipient(self, session: AsyncSession, notice: Notice, case: Case | None) -> Recipient:
         team = self._settings.team_email
         if notice.to == "agency" and notice.agency_id is not None:
             agency = await get_agency(session=session, agency_id=notice.agency_id)
             if agency is not None:
                 return Recipient(kind="email", address=agency.email, name=agency.name)
         if notice.to == "parent":
-            case = await db.cases.get_case(session=session, case_id=notice.case_id)
             if case is not None:
                 contacts = await list_contacts(session=session, child_id=case.child_id)
                 with_email = [c for c in contacts if c.email and c.parental_responsibility]

@@ -189,6 +189,10 @@ async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_
     assert draft.recipient_address == "parent@example.org"
     assert "15 days" in draft.body
     assert "Ada" not in draft.subject
+    # Every notice names the case by its reference, as its page shows it: never an advice request's own
+    # workflow id (advice-<case>-<hash>), which means nothing to the agency or parent told.
+    assert all(case.workflow_id in m.subject for m in outbox), [m.subject for m in outbox]
+    assert not [m.subject for m in outbox if "advice-" in m.subject]
     request = next(
         m for m in outbox if m.template == "advice_request" and m.recipient_address == "health@example.org"
     )
