@@ -61,7 +61,7 @@ from _stack import _connect, _settings, free_port, note, percentile, run_driver,
 from overdue_list import Progress
 
 from api.services.clock import today_in_england
-from cli.stack import dev_server_command, start_worker, stop, temporal_binary, worker_environment
+from cli.stack import dev_server_command, start_ehcp, start_worker, stop, worker_environment
 from core.settings import Settings
 from core.temporal import register_search_attributes
 from db.engine import make_engine, make_session_factory
@@ -215,17 +215,7 @@ async def running(url: str, tmp: Path, la_code: str, workers: int) -> AsyncItera
         await register_search_attributes(client)
         children.append(start_worker(settings, tmp / "worker.log"))
         api_log = tmp / "api.log"
-        with api_log.open("ab") as out:
-            children.append(
-                subprocess.Popen(
-                    [str(temporal_binary().parent / "ehcp"), "api"],
-                    env={**os.environ, **api_environment(settings, workers)},
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            )
+        children.append(start_ehcp("api", api_environment(settings, workers), api_log))
         api_url = f"http://127.0.0.1:{port}"
         await _answering(api_url, children[-1], api_log)
         note(f"API on {api_url} ({workers} processes), worker on {settings.task_queue}")

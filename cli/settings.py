@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from cli.shell import fail
+from core.env_names import env_name
 from core.key_ring import DEV_KEY_ID, GENERATE_KEY
-from core.settings import Settings, env_name
+from core.settings import Settings
 
 
 def load_settings(command: str, **overrides: Any) -> Settings:

@@ -169,10 +169,16 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 
 def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     """`ehcp worker` in its own process, with these settings; its output appended to `log`."""
+    return start_ehcp("worker", worker_environment(settings), log)
+
+
+def start_ehcp(command: str, environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`ehcp <command>` in its own process group, with `environment` over this process's; its output
+    appended to `log`."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [str(temporal_binary().parent / "ehcp"), "worker"],
-            env={**os.environ, **worker_environment(settings)},
+            [str(temporal_binary().parent / "ehcp"), command],
+            env={**os.environ, **environment},
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

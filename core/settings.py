@@ -23,11 +23,11 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from core.env_names import ENV_PREFIX, env_name
 from core.key_ring import DEV_KEY, DEV_KEY_ID, GENERATE_KEY, KEY_BYTES, dev_codec_keys, parse_key_ring
-
-ENV_PREFIX = "EHCP_"
+from core.sign_in_settings import SignInSettings
 
 # An advice upload's body by default: five files at the per-file limit, and room for the form around them
 # (the date, a summary of at most 2,000 characters, each part's headers).
@@ -43,13 +43,9 @@ LogFormat = Literal["console", "json"]
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
 
-def env_name(field: str) -> str:
-    """The environment variable that sets `field`."""
-    return f"{ENV_PREFIX}{field.upper()}"
-
-
-class Settings(BaseSettings):
-    """Every setting of the service. Set each with its `EHCP_` variable, e.g. `EHCP_LA_CODE=202`."""
+class Settings(SignInSettings):
+    """Every setting of the service. Set each with its `EHCP_` variable, e.g. `EHCP_LA_CODE=202`. Those of
+    the pages' sign-in (sessions, OpenID Connect) are `SignInSettings`'."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -201,45 +197,8 @@ class Settings(BaseSettings):
             "the authority serves (the pages' Content-Security-Policy admits that origin). None: the name."
         ),
     )
-    session_secret: SecretStr | None = Field(
-        default=None,
-        min_length=32,
-        description=(
-            "The key that signs the pages' session cookies: 32 characters or more, random, secret. Unset, "
-            "each process makes its own at start (sign-ins end when it restarts), which `ehcp api` refuses "
-            "outside a demo."
-        ),
-    )
-    session_idle_minutes: int = Field(
-        default=30, ge=1, le=24 * 60, description="Minutes without a request after which a sign-in ends."
-    )
-    session_cookie_secure: bool = Field(
-        default=True,
-        description="Send the session cookie over HTTPS only; `ehcp run` (HTTP on 127.0.0.1) sets it false.",
-    )
     dashboard_figures_seconds: int = Field(
         default=60, ge=0, le=3600, description="How long a process keeps the dashboard's counts (0: no time)."
-    )
-    oidc_discovery_url: str | None = Field(
-        default=None,
-        description=(
-            "OpenID Connect: the provider's discovery document; set, the sign-in page offers it above the "
-            "password form. Microsoft Entra ID: https://login.microsoftonline.com/{tenant}/v2.0/.well-known/"
-            "openid-configuration with the tenant's ID. https (http on localhost only). None: passwords only."
-        ),
-    )
-    oidc_client_id: str | None = Field(default=None, description="OpenID Connect: this service's client ID.")
-    oidc_client_secret: SecretStr | None = Field(default=None, description="OpenID Connect: client secret.")
-    oidc_scopes: str = Field(default="openid email profile", description="OpenID Connect: the scopes asked.")
-    oidc_subject_claim: Literal["sub", "oid"] = Field(
-        default="sub", description="OpenID Connect: the claim accounts are linked by: sub, or Entra ID's oid."
-    )
-    oidc_redirect_url: str | None = Field(
-        default=None,
-        description="OpenID Connect: the callback as registered, e.g. https://ehcp.example/sign-in/oidc/callback.",
-    )
-    oidc_button_label: str = Field(
-        default="Sign in with your council account", max_length=100, description="OpenID Connect: the button."
     )
     team_email: str = Field(
         default="send-team@example.invalid",
@@ -326,18 +285,6 @@ class Settings(BaseSettings):
         missing = [env_name(field) for field in needed if getattr(self, field) in (None, "")]
         if missing:
             raise ValueError(f"{env_name('notifier')}={self.notifier} needs {' and '.join(missing)}")
-
-    @model_validator(mode="after")
-    def _oidc_complete(self) -> Self:
-        for field in ("oidc_discovery_url", "oidc_redirect_url"):
-            url = getattr(self, field)  # a test issuer alone may be plain HTTP, and only on this machine
-            if url is not None and not url.startswith(("https://", "http://localhost:", "http://127.0.0.1:")):
-                raise ValueError(f"{env_name(field)} must be an https:// address (http:// only on localhost)")
-        if self.oidc_discovery_url is not None and not self.oidc_client_id:
-            raise ValueError(f"{env_name('oidc_discovery_url')} needs {env_name('oidc_client_id')}")
-        if "openid" not in self.oidc_scopes.split():
-            raise ValueError(f"{env_name('oidc_scopes')} must include openid, not {self.oidc_scopes!r}")
-        return self
 
     @model_validator(mode="after")
     def _an_upload_holds_its_largest_file(self) -> Self:

@@ -40,7 +40,7 @@ from api.deps import SessionDep, SettingsDep, get_session_factory
 from api.pages import words
 from api.pages.dashboard_lists import DUE_SOON_DAYS, conventions_of
 from api.pages.sessions import Manager
-from api.pages.templating import render, templates
+from api.pages.templating import part, render
 from api.pages.trends import LINE_STYLES, Trend, last_months, trends
 from api.services.attention import case_of
 from api.services.clock import today_in_england
@@ -207,25 +207,23 @@ def figures_html(figures: Figures, settings: Settings) -> Markup:
         return made
     groups, transfers, year = figures.groups, figures.transfers, figures.transfer_year
     conventions = conventions_of(settings)
-    made = Markup(
-        templates.env.get_template("dashboard_figures.html").render(
-            shown={by: counts if by == "deadline" else counts[:CHART_ROWS] for by, counts in groups.items()},
-            group_counts={by: len(counts) for by, counts in groups.items()},
-            widths={by: widths(counts) for by, counts in groups.items()},
-            due_soon_days=DUE_SOON_DAYS,
-            months=figures.months,
-            requests=figures.requests,
-            assessment=figures.assessment,
-            plan=figures.plan,
-            styles=LINE_STYLES,
-            transfer_year=year,
-            transfer_due={kind: phase_transfer_due(kind, year, conventions) for kind in _KINDS},
-            transfers={t: row for t, row in transfers.items() if t.isdigit() or any(row.values())},
-            transfer_totals={s: sum(row[s] for row in transfers.values()) for s in TRANSFER_STATUSES},
-            transfer_words=words.TRANSFER_WORDS,
-            status_words=words.TRANSFER_STATUS_WORDS,
-            words=words,
-        )
+    made = part(
+        "dashboard_figures.html",
+        shown={by: counts if by == "deadline" else counts[:CHART_ROWS] for by, counts in groups.items()},
+        group_counts={by: len(counts) for by, counts in groups.items()},
+        widths={by: widths(counts) for by, counts in groups.items()},
+        due_soon_days=DUE_SOON_DAYS,
+        months=figures.months,
+        requests=figures.requests,
+        assessment=figures.assessment,
+        plan=figures.plan,
+        styles=LINE_STYLES,
+        transfer_year=year,
+        transfer_due={kind: phase_transfer_due(kind, year, conventions) for kind in _KINDS},
+        transfers={t: row for t, row in transfers.items() if t.isdigit() or any(row.values())},
+        transfer_totals={s: sum(row[s] for row in transfers.values()) for s in TRANSFER_STATUSES},
+        transfer_words=words.TRANSFER_WORDS,
+        status_words=words.TRANSFER_STATUS_WORDS,
     )
     figures.made["figures"] = made  # two requests may both make it: the same words, kept once
     return made

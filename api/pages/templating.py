@@ -92,11 +92,16 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return response
 
 
+def part(name: str, **context: Any) -> Markup:
+    """A part of a page, made from its template apart from the page (to be kept and shown again)."""
+    return Markup(templates.env.get_template(name).render(words=words, **context))
+
+
 @functools.lru_cache(maxsize=256)
 def fragment(name: str, **context: Hashable) -> Markup:
     """A part of a page that depends on nothing but `context`, made once for each: govuk-frontend-jinja's
     macros are slow (a list's filter checkboxes were two-thirds of its page's rendering)."""
-    return Markup(templates.env.get_template(name).render(words=words, **context))
+    return part(name, **context)
 
 
 def attachment(document: Document) -> Response:

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from temporalio.common import SearchAttributeIndexedValueType
 
-from core.settings import Settings, env_name
+from core.env_names import env_name
+from core.settings import Settings
 from workflows.common.search import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]

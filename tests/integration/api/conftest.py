@@ -201,10 +201,17 @@ async def project(
     la_code: str = LA_CODE,
     date_of_birth: date = date(2015, 3, 1),
     final_issued_on: date | None = None,
+    given_name: str = "Ada",
+    family_name: str = "Example",
+    visual_impairment: bool = False,
 ) -> uuid.UUID:
     """Write a case into the read model as the workflow's activities would (the lane's fakes do not)."""
     child = await create_child(
-        session=session, given_name="Ada", family_name="Example", date_of_birth=date_of_birth
+        session=session,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        visual_impairment=visual_impairment,
     )
     case_id = case_id or uuid.uuid4()
     await project_case(

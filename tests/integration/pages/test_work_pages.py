@@ -16,14 +16,11 @@ from api.pages.cases import PAGE_SIZE, SEARCH_HELP
 from api.services.clock import today_in_england
 from core.settings import Settings
 from db.advice import record_advice_received, record_advice_request, record_advice_withdrawn
-from db.cases import CaseProjection, project_case
-from db.children import create_child
 from db.users import create_user
 from tests.documents import pdf
 from tests.integration.api.conftest import LA_CODE, project
 from tests.integration.api.test_advice import assessed_case
 from tests.integration.db.factories import a_deadline, an_agency
-from workflows.common.ids import assessment_workflow_id
 
 from .conftest import People, Temporal, csrf_of, sign_in, signed_in, with_password
 
@@ -458,27 +455,19 @@ async def a_childs_case(
     visual_impairment: bool = False,
 ) -> uuid.UUID:
     """A case of a child of these names in the read model, its next step owed on `due` (if given)."""
-    child = await create_child(
-        session=session,
-        given_name=given,
-        family_name=family,
-        date_of_birth=born,
-        visual_impairment=visual_impairment,
-    )
-    case_id = case_id or uuid.uuid4()
-    case = CaseProjection(
-        id=case_id,
-        workflow_id=assessment_workflow_id(case_id),
-        la_code=la_code,
-        child_id=child.id,
+    return await project(
+        session,
+        case_id=case_id,
         received_on=received_on,
-        request_source="parent",
         stage=stage,
         caseworker_id=caseworker_id,
+        deadlines=[a_deadline("decision_to_assess", due)] if due else [],
+        la_code=la_code,
+        date_of_birth=born,
+        given_name=given,
+        family_name=family,
+        visual_impairment=visual_impairment,
     )
-    steps = [a_deadline("decision_to_assess", due)] if due else []
-    await project_case(session=session, case=case, deadlines=steps, agency_by_advice_id={}, state_version=1)
-    return case_id
 
 
 def case_ids(page: httpx.Response) -> list[str]:
