@@ -57,12 +57,12 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _read_model as model
+from _api_process import answering, api_environment
 from _stack import _connect, _settings, free_port, note, percentile, run_driver, run_main
 from overdue_list import Progress
 
 from api.services.clock import today_in_england
-from cli.stack import dev_server_command, start_ehcp, start_worker, stop, worker_environment
-from core.settings import Settings
+from cli.stack import dev_server_command, start_ehcp, start_worker, stop
 from core.temporal import register_search_attributes
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
@@ -165,33 +165,6 @@ async def accounts(url: str, generator: model.Generator, clients: int) -> dict[s
     return found
 
 
-def api_environment(settings: Settings, workers: int) -> dict[str, str]:
-    """What `ehcp api` reads, for `workers` processes on the settings' port, as a demo on plain HTTP."""
-    secret = settings.session_secret.get_secret_value() if settings.session_secret else ""
-    return {
-        **worker_environment(settings),
-        "EHCP_API_HOST": settings.api_host,
-        "EHCP_API_PORT": str(settings.api_port),
-        "EHCP_API_WORKERS": str(workers),
-        "EHCP_SESSION_SECRET": secret,  # the same key in every process: a cookie is good in any of them
-        "EHCP_SESSION_COOKIE_SECURE": "false",  # plain HTTP on 127.0.0.1: a Secure cookie never comes back
-        "EHCP_LOG_LEVEL": "warning",
-    }
-
-
-async def _answering(api_url: str, api: subprocess.Popen[bytes], log: Path) -> None:
-    """Once `GET /api/health` answers 200 (every process has started; waits up to a minute)."""
-    async with httpx.AsyncClient(base_url=api_url, timeout=5) as http:
-        for _ in range(600):
-            if api.poll() is not None:
-                raise RuntimeError(f"ehcp api stopped (exit {api.returncode}); see {log}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await http.get("/api/health")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"ehcp api did not answer within a minute; see {log}")
-
-
 @contextlib.asynccontextmanager
 async def running(url: str, tmp: Path, la_code: str, workers: int) -> AsyncIterator[str]:
     """The service as production runs it, on the database at `url`: the dev server, `ehcp worker` and
@@ -217,7 +190,7 @@ async def running(url: str, tmp: Path, la_code: str, workers: int) -> AsyncItera
         api_log = tmp / "api.log"
         children.append(start_ehcp("api", api_environment(settings, workers), api_log))
         api_url = f"http://127.0.0.1:{port}"
-        await _answering(api_url, children[-1], api_log)
+        await answering(api_url, children[-1], api_log)
         note(f"API on {api_url} ({workers} processes), worker on {settings.task_queue}")
         yield api_url
     finally:
