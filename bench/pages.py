@@ -19,9 +19,10 @@ dropped), migrated and loaded with the synthetic read model (bench/_read_model.p
 requests), all in the service's authority by default: the worst case for every list (`--authorities 153`
 spreads it as bench/overdue_list.py does). The stack runs as production runs it: the dev server, `ehcp
 worker`, and `ehcp api` with `--api-workers` processes (EHCP_API_WORKERS; one a core by default) on
-127.0.0.1. The clients, in a process of their own, sign in through POST /sign-in (the CSRF
-token from its form) and keep their cookies; each row is `--requests` measured calls after a warm-up, by
-`--clients` users of the role the page is for.
+127.0.0.1. The clients, in a process of their own, sign in through POST /sign-in (the CSRF token from its
+form), then call on a kept-alive connection each with their cookie or token (bench/_http.py, far cheaper
+for the shared cores than httpx); each row is `--requests` measured calls after a warm-up, by `--clients`
+users of the role the page is for.
 
     python bench/pages.py [--plans 640000] [--databases sqlite,postgresql] [--clients 20] [--requests 200]
                           [--api-workers CORES]
@@ -35,7 +36,6 @@ import contextlib
 import json
 import os
 import random
-import re
 import secrets
 import shutil
 import subprocess
@@ -58,6 +58,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _read_model as model
 from _api_process import answering, api_environment
+from _http import KeptConnection, sign_in
 from _stack import _connect, _settings, free_port, note, percentile, run_driver, run_main
 from overdue_list import Progress
 
@@ -77,7 +78,6 @@ DATABASE = "ehcp_bench_pages"
 DRIVER_TIMEOUT = 3 * 3600.0
 # A SQLAlchemy URL's parts as psycopg's connect() arguments.
 PSYCOPG: dict[str, Any] = {"username": "user", "database": "dbname"}
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 KPIS = "/api/kpis?received_from={year_ago}&received_to={today}"
 # Each row: its name, the role of the users it is for, the page, and the API routes serving its data.
 ROWS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -221,17 +221,6 @@ async def live_cases(api_url: str, token: str, count: int) -> list[str]:
     return made
 
 
-async def sign_in(api_url: str, account: dict[str, str]) -> httpx.AsyncClient:
-    """A browser of one's own (in the clients' process): signed in with its form's CSRF token, cookie kept."""
-    browser = httpx.AsyncClient(base_url=api_url, timeout=120)
-    token = CSRF.search((await browser.get("/sign-in")).text)
-    fields = {"email": account["email"], "password": account["password"], "next": "/"}
-    answer = await browser.post("/sign-in", data={**fields, "csrf_token": token[1] if token else ""})
-    if answer.status_code != 303 or "ehcp_session" not in browser.cookies:
-        raise RuntimeError(f"sign-in of {account['email']}: {answer.status_code} {answer.text[:200]}")
-    return browser
-
-
 async def timed(label: str, total: int, warm: int, users: int, get: Any) -> dict[str, Any]:
     """`total` calls of `get(user, index)` by `users` concurrent loops, one a user: the latencies (ms) after
     the first `warm`, the very first's (cold: caches empty), the answers' statuses and their mean size."""
@@ -249,7 +238,7 @@ async def timed(label: str, total: int, warm: int, users: int, get: Any) -> dict
                 answer = await get(user, index)
                 statuses[str(answer.status_code)] += 1
                 sizes.append(len(answer.content))
-            except httpx.HTTPError as error:
+            except (OSError, asyncio.IncompleteReadError) as error:
                 statuses[type(error).__name__] += 1
             every[index] = (time.perf_counter() - began) * 1000
             done, now = sum(statuses.values()), time.perf_counter()
@@ -270,9 +259,12 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
     n = config["requests"] + warm
     results: dict[str, dict[str, Any]] = {}
     async with contextlib.AsyncExitStack() as stack:
-        api = httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=200))
         browsers = {role: [await sign_in(url, a) for a in people] for role, people in accounts.items()}
-        for client in (api, *(b for people in browsers.values() for b in people)):
+        tokens = {
+            role: [KeptConnection(url, headers={"Authorization": f"Bearer {a['token']}"}) for a in people]
+            for role, people in accounts.items()
+        }
+        for client in (c for clients in (*browsers.values(), *tokens.values()) for c in clients):
             stack.push_async_callback(client.aclose)
         for name, role, page, routes in ROWS:
             for target in (page, *routes):
@@ -281,9 +273,7 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
                     person = accounts[role][user]
                     case, live_case = cases[index % len(cases)], live[index % len(live)]
                     path = target.format(uid=person["id"], case=case, live=live_case, **dates)
-                    if target.startswith("/api/"):
-                        return api.get(path, headers={"Authorization": f"Bearer {person['token']}"})
-                    return browsers[role][user].get(path)
+                    return (tokens if target.startswith("/api/") else browsers)[role][user].get(path)
 
                 label, users = f"{name}: GET {target}", len(accounts[role])
                 alone = await timed(f"{label} (one user)", ALONE + 1, 1, 1, get)
