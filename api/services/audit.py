@@ -12,7 +12,8 @@ what it records (issue 9 s.2):
   with the same ids and no personal data) and the command's answer goes out.
 - `audit_read`, an agency's read: the line is the condition of the read, so no line, no data (503).
   On SQLite it is one INSERT on a connection of its own in autocommit, opened for it (no pool to share
-  with the request's): the write lock is held only while the statement runs. In the request's session
+  with the request's) and waiting only briefly for the lock from when it opens: the write lock is held
+  only while the statement runs. In the request's session
   the lock was held from the INSERT to the COMMIT, across whatever the event loop ran in between, and
   20 agencies opening their inboxes at once waited up to a second in SQLite's busy handler
   (bench/pages.py).
@@ -32,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -157,10 +159,21 @@ _ALONE: dict[URL, AsyncEngine] = {}
 
 
 def _alone(url: URL) -> AsyncEngine:
-    """An engine on the same SQLite file whose connections are opened for one statement and closed."""
+    """An engine on the same SQLite file whose connections are opened for one statement and closed, each
+    waiting at most LOCK_WAIT for the write lock from when it is opened (not set and read back a try)."""
     if url not in _ALONE:
-        _ALONE[url] = make_engine(url, poolclass=NullPool)
+        engine = make_engine(url, poolclass=NullPool)
+        event.listen(engine.sync_engine, "connect", _waiting_briefly)  # after make_engine's own pragmas
+        _ALONE[url] = engine
     return _ALONE[url]
+
+
+def _waiting_briefly(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT.total_seconds() * 1000)}")
+    finally:
+        cursor.close()
 
 
 async def _write_alone(engine: AsyncEngine, line: dict[str, Any]) -> SQLAlchemyError | None:
@@ -173,7 +186,6 @@ async def _write_alone(engine: AsyncEngine, line: dict[str, Any]) -> SQLAlchemyE
         try:
             async with engine.connect() as opened:
                 connection = await opened.execution_options(isolation_level="AUTOCOMMIT")
-                await _wait_briefly(connection)  # closed after it: nothing to put back
                 await append_read(connection=connection, **read)
         except SQLAlchemyError as error:
             failure = error

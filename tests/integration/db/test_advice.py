@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.advice import (
+    _inbox_of,
     get_advice_request_for_agency,
     list_advice_requests_for_agency,
+    list_inbox,
     record_advice_received,
     record_advice_request,
     record_advice_withdrawn,
@@ -124,3 +126,18 @@ async def test_a_withdrawn_request_is_no_longer_asked_but_received_advice_stays_
     assert {r.advice_id: r.status for r in page.requests} == {"health": "withdrawn", "ep": "received"}
     with pytest.raises(NotFound):
         await record_advice_withdrawn(session=session, case_id=case.id, advice_id="nope")
+
+
+async def test_the_inbox_statement_is_built_once_and_each_agency_still_sees_only_its_own(
+    session: AsyncSession,
+) -> None:
+    ours, theirs = await an_agency(session), await an_agency(session)
+    case = await a_case(session)
+    await project(session, case, [])
+    await _request(session, case.id, "ours", ours.id, date(2025, 4, 21))
+    await _request(session, case.id, "theirs", theirs.id, date(2025, 4, 22))
+    first = await list_inbox(session=session, agency_id=ours.id, limit=5)
+    second = await list_inbox(session=session, agency_id=theirs.id, limit=5)
+    assert [line.request.advice_id for line in first.lines] == ["ours"]
+    assert [line.request.advice_id for line in second.lines] == ["theirs"]
+    assert _inbox_of("requested", 6) is _inbox_of("requested", 6)  # the agency is its bound parameter
