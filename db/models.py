@@ -239,7 +239,17 @@ class CaseDeadline(Base):
         # A measure's steps by the month they fall due (the dashboard's trends), read from the index.
         Index("ix_deadlines_deadline_due", "deadline", "due", "case_id", "met_on"),
         Index("ix_deadlines_agency_id_due", "agency_id", "due"),
-        Index("ix_deadlines_caseworker_id_due", "caseworker_id", "due"),
+        # A caseworker's steps still owed, in due order: "your cases" by next step (migration 0010).
+        Index(
+            "ix_deadlines_caseworker_owed_due",
+            "caseworker_id",
+            "due",
+            "status",
+            "family_window",
+            "case_id",
+            postgresql_where=text("met_on IS NULL"),
+            sqlite_where=text("met_on IS NULL"),
+        ),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
