@@ -1,5 +1,6 @@
-"""`ehcp api` serves with `EHCP_API_WORKERS` processes: uvicorn's workers, each building the app from the
-same environment through `cli.api:asgi_app`, so one port uses every core (bench/pages.py)."""
+"""`ehcp api` serves with `EHCP_API_WORKERS` processes, each building the app from the same environment
+through `cli.api:asgi_app`, so one port uses every core (bench/pages.py): on Linux each on a socket of its
+own (cli/api_processes.py, tested in tests/unit/cli/test_api_processes.py), elsewhere uvicorn's workers."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 import cli.api
 from cli import app
+from cli.api_processes import serve_app
 
 runner = CliRunner()
 
@@ -40,9 +42,56 @@ def test_one_process_serves_the_app_it_built(started: list[tuple[Any, dict[str, 
     assert not options["factory"]
 
 
+def test_on_linux_each_process_listens_on_a_socket_of_its_own(
+    started: list[tuple[Any, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(cli.api, "SPREAD", True)
+
+    def serve_processes(*args: Any) -> int:
+        served.append(args)
+        return 0
+
+    monkeypatch.setattr(cli.api, "serve_processes", serve_processes)
+    environment = {"EHCP_DEMO": "true", "EHCP_API_WORKERS": "3", "EHCP_API_PORT": "8123"}
+    result = runner.invoke(app, ["api"], env=environment)
+    assert result.exit_code == 0, result.output
+    assert started == []  # not uvicorn's workers on one shared socket
+    [(workers, host, port, target, options)] = served
+    assert (workers, host, port, target) == (3, "127.0.0.1", 8123, serve_app)
+    assert options == {"log_config": None, "server_header": False}
+
+
+def test_a_process_that_cannot_start_ends_the_command_with_its_status(
+    started: list[tuple[Any, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.api, "SPREAD", True)
+    monkeypatch.setattr(cli.api, "serve_processes", lambda *args: 3)
+    result = runner.invoke(app, ["api"], env={"EHCP_DEMO": "true", "EHCP_API_WORKERS": "2"})
+    assert result.exit_code == 3
+    assert "could not start" in result.stderr
+
+
+def test_a_port_taken_is_named(
+    started: list[tuple[Any, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def taken(*args: Any) -> int:
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(cli.api, "SPREAD", True)
+    monkeypatch.setattr(cli.api, "serve_processes", taken)
+    result = runner.invoke(
+        app, ["api"], env={"EHCP_DEMO": "true", "EHCP_API_WORKERS": "2", "EHCP_API_PORT": "8124"}
+    )
+    assert result.exit_code == 2
+    assert "cannot listen on 127.0.0.1:8124 (Address already in use)" in result.stderr
+    assert "EHCP_API_PORT" in result.stderr
+
+
 def test_several_processes_each_build_the_app_from_the_environment(
     started: list[tuple[Any, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(cli.api, "SPREAD", False)  # elsewhere than Linux: uvicorn's workers
     environment = {"EHCP_DEMO": "true", "EHCP_API_WORKERS": "3", "EHCP_LA_NAME": "Exampleshire"}
     result = runner.invoke(app, ["api"], env=environment)
     assert result.exit_code == 0, result.output
