@@ -80,7 +80,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine: AsyncEngine | None = None
         if app.state.sessions is None:
-            engine = make_engine(settings.database_url)
+            size = settings.database_pool_size
+            engine = make_engine(settings.database_url, pool_size=size, max_overflow=size)
             app.state.sessions = make_session_factory(engine)
         if app.state.temporal is None:
             app.state.temporal = await connect(settings)

@@ -59,6 +59,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url` whose errors hold no values; on SQLite every connection gets foreign keys
     and WAL."""
     parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        kwargs.pop("pool_size", None)  # one connection holds an in-memory database: no pool to size
+        kwargs.pop("max_overflow", None)
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         # No JIT compiling: it took 0.1 to 3 s a query to compile the dashboard's counts, for queries the
