@@ -23,6 +23,7 @@ ANSWERS = {
     b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n",
     "/expire": b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nSet-Cookie: s=; Max-Age=0; Path=/\r\n\r\n",
     "/close": b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno",
+    "/idle": b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nidle",  # then closed, saying nothing
 }
 
 
@@ -40,7 +41,7 @@ class Server:
             path = head.split(b" ")[1].decode()
             writer.write(ANSWERS[path])
             await writer.drain()
-            if path == "/close":
+            if path in ("/close", "/idle"):
                 break
         writer.close()
 
@@ -104,3 +105,16 @@ async def test_connects_again_after_the_server_closes(server: tuple[Server, str]
 def test_refuses_what_it_does_not_speak() -> None:
     with pytest.raises(ValueError, match="plain http://"):
         KeptConnection("https://example.invalid")
+
+
+async def test_a_kept_connection_the_server_closed_meanwhile_is_made_again(
+    server: tuple[Server, str],
+) -> None:
+    served, url = server
+    connection = KeptConnection(url)
+    idle = await connection.get("/idle")  # as uvicorn closes one idle for 5 s, with no header
+    await asyncio.sleep(0.05)
+    again = await connection.get("/length")
+    await connection.aclose()
+    assert (idle.content, again.content) == (b"idle", b"hello")
+    assert served.connections == 2
