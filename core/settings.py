@@ -89,6 +89,16 @@ class Settings(SignInSettings):
             "max_cached_workflows; 0 turns the cache off). Size it for the open plans: docs/worker-cache.md."
         ),
     )
+    worker_workflow_task_polls: int = Field(
+        default=20,
+        ge=2,
+        le=200,
+        description=(
+            "Workflow tasks the worker asks Temporal for at once (max_concurrent_workflow_task_polls). A"
+            " case page's state query is one: with the SDK's 5, 20 queries at once waited p95 114 ms, with"
+            " 20 66 ms."
+        ),
+    )
     la_code: str = Field(
         default="000", description="The authority's three-digit DfE local authority code, e.g. 202 (Camden)."
     )

@@ -112,6 +112,8 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
                     workflow_runner=WORKFLOW_RUNNER,
                     # A workflow out of the cache is replayed from its history on its next task.
                     max_cached_workflows=settings.worker_max_cached_workflows,
+                    # A state query is a workflow task: enough polls that the pages' queries do not queue.
+                    max_concurrent_workflow_task_polls=settings.worker_workflow_task_polls,
                 )
                 async with worker:
                     log.info(
