@@ -200,6 +200,35 @@ async def waiting_for_retry(client: Client | None, limit: int) -> tuple[list[Wai
     return found[:limit], len(found) > limit
 
 
+Retries = tuple[list[Waiting], bool] | None
+RETRIES_SECONDS = 10.0
+
+
+class KeptRetries:
+    """One process's cases waiting for a retry, asked of Temporal by one request at a time and kept for
+    RETRIES_SECONDS: managers opening the dashboard together share one visibility call (with 20 at once
+    Temporal's dev server left a quarter unanswered within ATTENTION_SECONDS, each such page waiting them
+    out). An unanswered call is not kept: the next request asks again."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._kept: tuple[float, Retries] | None = None
+        self._asking: asyncio.Task[Retries] | None = None
+
+    async def get(self, ask: Callable[[], Awaitable[Retries]]) -> Retries:
+        if self._kept is not None and self._clock() - self._kept[0] < RETRIES_SECONDS:
+            return self._kept[1]
+        if self._asking is None or self._asking.done():
+            self._asking = asyncio.create_task(self._ask(ask))
+        return await asyncio.shield(self._asking)  # one request leaving does not stop the others' call
+
+    async def _ask(self, ask: Callable[[], Awaitable[Retries]]) -> Retries:
+        found = await ask()
+        if found is not None:
+            self._kept = (self._clock(), found)
+        return found
+
+
 def figures_html(figures: Figures, settings: Settings) -> Markup:
     """The charts, the phase transfers and the trends: the same for every manager until the figures are
     read again, and most of the page's rendering (the trend charts alone two-thirds), so made once."""
@@ -234,7 +263,9 @@ async def dashboard_page(
     *, request: Request, person: Manager, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     today = today_in_england()
-    retries = asyncio.create_task(waiting_for_retry(getattr(request.app.state, "temporal", None), SHOWN))
+    client = getattr(request.app.state, "temporal", None)
+    kept: KeptRetries = request.app.state.dashboard_retries
+    retries = asyncio.create_task(kept.get(lambda: waiting_for_retry(client, SHOWN)))
     figures = await kept_figures(request, settings, today)
     claims, claims_total = await claims_awaiting_approval(session=session, limit=SHOWN)
     cases = await longest_overdue_cases(session=session, as_of=today, limit=SHOWN)

@@ -45,6 +45,7 @@ def session_secret(settings: Settings) -> str:
 def install_pages(app: FastAPI, settings: Settings) -> None:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")
     app.state.dashboard_figures = dashboard.KeptFigures()
+    app.state.dashboard_retries = dashboard.KeptRetries()
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(settings),
