@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -83,13 +84,10 @@ class WaitingClaim:
     family_name: str
 
 
-async def claims_awaiting_approval(
-    *, session: AsyncSession, limit: int = 50
-) -> tuple[list[WaitingClaim], int]:
-    """The claims waiting for a manager, oldest first (at most `limit`), and how many there are: a claim is
-    its decision (`exception_claim:<deadline>`, its update id the claim's id, `detail.accepted`), and an
-    approval names the claim it approves (`detail.claim_id`). Claims recorded before the decisions kept
-    their detail (migration 0007) are not listed: their cases' pages show them."""
+@functools.lru_cache(maxsize=8)
+def _waiting_claims(limit: int) -> tuple[Select[int], Select[Decision, str, str]]:
+    """How many claims wait, and the first `limit` of them: built once, as making them anew took longer
+    than the database took to answer them (the dashboard asks on every visit)."""
     approval = aliased(Decision)
     approved = (
         select(approval.id)
@@ -111,8 +109,20 @@ async def claims_awaiting_approval(
             ~approved,
         )
     )
-    total = (await session.execute(select(func.count()).select_from(waiting.subquery()))).scalar_one()
-    rows = await session.execute(waiting.order_by(Decision.decided_on, Decision.recorded_at).limit(limit))
+    total = select(func.count()).select_from(waiting.subquery())
+    return total, waiting.order_by(Decision.decided_on, Decision.recorded_at).limit(limit)
+
+
+async def claims_awaiting_approval(
+    *, session: AsyncSession, limit: int = 50
+) -> tuple[list[WaitingClaim], int]:
+    """The claims waiting for a manager, oldest first (at most `limit`), and how many there are: a claim is
+    its decision (`exception_claim:<deadline>`, its update id the claim's id, `detail.accepted`), and an
+    approval names the claim it approves (`detail.claim_id`). Claims recorded before the decisions kept
+    their detail (migration 0007) are not listed: their cases' pages show them."""
+    total_of, first = _waiting_claims(limit)
+    total = (await session.execute(total_of)).scalar_one()
+    rows = await session.execute(first)
     return [
         WaitingClaim(
             case_id=claim.case_id,
