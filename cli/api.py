@@ -8,8 +8,6 @@ uvicorn's workers share one.
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 import uvicorn
 from fastapi import FastAPI
@@ -42,14 +40,10 @@ def api() -> None:
     """Serve the HTTP API and pages. Refuses the public development key, and pages without a session key,
     unless EHCP_DEMO=true."""
     settings = _checked()
-    options: dict[str, Any] = {
-        "log_config": None,
-        "server_header": False,  # no "server: uvicorn" banner (api/security.py)
-    }
     if settings.api_workers > 1 and SPREAD:  # each process on a socket of its own (cli/api_processes.py)
         host, port = settings.api_host, settings.api_port
         try:
-            status = serve_processes(settings.api_workers, host, port, serve_app, options)
+            status = serve_processes(settings.api_workers, host, port, serve_app)
         except OSError as error:
             fail("api", f"cannot listen on {host}:{port} ({error.strerror}): set EHCP_API_PORT to one free")
         if status:
@@ -63,5 +57,6 @@ def api() -> None:
         workers=settings.api_workers,
         host=settings.api_host,
         port=settings.api_port,
-        **options,
+        log_config=None,
+        server_header=False,  # no "server: uvicorn" banner (api/security.py)
     )

@@ -48,9 +48,16 @@ def listening_socket(host: str, port: int, *, shared: bool) -> socket.socket:
     return sock
 
 
-def serve_app(host: str, port: int, options: dict[str, Any]) -> None:
+def serve_app(host: str, port: int) -> None:
     """One process: `cli.api:asgi_app` built from the environment, under uvicorn, on a socket of its own."""
-    config = uvicorn.Config("cli.api:asgi_app", factory=True, host=host, port=port, **options)
+    config = uvicorn.Config(
+        "cli.api:asgi_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        server_header=False,  # no "server: uvicorn" banner (api/security.py)
+    )
     uvicorn.Server(config).run(sockets=[listening_socket(host, port, shared=True)])
 
 

@@ -120,7 +120,7 @@ async def test_behind_a_proxy_prefix_the_docs_are_still_known(
     assert page.headers["content-security-policy"] == DOCS_POLICY
 
 
-@pytest.mark.parametrize("module", ["api.py", "stack.py"])
+@pytest.mark.parametrize("module", ["api.py", "api_processes.py", "stack.py"])
 def test_uvicorn_is_started_without_its_server_banner(module: str) -> None:
     """uvicorn adds `server: uvicorn` below the app, where no middleware can remove it."""
     tree = ast.parse((CLI / module).read_text())

@@ -57,9 +57,8 @@ def test_on_linux_each_process_listens_on_a_socket_of_its_own(
     result = runner.invoke(app, ["api"], env=environment)
     assert result.exit_code == 0, result.output
     assert started == []  # not uvicorn's workers on one shared socket
-    [(workers, host, port, target, options)] = served
+    [(workers, host, port, target)] = served
     assert (workers, host, port, target) == (3, "127.0.0.1", 8123, serve_app)
-    assert options == {"log_config": None, "server_header": False}
 
 
 def test_a_process_that_cannot_start_ends_the_command_with_its_status(
