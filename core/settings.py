@@ -155,7 +155,7 @@ class Settings(SignInSettings):
         default=1,
         ge=1,
         le=64,
-        description="Processes `ehcp api` serves with (uvicorn workers on one port): about one a core.",
+        description="Processes `ehcp api` serves with on one port: about one a core (cli/api_processes.py).",
     )
     database_pool_size: int = Field(
         default=20,

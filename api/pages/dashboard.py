@@ -207,8 +207,8 @@ RETRIES_SECONDS = 10.0
 class KeptRetries:
     """One process's cases waiting for a retry, asked of Temporal by one request at a time and kept for
     RETRIES_SECONDS: managers opening the dashboard together share one visibility call (with 20 at once
-    Temporal's dev server left a quarter unanswered within ATTENTION_SECONDS, each such page waiting them
-    out). An unanswered call is not kept: the next request asks again."""
+    Temporal's dev server left a quarter unanswered within ATTENTION_SECONDS, each such page waiting all
+    of it). An unanswered call is not kept: the next request asks again."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock

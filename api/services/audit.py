@@ -13,10 +13,9 @@ what it records (issue 9 s.2):
 - `audit_read`, an agency's read: the line is the condition of the read, so no line, no data (503).
   On SQLite it is one INSERT on a connection of its own in autocommit, opened for it (no pool to share
   with the request's) and waiting only briefly for the lock from when it opens: the write lock is held
-  only while the statement runs. In the request's session
-  the lock was held from the INSERT to the COMMIT, across whatever the event loop ran in between, and
-  20 agencies opening their inboxes at once waited up to a second in SQLite's busy handler
-  (bench/pages.py).
+  only while the statement runs. In the request's session the lock was held from the INSERT to the
+  COMMIT, across whatever the event loop ran in between, and 20 agencies opening their inboxes at once
+  waited up to a second in SQLite's busy handler (bench/pages.py).
 
 Waiting briefly matters as much as retrying: SQLite's connections wait up to 30 s for the one write lock
 (db/engine.py), which under a long lock would hold every answer that long. Each try lowers that wait for
