@@ -278,6 +278,7 @@ async def dashboard_page(
         title="Dashboard",
         active="dashboard",
         read_at=figures.read_at,
+        read_again=words.read_again(settings.dashboard_figures_seconds),
         overdue_total=sum(c.overdue for c in groups["deadline"]),
         due_soon_total=sum(c.due_soon for c in groups["deadline"]),
         due_soon_days=DUE_SOON_DAYS,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SettingsDep
+from api.pages import words
 from api.pages.dashboard import kept_figures
 from api.pages.dashboard_lists import DUE_SOON_DAYS
 from api.pages.sessions import Manager, PageNotFound
@@ -40,5 +41,6 @@ async def owed_page(*, request: Request, person: Manager, settings: SettingsDep,
         plural=plural,
         counts=figures.groups[by],
         read_at=figures.read_at,
+        read_again=words.read_again(settings.dashboard_figures_seconds),
         due_soon_days=DUE_SOON_DAYS,
     )

@@ -170,3 +170,13 @@ TRANSFER_STATUS_WORDS: dict[str, tuple[str, str]] = {
     "at_risk": ("At risk", "govuk-tag--orange"),
     "overdue": ("Overdue", "govuk-tag--red"),
 }
+
+
+def read_again(seconds: int) -> str:
+    """How often the dashboard's counts are read again (EHCP_DASHBOARD_FIGURES_SECONDS), in words."""
+    if seconds <= 0:
+        return "read again on every visit"
+    if seconds % 60:
+        return f"read again every {seconds} seconds" if seconds != 1 else "read again every second"
+    minutes = seconds // 60
+    return "read again every minute" if minutes == 1 else f"read again every {minutes} minutes"

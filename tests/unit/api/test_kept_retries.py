@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from api.pages.dashboard import RETRIES_SECONDS, KeptRetries, Retries, Waiting
+from api.pages.words import read_again
 
 
 class Clock:
@@ -63,3 +64,10 @@ async def test_a_request_that_leaves_does_not_stop_the_others_call() -> None:
     leaving.cancel()
     release.set()
     assert await staying == ([], True)
+
+
+def test_the_dashboard_says_how_often_its_counts_are_read_again() -> None:
+    assert read_again(300) == "read again every 5 minutes"
+    assert read_again(60) == "read again every minute"
+    assert read_again(90) == "read again every 90 seconds"
+    assert read_again(0) == "read again on every visit"
