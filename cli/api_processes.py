@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any
 
 import structlog
 import uvicorn
@@ -61,8 +60,8 @@ def serve_app(host: str, port: int) -> None:
     uvicorn.Server(config).run(sockets=[listening_socket(host, port, shared=True)])
 
 
-def serve_processes(workers: int, host: str, port: int, target: Callable[..., None], *args: Any) -> int:
-    """Run `target(host, port, *args)` in `workers` processes until SIGTERM or SIGINT; the exit status.
+def serve_processes(workers: int, host: str, port: int, target: Callable[[str, int], None]) -> int:
+    """Run `target(host, port)` in `workers` processes until SIGTERM or SIGINT; the exit status.
 
     The port is checked free first (bound alone, then let go), so another program already on it is
     named at once rather than sharing it."""
@@ -70,7 +69,7 @@ def serve_processes(workers: int, host: str, port: int, target: Callable[..., No
     spawn = multiprocessing.get_context("spawn")
 
     def start() -> BaseProcess:
-        process = spawn.Process(target=target, args=(host, port, *args), name="ehcp-api")
+        process = spawn.Process(target=target, args=(host, port), name="ehcp-api")
         process.start()
         return process
 

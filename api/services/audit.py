@@ -50,6 +50,7 @@ Work = Callable[[AsyncSession], Awaitable[None]]  # what one try writes, before 
 
 ATTEMPTS = 3
 LOCK_WAIT = timedelta(seconds=1)  # per try: a normal writer holds the lock for milliseconds
+LOCK_WAIT_MS = int(LOCK_WAIT.total_seconds() * 1000)
 PAUSE = timedelta(milliseconds=100)  # between tries
 
 
@@ -170,7 +171,7 @@ def _alone(url: URL) -> AsyncEngine:
 def _waiting_briefly(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT.total_seconds() * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     finally:
         cursor.close()
 
@@ -201,16 +202,15 @@ async def _nothing() -> None:
 
 async def _wait_briefly(connection: AsyncConnection) -> Callable[[], Awaitable[None]]:
     """Make this connection wait at most LOCK_WAIT for a lock; what puts its own wait back."""
-    milliseconds = int(LOCK_WAIT.total_seconds() * 1000)
     dialect = connection.dialect.name
     if dialect == "postgresql":
         # Ends with the transaction: nothing to put back.
-        await connection.exec_driver_sql(f"SET LOCAL lock_timeout = {milliseconds}")
+        await connection.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}")
         return _nothing
     if dialect != "sqlite":
         return _nothing
     previous = int((await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar_one())
-    await connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
+    await connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
 
     async def restore() -> None:
         try:
