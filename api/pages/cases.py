@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from api.pages.actions import RECORDED, offered
 from api.pages.sessions import Caseworker, PageNotFound
 from api.pages.templating import attachment, fragment, render
 from api.services.audit import audit_read
-from api.services.cases import get_case_with_state
+from api.services.cases import case_with, live_state
 from api.services.clock import today_in_england
 from db.case_file import case_advice, case_decisions, case_documents, case_notices, case_trail, next_steps
 from db.cases import CASE_SORTS, DUE_SOON, NEXT_STEPS, CasePage, CaseSort, list_case_deadlines, list_cases
@@ -206,17 +207,29 @@ async def case_page(
     settings: SettingsDep,
     done: Annotated[str, Query(max_length=50)] = "",
 ) -> HTMLResponse:
+    # The workflow answers its state query on the worker while the read model is read here: the page waits
+    # for the longer of the two, not their sum.
+    live = asyncio.create_task(
+        live_state(client=client, case_id=case_id, deadline=settings.temporal_deadline)
+    )
     try:
-        case = await get_case_with_state(
-            session=session, client=client, case_id=case_id, deadline=settings.temporal_deadline
-        )
+        # The read model's timeline: the assessment's steps and, once the plan is made, the plan's own, as
+        # the overdue list and the measures count them (the assessment's state stops at the final plan).
+        steps = await list_case_deadlines(session=session, case_id=case_id)
+        advice = await case_advice(session=session, case_id=case_id)
+        decisions = await case_decisions(session=session, case_id=case_id)
+        documents = await case_documents(session=session, case_id=case_id)
+        notices = await case_notices(session=session, case_id=case_id)
+        trail = await case_trail(session=session, case_id=case_id)
+        state = await live
+    finally:
+        live.cancel()  # a read that failed leaves no query behind; done, it is a no-op
+    try:
+        case = await case_with(session=session, case_id=case_id, state=state)
     except NotFound:
         raise PageNotFound(
             "Case not found", "There is no case at this address. Check it, or find the case in the list."
         ) from None
-    # The read model's timeline: the assessment's steps and, once the plan is made, the plan's own, as the
-    # overdue list and the measures count them (the assessment's state stops at the final plan).
-    steps = await list_case_deadlines(session=session, case_id=case_id)
     return render(
         request,
         "case.html",
@@ -224,11 +237,11 @@ async def case_page(
         active="cases",
         case=case,
         steps=[(step, tag(step)) for step in steps],
-        advice=await case_advice(session=session, case_id=case_id),
-        decisions=await case_decisions(session=session, case_id=case_id),
-        documents=await case_documents(session=session, case_id=case_id),
-        notices=await case_notices(session=session, case_id=case_id),
-        trail=await case_trail(session=session, case_id=case_id),
+        advice=advice,
+        decisions=decisions,
+        documents=documents,
+        notices=notices,
+        trail=trail,
         actions=offered(case.state.stage if case.state else None),
         done=RECORDED.get(done),
         words=words,

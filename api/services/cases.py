@@ -149,12 +149,24 @@ async def get_case_with_state(
 ) -> CaseRead:
     """The read-model row and the live state (asked of Temporal within `deadline`); 404 when neither
     knows the case."""
-    state = await query_workflow(
+    state = await live_state(client=client, case_id=case_id, deadline=deadline)
+    return await case_with(session=session, case_id=case_id, state=state)
+
+
+async def live_state(*, client: Client, case_id: uuid.UUID, deadline: timedelta) -> AssessmentState | None:
+    """The assessment's live state, asked of its workflow within `deadline`; None when Temporal does not
+    hold it (or did not answer in time). It needs no database session, so a page can read its other parts
+    while the worker answers."""
+    return await query_workflow(
         client=client,
         workflow_id=assessment_workflow_id(case_id),
         result_type=AssessmentState,
         deadline=deadline,
     )
+
+
+async def case_with(*, session: AsyncSession, case_id: uuid.UUID, state: AssessmentState | None) -> CaseRead:
+    """The read-model row beside the live `state` already asked; 404 when neither knows the case."""
     found = await read_case(session=session, case_id=case_id, state=state)
     if found.record is None and found.state is None:
         raise NotFound(f"no case {case_id}")
