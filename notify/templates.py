@@ -122,6 +122,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Decision not to carry out an EHC needs assessment, case {case}",
         "On {on} the local authority decided not to carry out an EHC needs assessment (reg 5).",
     ),
+    "decision_plan_content": (
+        "EHC plan issued, with the right to appeal, case {case}",
+        "On {on} the local authority issued the {plan}. You can appeal to the First-tier Tribunal (SEND) "
+        "against the special educational needs it describes (section B), the special educational provision "
+        "it specifies (section F), and the school or college it names, or its naming none (section I) "
+        "(CFA s.51(2)). The school or college named: {school_named}.",
+    ),
     "decision_not_issue": (
         "Decision not to issue an EHC plan, case {case}",
         "On {on} the local authority decided not to issue an EHC plan after the assessment (reg 10).",

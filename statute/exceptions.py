@@ -110,7 +110,7 @@ def _closure(
     school = claim.school
     own = [c for c in closures if c.school == school]
     if not own:
-        return False, f"no closure of '{school}' is recorded; add its dates to school_closures"
+        return False, f"no closure of '{school}' is recorded; record the school's closure on the case first"
     long_enough = [
         c for c in own if closure_qualifies(c.first_closed, c.reopens, min_days=conventions.closure_min_days)
     ]

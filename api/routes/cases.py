@@ -23,6 +23,7 @@ from api.schemas.cases import (
     ExceptionApprovalCreate,
     ExceptionClaimCreate,
     FinalPlanCreate,
+    SchoolClosureCreate,
     SchoolConsultationCreate,
     SchoolResponseCreate,
     WithdrawalCreate,
@@ -189,6 +190,17 @@ CASE_COMMANDS: tuple[CommandRoute, ...] = (
         (
             "The consulted school or college answered (CFA s.39(3); Code of Practice 9.78: within 15 "
             "days). Roles: caseworker, manager."
+        ),
+    ),
+    CommandRoute(
+        "school-closures",
+        SchoolClosureCreate,
+        "Record a school's closure",
+        (
+            "A closure of the child's school or college learned after the request (the first day it is "
+            "closed, the day it reopens): exception claims for a closure (regs 5(4)(a), 10(4)(a), 13(3)(a), "
+            "27(3)(a)) are judged against it, as against one recorded with the request. A closure "
+            "overlapping one already recorded for the same school is refused. Roles: caseworker, manager."
         ),
     ),
     CommandRoute(

@@ -114,6 +114,18 @@ SchoolConsultationCreate = command_body(
     name="SchoolConsultationCreate",
     examples=[{"school": "Riverside Primary", "consulted_on": TODAY}],
 )
+SchoolClosureCreate = command_body(
+    assessment.RecordSchoolClosure,
+    name="SchoolClosureCreate",
+    examples=[
+        {
+            "school": "Riverside Primary",
+            "first_closed": "2026-07-22",
+            "reopens": "2026-09-02",
+            "recorded_on": TODAY,
+        }
+    ],
+)
 SchoolResponseCreate = command_body(
     assessment.RecordSchoolResponse,
     name="SchoolResponseCreate",

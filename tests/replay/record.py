@@ -36,6 +36,7 @@ from workflows.assessment.messages import (
     DecideAssessment,
     DecideIssue,
     IssueFinalPlan,
+    RecordSchoolClosure,
     ServeDraft,
     Withdraw,
 )
@@ -43,6 +44,7 @@ from workflows.assessment.workflow import AssessmentWorkflow
 from workflows.common.ids import advice_workflow_id, assessment_workflow_id, plan_workflow_id
 from workflows.plan.messages import (
     CeasePlan,
+    ConcedeAppeal,
     DecideReassessment,
     DecideReview,
     DecideToCease,
@@ -106,9 +108,8 @@ async def _assess_and_answer(
     return case
 
 
-async def on_time(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
-    handle = await _open(env, client, queue)
-    case = await _assess_and_answer(env, client, handle)
+async def _to_final_plan(env: WorkflowEnvironment, handle: WorkflowHandle[object, object]) -> None:
+    """Decide to issue and serve the draft today, issue the final plan 16 days later: the assessment ends."""
     today = (await env.get_current_time()).date()
     await handle.execute_update(
         AssessmentWorkflow.decide_issue, DecideIssue(actor=CASEWORKER, outcome="issue", decided_on=today)
@@ -120,6 +121,12 @@ async def on_time(env: WorkflowEnvironment, client: Client, queue: str) -> list[
         AssessmentWorkflow.issue_final_plan, IssueFinalPlan(actor=CASEWORKER, issued_on=issued)
     )
     await handle.result()
+
+
+async def on_time(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    handle = await _open(env, client, queue)
+    case = await _assess_and_answer(env, client, handle)
+    await _to_final_plan(env, handle)
     await env.sleep(timedelta(days=400))  # the plan's first review falls due and is breached
     return [handle.id, advice_workflow_id(case, "health"), plan_workflow_id(case)]
 
@@ -339,6 +346,48 @@ async def withdrawn_with_advice_out(env: WorkflowEnvironment, client: Client, qu
     return [handle.id, advice_workflow_id(case, "ep")]
 
 
+async def plan_content_appealed(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A school's closure learned during the assessment (issue 11 s.4); the final plan's notice with appeal
+    rights (s.2), its content appealed after mediation and the appeal conceded; the amended plan's own
+    notice with appeal rights."""
+    handle = await _open(env, client, queue)
+    case = await _assess_and_answer(env, client, handle)
+    today = (await env.get_current_time()).date()
+    closure = RecordSchoolClosure(
+        actor=CASEWORKER,
+        school="Riverside",
+        first_closed=today + timedelta(days=3),
+        reopens=today + timedelta(days=45),
+        recorded_on=today,
+    )
+    await handle.execute_update(AssessmentWorkflow.record_school_closure, closure)
+    await _to_final_plan(env, handle)
+    plan = client.get_workflow_handle(plan_workflow_id(case))
+    await env.sleep(timedelta(days=10))
+    day = (await env.get_current_time()).date()
+    contacted = RecordMediation(actor=CASEWORKER, on=day, step="adviser_contacted", wants_mediation=False)
+    await plan.execute_update(PlanWorkflow.record_mediation, contacted)
+    await plan.execute_update(
+        PlanWorkflow.record_mediation, RecordMediation(actor=CASEWORKER, on=day, step="certificate_issued")
+    )
+    await env.sleep(timedelta(days=7))
+    day = (await env.get_current_time()).date()
+    await plan.execute_update(PlanWorkflow.record_appeal, RecordAppeal(actor=CASEWORKER, lodged_on=day))
+    await env.sleep(timedelta(days=30))
+    day = (await env.get_current_time()).date()
+    await plan.execute_update(
+        PlanWorkflow.concede_appeal, ConcedeAppeal(actor=CASEWORKER, conceded_on=day, appeal="content")
+    )
+    await env.sleep(timedelta(days=21))
+    day = (await env.get_current_time()).date()
+    await plan.execute_update(
+        PlanWorkflow.issue_amended_plan,
+        IssueAmendedPlan(actor=CASEWORKER, issued_on=day, school_named="Northshire Primary"),
+    )
+    await env.sleep(timedelta(days=70))  # the amended plan's appeal window closes unused
+    return [handle.id, plan_workflow_id(case)]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "on_time": on_time,
     "refused": refused,
@@ -351,6 +400,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_reminded": plan_reminded,
     "plan_reminders_decided_first": plan_reminders_decided_first,
     "withdrawn_with_advice_out": withdrawn_with_advice_out,
+    "plan_content_appealed": plan_content_appealed,
 }
 
 

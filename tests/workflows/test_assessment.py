@@ -110,7 +110,8 @@ async def test_on_time_pathway_to_a_final_plan_and_the_plans_workflow(harness: H
         RecordSchoolResponse(actor=CASEWORKER, school="Riverside", responded_on=issue_day),
     )
     state = await handle.execute_update(
-        AssessmentWorkflow.issue_final_plan, IssueFinalPlan(actor=CASEWORKER, issued_on=issue_day)
+        AssessmentWorkflow.issue_final_plan,
+        IssueFinalPlan(actor=CASEWORKER, issued_on=issue_day, school_named="Riverside"),
     )
     assert state.stage is Stage.FINAL_ISSUED
     assert deadline(state, "final_plan").status == "met"
@@ -124,6 +125,22 @@ async def test_on_time_pathway_to_a_final_plan_and_the_plans_workflow(harness: H
     assert plan.made_on == issue_day
     review = issue_day.replace(year=issue_day.year + 1) - DAY  # CFA s.44(1): 12 months starting with the day
     assert plan.review_due == review
+    # The final plan's notice is a decision the parent can appeal (its sections B, F and I): it carries the
+    # last day to appeal, which the plan tracks as the refusals' appeal deadlines are tracked.
+    appeal = next(d for d in plan.deadlines if d.deadline == "appeal")
+    assert (appeal.id, appeal.from_date, appeal.status) == ("plan_content", issue_day, "open")
+    assert appeal.due >= issue_day + timedelta(days=59)  # 2 months, or later off August or Christmas
+    notice = await eventually(
+        lambda: next((n for n in h.fakes.notices if n.template == "decision_plan_content"), None)
+    )
+    assert (notice.to, notice.on) == ("parent", issue_day)
+    assert notice.facts == {
+        "decision": "plan_content",
+        "appeal_due": appeal.due.isoformat(),
+        "plan": "final EHC plan",
+        "school_named": "Riverside",
+    }
+    assert "final_issued" not in {n.template for n in h.fakes.notices}
     assert [d.kind for d in h.fakes.decisions] == [
         "decision_to_assess",
         "decision_to_issue",

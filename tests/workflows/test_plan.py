@@ -29,6 +29,7 @@ from workflows.common.messages import Stage, StatuteEvent, TimelineRequest
 from workflows.common.records import CaseProjection
 from workflows.plan.messages import (
     CeasePlan,
+    ConcedeAppeal,
     DecideReassessment,
     DecideReview,
     DecideToCease,
@@ -229,6 +230,7 @@ async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness
         "plan_reviewed",
         "amendment_notice_sent",
         "amended_plan_issued",
+        "decision_notice_sent",  # the amended plan's notice, with the right to appeal it
     ]
 
     # Year 4: keep, on time again.
@@ -281,7 +283,7 @@ async def test_five_years_of_reviews_each_cycle_a_run_carrying_its_state(harness
     assert kinds[-1] == "plan_ceased"
     assert {n.template for n in h.fakes.notices} >= {
         "amendment_notice",
-        "amended_plan_issued",
+        "decision_plan_content",
         "review_decision_keep",
         "decision_cease",
         "plan_ceased",
@@ -613,6 +615,49 @@ async def test_mediation_moves_the_appeal_and_a_tribunal_amendment_is_met_by_the
         PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=ordered + 2 * WEEK)
     )
     assert deadline(state, "tribunal_amended_plan").met_on == ordered + 2 * WEEK
+
+
+async def test_an_amended_plan_can_be_appealed_as_the_final_plan_can(harness: Harness) -> None:
+    """Issue 11 s.2: the amended plan's notice is the `plan_content` decision notice, with the last day to
+    appeal; its content appealed and the appeal not opposed, the plan is amended again within 5 weeks."""
+    h = harness
+    handle, start = await start_plan(h)
+    served = start.made_on
+    await handle.execute_update(
+        PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=served)
+    )
+    await sleep_to(h, served + 3 * WEEK)
+    issued = served + 3 * WEEK
+    state = await handle.execute_update(
+        PlanWorkflow.issue_amended_plan,
+        IssueAmendedPlan(actor=CASEWORKER, issued_on=issued, school_named="Northshire Academy"),
+    )
+    appeal = deadline(state, "appeal", issued)
+    assert (appeal.id, appeal.status) == ("plan_content", "open")
+    assert [e.event for e in state.events][-2:] == ["amended_plan_issued", "decision_notice_sent"]
+    notice = await eventually(
+        lambda: next((n for n in h.fakes.notices if n.template == "decision_plan_content"), None)
+    )
+    assert notice.facts == {
+        "decision": "plan_content",
+        "appeal_due": appeal.due.isoformat(),
+        "plan": "amended EHC plan",
+        "school_named": "Northshire Academy",
+    }
+    assert "amended_plan_issued" not in h.fakes.templates()
+
+    await sleep_to(h, issued + 4 * WEEK)
+    lodged = issued + 4 * WEEK
+    state = await handle.execute_update(
+        PlanWorkflow.record_appeal, RecordAppeal(actor=CASEWORKER, lodged_on=lodged)
+    )
+    assert deadline(state, "appeal", issued).met_on == lodged
+    await sleep_to(h, lodged + 6 * WEEK)
+    conceded = lodged + 6 * WEEK
+    state = await handle.execute_update(
+        PlanWorkflow.concede_appeal, ConcedeAppeal(actor=CASEWORKER, conceded_on=conceded, appeal="content")
+    )
+    assert deadline(state, "tribunal_amended_plan").due == conceded + 5 * WEEK  # reg 45(2)
 
 
 async def test_the_caseworker_is_reminded_to_arrange_the_review_once(harness: Harness) -> None:

@@ -86,6 +86,18 @@ class ConsultSchool(Command):
     consulted_on: Day
 
 
+class RecordSchoolClosure(Command):
+    """A closure of the child's school or college, learned after the request: the closure exceptions
+    (regs 5(4)(a), 10(4)(a), 13(3)(a)) are judged against it from now on, as against one recorded
+    with the request."""
+
+    update_name = "record_school_closure"
+    school: Name
+    first_closed: Day = Field(description="The first day the school is closed.")
+    reopens: Day = Field(description="The day it opens again.")
+    recorded_on: Day
+
+
 class RecordSchoolResponse(Command):
     """The consulted school answered (Code of Practice: within 15 days)."""
 
@@ -160,3 +172,4 @@ class AssessmentState(Model):
     advice_received: dict[str, date] = {}
     schools_consulted: list[str] = []
     plan_workflow_id: str | None = None
+    school_closures: list[SchoolClosure] = []  # those recorded with the request, then those added since

@@ -22,6 +22,7 @@ from workflows.assessment.messages import (
     DecideIssue,
     ExceptionClaim,
     IssueFinalPlan,
+    RecordSchoolClosure,
     RecordSchoolResponse,
     ServeDraft,
     Withdraw,
@@ -30,6 +31,7 @@ from workflows.common.deadlines import latest
 from workflows.common.messages import (
     AdviceSpec,
     DeadlineView,
+    SchoolClosure,
     Stage,
     StatuteEvent,
     TimelineRequest,
@@ -60,6 +62,7 @@ class AssessmentFacts:
     consulted: Mapping[str, date]  # schools consulted, by name
     responded: Set[str]
     claims: Mapping[str, ExceptionClaim]
+    closures: Sequence[SchoolClosure] = ()
 
 
 # ---- what the events say ----
@@ -148,15 +151,17 @@ def plan_start(
     events: list[StatuteEvent],
     state_version: int,
     advice: Mapping[str, AdviceSpec],
+    closures: Sequence[SchoolClosure] | None = None,
 ) -> PlanStart:
-    """What the plan's workflow starts with when the final plan is issued: the assessment's whole history."""
+    """What the plan's workflow starts with when the final plan is issued: the assessment's whole history
+    and the school closures known (those with the request unless given)."""
     return PlanStart(
         case_id=start.case_id,
         assessment_workflow_id=assessment_workflow_id,
         la_code=start.la_code,
         made_on=made_on,
         events=events,
-        school_closures=start.school_closures,
+        school_closures=list(start.school_closures if closures is None else closures),
         caseworker_id=start.caseworker_id,
         state_version=state_version,
         escalate_after_days=start.escalate_after_days,
@@ -190,12 +195,18 @@ def projection(
     )
 
 
-def timeline_request(start: AssessmentStart, events: list[StatuteEvent], now: datetime) -> TimelineRequest:
-    """What the statute engine is asked: the events, and the child's facts that decide the reg 6 advice."""
+def timeline_request(
+    start: AssessmentStart,
+    events: list[StatuteEvent],
+    now: datetime,
+    closures: Sequence[SchoolClosure] | None = None,
+) -> TimelineRequest:
+    """What the statute engine is asked: the events, the school closures known (those with the request
+    unless given) and the child's facts that decide the reg 6 advice."""
     child = start.child
     return TimelineRequest(
         events=events,
-        school_closures=start.school_closures,
+        school_closures=list(start.school_closures if closures is None else closures),
         year_group=child.year_group,
         visual_impairment=child.visual_impairment,
         hearing_impairment=child.hearing_impairment,
@@ -299,6 +310,21 @@ def check_consult_school(facts: AssessmentFacts, cmd: ConsultSchool) -> None:
     if cmd.school in facts.consulted:
         raise refuse(f"'{cmd.school}' was already consulted on {facts.consulted[cmd.school]}")
     check_date(cmd.consulted_on, "consulted_on", not_before=facts.decided["draft_served"], today=facts.today)
+
+
+def check_record_school_closure(facts: AssessmentFacts, cmd: RecordSchoolClosure) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage in FINISHED:
+        raise refuse(closed(facts.stage))
+    if cmd.reopens <= cmd.first_closed:
+        raise refuse(f"reopens: {cmd.reopens} is not after first_closed, {cmd.first_closed}", "InvalidInput")
+    for known in (c for c in facts.closures if c.school == cmd.school):
+        if cmd.first_closed < known.reopens and known.first_closed < cmd.reopens:
+            raise refuse(
+                f"'{cmd.school}' is already recorded as closed from {known.first_closed} until it reopens on "
+                f"{known.reopens}; a closure overlapping it cannot be recorded as well"
+            )
+    check_date(cmd.recorded_on, "recorded_on", not_before=facts.start.received_on, today=facts.today)
 
 
 def check_record_school_response(facts: AssessmentFacts, cmd: RecordSchoolResponse) -> None:

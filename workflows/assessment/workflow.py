@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         DecideIssue,
         ExceptionClaim,
         IssueFinalPlan,
+        RecordSchoolClosure,
         RecordSchoolResponse,
         ServeDraft,
         Withdraw,
@@ -54,10 +55,12 @@ with workflow.unsafe.imports_passed_through():
         ActivityName,
         AdviceSpec,
         DeadlineView,
+        SchoolClosure,
         Stage,
         StatuteEvent,
         TimelineResult,
     )
+    from workflows.common.rules import plan_issued
     from workflows.plan.workflow import PlanWorkflow
 
 command = command_handlers(AssessmentState)
@@ -68,6 +71,9 @@ command = command_handlers(AssessmentState)
 READ_MODEL_TRUTH = "read-model-truth"
 # Runs since this patch name their advice requests' workflows by a hash of the label (common/ids.py).
 ADVICE_IDS_HASHED = "advice-ids-hashed"
+# Runs since this patch send the final plan's notice as a decision with appeal rights and its appeal
+# deadline (`plan_content`, issue 11 s.2), where earlier runs sent `final_issued` without either.
+PLAN_CONTENT_NOTICE = "plan-content-notice"
 
 
 @workflow.defn(name=ASSESSMENT_WORKFLOW)
@@ -95,6 +101,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._excepted_advice: set[str] = set()
         self._consulted: dict[str, date] = {}
         self._responded: set[str] = set()
+        self._closures: list[SchoolClosure] = list(start.school_closures)
         self._decided: dict[str, date] = {}
         self._plan_id: str | None = None
         self._ready = False
@@ -104,6 +111,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
     async def run(self, start: AssessmentStart) -> AssessmentState:
         self._truthful = workflow.patched(READ_MODEL_TRUTH)
         self._hashed_ids = workflow.patched(ADVICE_IDS_HASHED)
+        self._content_notice = workflow.patched(PLAN_CONTENT_NOTICE)
         await self._side_effects.run(
             ActivityName.RECORD_CASE, CaseRecord(case_id=start.case_id, workflow_id=self._id, start=start)
         )
@@ -141,7 +149,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         """Recompute the timeline (recorded in history), write the read model, update search attributes."""
         self._timeline = await run_local(
             ActivityName.COMPUTE_TIMELINE,
-            rules.timeline_request(self._start, self._events, workflow.now()),
+            rules.timeline_request(self._start, self._events, workflow.now(), self._closures),
             TimelineResult,
         )
         self._stage = rules.stage_now(self._stage, self._facts())
@@ -172,7 +180,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         )
         self._record("decision_to_assess", cmd.outcome, cmd.decided_on, cmd.actor, cmd.reasons)
         if cmd.outcome == "refuse":
-            await self._refuse(Stage.REFUSED_TO_ASSESS, "refuse_assess", cmd.decided_on)
+            await self._appealable_decision(Stage.REFUSED_TO_ASSESS, "refuse_assess", cmd.decided_on)
             return
         self._stage = Stage.GATHERING_ADVICE
         for spec in cmd.advice:
@@ -190,7 +198,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._record("decision_to_issue", cmd.outcome, cmd.decided_on, cmd.actor, cmd.reasons)
         await self._withdraw_outstanding_advice()
         if cmd.outcome == "not_issue":
-            await self._refuse(Stage.NOT_ISSUED, "not_issue", cmd.decided_on)
+            await self._appealable_decision(Stage.NOT_ISSUED, "not_issue", cmd.decided_on)
         else:
             self._stage = Stage.DRAFTING
             await self._refresh()
@@ -216,6 +224,15 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         await self._refresh()
         self._notice("school_consulted", "school", f"consultation with {cmd.school}", cmd.consulted_on)
 
+    @command(rules.check_record_school_closure)
+    async def record_school_closure(self, cmd: RecordSchoolClosure) -> None:
+        """A closure of the child's school learned after the request: judged as one recorded with it."""
+        closure = SchoolClosure(school=cmd.school, first_closed=cmd.first_closed, reopens=cmd.reopens)
+        self._closures.append(closure)
+        dates = {"first_closed": cmd.first_closed.isoformat(), "reopens": cmd.reopens.isoformat()}
+        self._record("school_closure", cmd.school, cmd.recorded_on, cmd.actor, "", detail=dates)
+        await self._refresh()
+
     @command(rules.check_record_school_response)
     async def record_school_response(self, cmd: RecordSchoolResponse) -> None:
         """The consulted school's answer (CoP: within 15 days)."""
@@ -230,9 +247,13 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._decided["final_issued"] = cmd.issued_on
         self._events.append(StatuteEvent(event="final_issued", date=cmd.issued_on))
         self._record("final_issued", cmd.school_named or "", cmd.issued_on, cmd.actor, "")
-        self._stage = Stage.FINAL_ISSUED
-        await self._refresh()
-        self._notice("final_issued", "parent", "final plan issued", cmd.issued_on)
+        if self._content_notice:  # the plan's content and school can be appealed: the notice says until when
+            issued = plan_issued("final EHC plan", cmd.school_named)
+            await self._appealable_decision(Stage.FINAL_ISSUED, "plan_content", cmd.issued_on, **issued)
+        else:
+            self._stage = Stage.FINAL_ISSUED
+            await self._refresh()
+            self._notice("final_issued", "parent", "final plan issued", cmd.issued_on)
         if self._truthful:
             # The assessment's last read model lands before the plan's first: written after it, it was
             # dropped as older, and the final plan stayed overdue in the read model for ever.
@@ -246,6 +267,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             events=self._events,
             state_version=self._publisher.state_version,
             advice=self._advice,
+            closures=self._closures,
         )
         self._later(
             workflow.start_child_workflow(
@@ -260,21 +282,15 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         candidate = rules.exception_event(cmd, approved_by=None)
         judged = await run_local(
             ActivityName.COMPUTE_TIMELINE,
-            rules.timeline_request(self._start, [*self._events, candidate], workflow.now()),
+            rules.timeline_request(self._start, [*self._events, candidate], workflow.now(), self._closures),
             TimelineResult,
         )
         verdict = rules.verdict_on(judged, cmd)
         self._claims[claim_id] = rules.claim_of(claim_id, cmd, verdict)
         self._pending_claims[claim_id] = cmd
         verdict_of = {"accepted": "yes" if verdict.accepted else "no"}
-        self._record(
-            f"exception_claim:{cmd.deadline}",
-            cmd.kind,
-            cmd.claimed_on,
-            cmd.actor,
-            verdict.reason,
-            detail=verdict_of,
-        )
+        step = f"exception_claim:{cmd.deadline}"
+        self._record(step, cmd.kind, cmd.claimed_on, cmd.actor, verdict.reason, detail=verdict_of)
 
     @command(rules.check_approve_exception)
     async def approve_exception(self, cmd: ApproveException) -> None:
@@ -284,15 +300,8 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             update={"approved_by": cmd.actor.actor_id, "approved_on": cmd.approved_on}
         )
         self._events.append(rules.exception_event(request, approved_by=str(cmd.actor.actor_id)))
-        approving = {"claim_id": cmd.claim_id}
-        self._record(
-            f"exception_approval:{claim.deadline}",
-            claim.kind,
-            cmd.approved_on,
-            cmd.actor,
-            "",
-            detail=approving,
-        )
+        step = f"exception_approval:{claim.deadline}"
+        self._record(step, claim.kind, cmd.approved_on, cmd.actor, "", detail={"claim_id": cmd.claim_id})
         await self._refresh()
         self._notice(
             "exception_applied",
@@ -346,6 +355,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             advice_received=dict(self._received),
             schools_consulted=list(self._consulted),
             plan_workflow_id=self._plan_id,
+            school_closures=self._closures,
         )
 
     # ---- helpers ----
@@ -363,6 +373,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             consulted=self._consulted,
             responded=self._responded,
             claims=self._claims,
+            closures=self._closures,
         )
 
     def _deadlines(self) -> list[DeadlineView]:
@@ -390,11 +401,12 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         if received_on is not None:
             self.advice_arrived(AdviceArrived(advice_id=advice_id, received_on=received_on))
 
-    async def _refuse(self, stage: Stage, decision: str, on: date) -> None:
-        """A refusal: the notice with appeal and mediation rights goes out, the appeal window opens."""
+    async def _appealable_decision(self, stage: Stage, decision: str, on: date, **more: str) -> None:
+        """An appealable decision (a refusal, or the final plan): the notice with appeal and mediation
+        rights goes out, the appeal window opens."""
         self._stage = stage
         self._events.append(StatuteEvent(event="decision_notice_sent", date=on, decision=decision))
         await self._refresh()
         appeal = latest(self._timeline, "appeal")
-        facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""}
+        facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""} | more
         self._notice(f"decision_{decision}", "parent", "decision with appeal rights", on, facts=facts)

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineResult,
     )
     from workflows.common.records import CaseProjection
-    from workflows.common.rules import last
+    from workflows.common.rules import last, plan_issued
     from workflows.plan import rules
     from workflows.plan.cycle import NEW_LA_DEADLINES, PlanCycle, meeting_dates
     from workflows.plan.messages import (
@@ -63,6 +63,9 @@ with workflow.unsafe.imports_passed_through():
 # decide in their first activation, before any activity; runs before it replay as they ran.
 REVIEW_REMINDERS = "review-reminders"
 REMINDERS_DECIDED_FIRST = "review-reminders-decided-first"
+# Runs since this patch send an amended plan's notice as a decision with appeal rights and its appeal
+# deadline (`plan_content`, issue 11 s.2), where earlier runs sent `amended_plan_issued` without either.
+CONTENT_NOTICES = "plan-content-notices"
 
 command = command_handlers(PlanState)
 
@@ -94,7 +97,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
         if moved is not None and aware is not None and moved.date >= aware.date:
             self._stage = Stage.PLAN_TRANSFERRED
         self._ready = False
-        self._reminders_decided = False
+        self._reminders_decided = self._content_notices = False
         self._continue_as_new_suggested = False
 
     # ---- the life of the plan ----
@@ -102,6 +105,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
     @workflow.run
     async def run(self, start: PlanStart) -> PlanState:
         self._reminders_decided = workflow.patched(REMINDERS_DECIDED_FIRST)
+        self._content_notices = workflow.patched(CONTENT_NOTICES)
         if start.arriving is not None:  # a plan transferred in: its case is recorded before anything else
             await self._side_effects.run(ActivityName.RECORD_CASE, start.arriving)
         async with self._lock:
@@ -220,10 +224,15 @@ class PlanWorkflow(CaseCommands[PlanState]):
     @command(rules.check_issue_amended_plan)
     async def issue_amended_plan(self, cmd: IssueAmendedPlan) -> None:
         """The amended plan, once the 15 days for representations have passed (reg 22(2)(c), (3))."""
-        await self._happened("amended_plan_issued", cmd.issued_on)
         detail = {"school_named": cmd.school_named} if cmd.school_named else {}
         self._record("amended_plan", "issued", cmd.issued_on, cmd.actor, "", detail=detail)
-        self._notice("amended_plan_issued", "parent", "amended EHC plan issued", cmd.issued_on)
+        if self._content_notices:  # its content and school can be appealed: the notice says until when
+            self._cycle.events.append(StatuteEvent(event="amended_plan_issued", date=cmd.issued_on))
+            plan = plan_issued("amended EHC plan", cmd.school_named)
+            await self._decision_notice("plan_content", cmd.issued_on, "amended EHC plan issued", **plan)
+        else:
+            await self._happened("amended_plan_issued", cmd.issued_on)
+            self._notice("amended_plan_issued", "parent", "amended EHC plan issued", cmd.issued_on)
 
     @command(rules.check_record_phase_transfer)
     async def record_phase_transfer(self, cmd: RecordPhaseTransfer) -> None:
@@ -375,11 +384,11 @@ class PlanWorkflow(CaseCommands[PlanState]):
         }
         self._notice("amendment_notice", "parent", "proposed amendments to the EHC plan", on, facts=facts)
 
-    async def _decision_notice(self, decision: str, on: date, step: str) -> None:
+    async def _decision_notice(self, decision: str, on: date, step: str, **more: str) -> None:
         """An appealable decision: the notice with appeal and mediation rights; the appeal window opens."""
         await self._happened("decision_notice_sent", on, decision=decision)
         appeal = rules.appeal_deadline(self._facts())
-        facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""}
+        facts = {"decision": decision, "appeal_due": appeal.due.isoformat() if appeal else ""} | more
         template = "decision_refuse_reassess" if decision == "refuse_assess" else f"decision_{decision}"
         self._notice(template, "parent", step, on, facts=facts)
 

@@ -317,3 +317,42 @@ async def test_the_case_list_filters_and_pages_the_read_model(
     bad_cursor = await api.get("/api/cases?after=nonsense", headers=people.caseworker.auth)
     assert bad_cursor.status_code == 422
     assert bad_cursor.json()["field"] == "after"
+
+
+async def test_a_school_closure_learned_after_the_request_is_recorded_on_the_case(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    """Issue 11 s.4: the closure the statute asks for ("no closure is recorded") can be added to a case
+    that is under way, once, and a wrong one is refused naming its field."""
+    case_id = await open_case(api, people, temporal)
+    today = await temporal.today()
+    closure = {
+        "school": "Riverside Primary",
+        "first_closed": (today + timedelta(days=3)).isoformat(),
+        "reopens": (today + timedelta(days=45)).isoformat(),
+        "recorded_on": today.isoformat(),
+    }
+    path = f"/api/cases/{case_id}/school-closures"
+    recorded = await api.post(path, json=closure, headers=people.caseworker.command())
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["state"]["school_closures"] == [
+        {k: closure[k] for k in ("school", "first_closed", "reopens")}
+    ]
+    again = await api.post(path, json=closure, headers=people.caseworker.command())
+    assert again.status_code == 409
+    assert "already recorded as closed" in again.json()["detail"]
+    backwards = await api.post(
+        path,
+        json=closure | {"school": "Hillside", "reopens": closure["first_closed"]},
+        headers=people.caseworker.command(),
+    )
+    assert (backwards.status_code, backwards.json()["field"]) == (422, "reopens")
+    unnamed = await api.post(path, json=closure | {"school": ""}, headers=people.caseworker.command())
+    assert unnamed.status_code == 422
+    assert unnamed.json()["field"] == "school"
+    by_an_agency = await api.post(
+        path, json=closure | {"school": "Hillside"}, headers=people.health.command()
+    )
+    assert by_an_agency.status_code == 403
+    read = await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)
+    assert len(read.json()["state"]["school_closures"]) == 1

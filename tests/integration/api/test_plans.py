@@ -25,13 +25,17 @@ from api.services.idempotency import hashed_key
 from core.settings import Settings
 from db.decisions import record_decision
 from db.models import AuditEntry
+from notify.templates import render
 from tests.integration.db.factories import a_deadline
+from tests.unit.notify.test_templates import AUTHORITY
 from workflows.common.ids import assessment_workflow_id, plan_workflow_id
 from workflows.common.messages import StatuteEvent
+from workflows.common.records import Notice
 from workflows.plan.messages import PlanStart
 from workflows.plan.workflow import PlanWorkflow
 
 from .conftest import LA_CODE, UPLOAD_MAX_BYTES, People, Temporal, audited_actions, project
+from .truth import eventually
 
 DAY = timedelta(days=1)
 
@@ -664,3 +668,48 @@ async def test_a_plan_transferred_in_is_received_once_and_its_family_told(
     # The plan's workflow recorded the case (child and family) before anything else, once.
     assert [str(c.case_id) for c in temporal.fakes.cases] == [case_id]
     assert temporal.fakes.cases[0].start.child.family_name == "Example"
+
+
+async def test_an_amended_plans_content_is_appealed_through_the_api(
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Issue 11 s.2: the amended plan goes with the `plan_content` decision notice, its last day to appeal
+    a date, tracked as the plan's `appeal` deadline; the appeal against its content is recorded and, not
+    opposed, sets the 5 weeks of reg 45."""
+    case_id, today = await start_plan(temporal, settings)
+    served = today - 20 * DAY
+    body = {"served_on": served.isoformat(), "reasons": "New OT advice.", "method": "email"}
+    await step(api, people, case_id, "amendments", body)
+    issued = {"issued_on": today.isoformat(), "school_named": "Northshire Academy"}
+    plan = await step(api, people, case_id, "amended-plans", issued)
+    appeal = deadline(plan, "appeal")
+    assert [appeal[k] for k in ("id", "from_date", "status")] == ["plan_content", today.isoformat(), "open"]
+
+    async def notice() -> Notice | None:
+        return next((n for n in temporal.fakes.notices if n.template == "decision_plan_content"), None)
+
+    sent = await eventually(notice, "the amended plan's notice")
+    _, words = render(
+        sent.template,
+        case_ref=sent.workflow_id,
+        step=sent.step,
+        on=sent.on,
+        facts=sent.facts,
+        authority=AUTHORITY,
+    )
+    last_day = date.fromisoformat(appeal["due"])
+    assert f"The last day to appeal is {last_day.day} {last_day:%B %Y}" in words
+    assert "issued the amended EHC plan" in words
+    assert "The school or college named: Northshire Academy." in words
+    assert "Mediation adviser: Northshire Mediation" in words
+
+    appealed = await step(api, people, case_id, "appeals", {"lodged_on": today.isoformat()})
+    assert deadline(appealed, "appeal")["met_on"] == today.isoformat()
+    conceded = await step(
+        api, people, case_id, "appeal-concessions", {"conceded_on": today.isoformat(), "appeal": "content"}
+    )
+    assert deadline(conceded, "tribunal_amended_plan")["due"] == (today + timedelta(weeks=5)).isoformat()
