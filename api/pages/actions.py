@@ -30,6 +30,7 @@ from api.schemas.cases import (
     DecisionToIssueCreate,
     DraftCreate,
     FinalPlanCreate,
+    SchoolClosureCreate,
     SchoolConsultationCreate,
     SchoolResponseCreate,
     WithdrawalCreate,
@@ -125,6 +126,18 @@ ACTIONS = {
             ),
         ),
         Action(
+            "school-closures",
+            "Record a school's closure",
+            "Record the closure",
+            SchoolClosureCreate,
+            (
+                Field("school", "School or college", "text"),
+                Field("first_closed", "First day it is closed", "date"),
+                Field("reopens", "Day it reopens", "date"),
+                Field("recorded_on", "Date you learned of it", "date"),
+            ),
+        ),
+        Action(
             "withdrawal",
             "Withdraw the request",
             "Record the withdrawal",
@@ -153,12 +166,21 @@ RECORDED = {
     "advice": "The advice received",
 }
 # What may be done at each stage: the workflow's validators decide, this only chooses what to offer.
+# A school's closure can be recorded at every stage before the final plan; the exceptions judge by it.
 OFFERED = {
-    "awaiting_decision_to_assess": ("decision-to-assess", "exceptions", "withdrawal"),
-    "gathering_advice": ("decision-to-issue", "exceptions", "withdrawal"),
-    "deciding_whether_to_issue": ("decision-to-issue", "exceptions", "withdrawal"),
-    "drafting": ("draft", "exceptions", "withdrawal"),  # schools are consulted once the draft is served
-    "draft_served": ("final-plan", "school-consultations", "school-responses", "exceptions", "withdrawal"),
+    "awaiting_decision_to_assess": ("decision-to-assess", "exceptions", "school-closures", "withdrawal"),
+    "gathering_advice": ("decision-to-issue", "exceptions", "school-closures", "withdrawal"),
+    "deciding_whether_to_issue": ("decision-to-issue", "exceptions", "school-closures", "withdrawal"),
+    # schools are consulted once the draft is served
+    "drafting": ("draft", "exceptions", "school-closures", "withdrawal"),
+    "draft_served": (
+        "final-plan",
+        "school-consultations",
+        "school-responses",
+        "exceptions",
+        "school-closures",
+        "withdrawal",
+    ),
 }
 
 

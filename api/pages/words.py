@@ -71,6 +71,7 @@ ACTIONS = {
     "command.serve_draft": "Served the draft plan",
     "command.consult_school": "Consulted a school",
     "command.record_school_response": "Recorded a school's answer",
+    "command.record_school_closure": "Recorded a school's closure",
     "command.issue_final_plan": "Issued the final plan",
     "command.claim_exception": "Claimed an exception",
     "command.approve_exception": "Approved an exception",

@@ -4,9 +4,10 @@ refuses shows its reason; the same form sent twice acts once."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,7 +33,7 @@ async def test_a_caseworker_withdraws_a_request_through_its_form(
     await signed_in(browser, sessions, "cw")
     case = await browser.get(f"/cases/{case_id}")
     offered = re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text)
-    assert offered == ["decision-to-issue", "exceptions", "withdrawal"]  # gathering advice: nothing else
+    assert offered == ["decision-to-issue", "exceptions", "school-closures", "withdrawal"]  # gathering advice
 
     form = await browser.get(f"/cases/{case_id}/withdrawal")
     assert form.status_code == 200
@@ -103,6 +104,7 @@ async def test_a_caseworker_decides_to_assess_with_the_advice_the_child_needs(
     assert re.findall(rf'href="/cases/{case_id}/([a-z-]+)"', case.text) == [
         "decision-to-assess",
         "exceptions",
+        "school-closures",
         "withdrawal",
     ]
 
@@ -139,3 +141,54 @@ async def test_a_caseworker_decides_to_assess_with_the_advice_the_child_needs(
     state = (await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)).json()["state"]
     assert state["stage"] == "gathering_advice"
     assert sorted(a["advice_id"] for a in state["advice"]) == sorted(asked)
+
+
+def date_boxes(name: str, day: date) -> dict[str, str]:
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
+async def test_a_caseworker_records_a_school_closure_learned_after_the_request(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Issue 11 s.4: the closure the statute's answer asks for is recorded in a form and shown on the
+    case; one overlapping it is refused with the workflow's reason."""
+    case_id = await assessed_case(api, people, temporal, sessions)
+    await signed_in(browser, sessions, "cw")
+    form = await browser.get(f"/cases/{case_id}/school-closures")
+    assert form.status_code == 200
+    key = re.search(r'name="form_key" value="([^"]+)"', form.text)
+    assert key is not None
+    today = await temporal.today()
+    sent = {
+        "csrf_token": csrf_of(form),
+        "form_key": key.group(1),
+        "school": "Riverside Primary",
+        **date_boxes("first_closed", today + timedelta(days=3)),
+        **date_boxes("reopens", today + timedelta(days=45)),
+        **date_boxes("recorded_on", today),
+    }
+    done = await browser.post(f"/cases/{case_id}/school-closures", data=sent)
+    assert done.status_code == 303, text_of(done)[-1500:]
+    shown = html.unescape(text_of(await browser.get(done.headers["location"])))
+    assert "Recorded: record a school's closure." in shown
+    assert "cw: Recorded a school's closure" in shown
+    first, reopens = today + timedelta(days=3), today + timedelta(days=45)
+    assert (
+        f"Riverside Primary Closed from {first.day} {first:%B %Y}, reopens {reopens.day} {reopens:%B %Y}"
+        in shown
+    )
+
+    again = await browser.get(f"/cases/{case_id}/school-closures")
+    renewed = re.search(r'name="form_key" value="([^"]+)"', again.text)
+    assert renewed is not None
+    overlapping = await browser.post(
+        f"/cases/{case_id}/school-closures",
+        data={**sent, "form_key": renewed.group(1), **date_boxes("first_closed", today + timedelta(days=40)),
+              **date_boxes("reopens", today + timedelta(days=60))},
+    )  # fmt: skip
+    assert overlapping.status_code == 409
+    assert "already recorded as closed" in text_of(overlapping)
