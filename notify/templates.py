@@ -98,6 +98,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "On {on} the local authority decided to cease to maintain the EHC plan (regs 29-31). The plan stays "
         "in place while you can appeal, and until any appeal is decided (CFA s.45).",
     ),
+    "decision_refuse_amend": (
+        "Decision not to amend the EHC plan, case {case}",
+        "On {on} the local authority decided not to amend the EHC plan after all, after the annual review "
+        "(reg 22(4)). Its reasons: {reasons}",
+    ),
+    "amendment_not_made": (
+        "The EHC plan will not be amended, case {case}",
+        "On {on} the local authority decided not to make the amendments it proposed to the EHC plan (reg "
+        "22(4)). Its reasons: {reasons}. The plan stays as it was.",
+    ),
     "decision_refuse_reassess": (
         "Decision not to reassess, case {case}",
         "On {on} the local authority decided not to carry out a re-assessment of the child's or young "

@@ -106,6 +106,7 @@ EVENT_FIELDS: Final[dict[str, dict[str, Field]]] = {
     "plan_reviewed": {"outcome": _choice("keep", "amend", "cease", required=False)},
     "amendment_notice_sent": {"method": _METHOD},
     "amended_plan_issued": {},
+    "decided_not_to_amend": {},  # added: the LA decided not to amend after all (reg 22(4))
     "reassessment_requested": {},
     "reassessment_decided": {"outcome": _choice("reassess", "refuse")},
     "transfer_aware": {"move": Field("date", required=True)},

@@ -166,7 +166,8 @@ def _reviews(case: Case) -> None:
         previous = m
 
     for notice in case.all("amendment_notice_sent"):
-        issued = case.first("amended_plan_issued", notice.date)
+        # The amended plan, or the LA's decision not to amend after all (reg 22(4), read as the same 8 weeks).
+        issued = case.first_of(("amended_plan_issued", "decided_not_to_amend"), notice.date)
         case.add("amended_plan", case.weeks(notice.date, 8), notice, met_on=on(issued))
 
 

@@ -25,6 +25,7 @@ from api.schemas.plans import (
     CessationCreate,
     MediationCreate,
     MoveCreate,
+    NoAmendmentDecisionCreate,
     PhaseTransferCreate,
     PhaseTransferPage,
     PlanArrivalCreate,
@@ -97,6 +98,15 @@ PLAN_COMMANDS: tuple[CommandRoute, ...] = (
         "The amended plan was issued to the parent or young person, the named school and the "
         "commissioning body (reg 22(3), within 8 weeks of the notice), once the 15 days for "
         "representations (reg 22(2)(c)) have passed." + ROLES,
+    ),
+    CommandRoute(
+        "decisions-not-to-amend",
+        NoAmendmentDecisionCreate,
+        "Decide not to amend after all",
+        "The LA decided not to make the amendments it proposed (reg 22(4)): the parent or young person is "
+        "told, with the reasons, and the 8 weeks of reg 22(3) are settled. After an annual review it is a "
+        "decision they can appeal (CFA s.51(2)(e)): the notice carries the last day to appeal, and its "
+        "window is tracked as the plan's `appeal` deadline." + ROLES,
     ),
     CommandRoute(
         "phase-transfers",

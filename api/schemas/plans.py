@@ -98,6 +98,11 @@ AmendedPlanCreate = command_body(
     name="AmendedPlanCreate",
     examples=[{"issued_on": TODAY, "school_named": "Northshire Academy"}],
 )
+NoAmendmentDecisionCreate = command_body(
+    plan.DecideNotToAmend,
+    name="NoAmendmentDecisionCreate",
+    examples=[{"decided_on": TODAY, "reasons": "The new OT advice confirms the provision in section F."}],
+)
 PhaseTransferCreate = command_body(
     plan.RecordPhaseTransfer,
     name="PhaseTransferCreate",

@@ -45,6 +45,7 @@ from workflows.common.ids import advice_workflow_id, assessment_workflow_id, pla
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
+    DecideNotToAmend,
     DecideReassessment,
     DecideReview,
     DecideToCease,
@@ -203,10 +204,8 @@ async def _plan(env: WorkflowEnvironment, client: Client, queue: str) -> Workflo
     return handle
 
 
-async def plan_amended(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
-    """A review that amends the plan (a continue-as-new to cycle 2), the amended plan, then a review
-    missed: breached and escalated."""
-    handle = await _plan(env, client, queue)
+async def _review_to_amend(env: WorkflowEnvironment, handle: WorkflowHandle[object, PlanState]) -> PlanState:
+    """The first annual review, 300 days on, decided `amend` with its proposed amendments."""
     await env.sleep(timedelta(days=300))
     day = (await env.get_current_time()).date()
     await handle.execute_update(
@@ -220,9 +219,31 @@ async def plan_amended(env: WorkflowEnvironment, client: Client, queue: str) -> 
     await handle.execute_update(
         PlanWorkflow.record_review_report, RecordReviewReport(actor=CASEWORKER, sent_on=day)
     )
-    first = await handle.execute_update(
+    return await handle.execute_update(
         PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=day, outcome="amend")
     )
+
+
+async def plan_not_amended(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A review that amends the plan, then the LA's decision not to amend after all (reg 22(4), issue 11
+    s.5), with the right to appeal; its window closes unused."""
+    handle = await _plan(env, client, queue)
+    first = await _review_to_amend(env, handle)
+    await env.sleep(timedelta(days=10))
+    day = (await env.get_current_time()).date()
+    reasons = "The new OT advice confirms the provision in section F."
+    second = await handle.execute_update(
+        PlanWorkflow.decide_not_to_amend, DecideNotToAmend(actor=CASEWORKER, decided_on=day, reasons=reasons)
+    )
+    await env.sleep(timedelta(days=70))
+    return [f"{handle.id}@{first.run_id}", f"{handle.id}@{second.run_id}"]
+
+
+async def plan_amended(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A review that amends the plan (a continue-as-new to cycle 2), the amended plan, then a review
+    missed: breached and escalated."""
+    handle = await _plan(env, client, queue)
+    first = await _review_to_amend(env, handle)
     await env.sleep(timedelta(days=20))
     day = (await env.get_current_time()).date()
     second = await handle.execute_update(
@@ -401,6 +422,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_reminders_decided_first": plan_reminders_decided_first,
     "withdrawn_with_advice_out": withdrawn_with_advice_out,
     "plan_content_appealed": plan_content_appealed,
+    "plan_not_amended": plan_not_amended,
 }
 
 

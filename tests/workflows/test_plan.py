@@ -30,6 +30,7 @@ from workflows.common.records import CaseProjection
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
+    DecideNotToAmend,
     DecideReassessment,
     DecideReview,
     DecideToCease,
@@ -658,6 +659,52 @@ async def test_an_amended_plan_can_be_appealed_as_the_final_plan_can(harness: Ha
         PlanWorkflow.concede_appeal, ConcedeAppeal(actor=CASEWORKER, conceded_on=conceded, appeal="content")
     )
     assert deadline(state, "tribunal_amended_plan").due == conceded + 5 * WEEK  # reg 45(2)
+
+
+async def test_not_amending_after_a_review_can_be_appealed_and_outside_one_cannot(harness: Harness) -> None:
+    """Reg 22(4): after a review's decision to amend, the LA decides not to after all. The 8 weeks are
+    settled and the parent is told why, with the last day to appeal (CFA s.51(2)(e)); amendments proposed
+    outside a review and not made are told with no appeal."""
+    h = harness
+    handle, start = await start_plan(h)
+    review_due = start.made_on.replace(year=start.made_on.year + 1) - DAY
+    decided = await annual_review(h, handle, "amend", meeting=review_due - 6 * WEEK)
+    await next_cycle(h, decided)  # the review's decision opens the next cycle, its amendments with it
+    on = review_due - 3 * WEEK
+    await sleep_to(h, on + 2 * WEEK)
+    dropped = on + 2 * WEEK
+    reasons = "The new OT advice confirms the provision in section F."
+    not_amending = DecideNotToAmend(actor=CASEWORKER, decided_on=dropped, reasons=reasons)
+    state = await handle.execute_update(PlanWorkflow.decide_not_to_amend, not_amending)
+    assert deadline(state, "amended_plan").met_on == dropped
+    appeal = deadline(state, "appeal")
+    assert (appeal.id, appeal.from_date, appeal.status) == ("refuse_amend", dropped, "open")
+    notice = await eventually(
+        lambda: next((n for n in h.fakes.notices if n.template == "decision_refuse_amend"), None)
+    )
+    assert notice.facts == {
+        "decision": "refuse_amend",
+        "appeal_due": appeal.due.isoformat(),
+        "reasons": reasons,
+    }
+    assert [d.kind for d in h.fakes.decisions][-1] == "decision_not_to_amend"
+    twice = await refused(handle, PlanWorkflow.decide_not_to_amend, not_amending)
+    assert "no amendments are proposed" in twice.message
+
+    later = dropped + WEEK
+    await sleep_to(h, later)
+    await handle.execute_update(
+        PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=later)
+    )
+    state = await handle.execute_update(
+        PlanWorkflow.decide_not_to_amend,
+        DecideNotToAmend(actor=CASEWORKER, decided_on=later, reasons=reasons),
+    )
+    told = await eventually(
+        lambda: next((n for n in h.fakes.notices if n.template == "amendment_not_made"), None)
+    )
+    assert told.facts == {"reasons": reasons}
+    assert [d.from_date for d in state.deadlines if d.deadline == "appeal"] == [dropped]
 
 
 async def test_the_caseworker_is_reminded_to_arrange_the_review_once(harness: Harness) -> None:

@@ -99,6 +99,15 @@ class ProposeAmendments(PlanCommand):
     method: ServiceMethod = "email"
 
 
+class DecideNotToAmend(PlanCommand):
+    """The LA decided not to amend the plan after all (reg 22(4)): the parent is told, with its reasons and,
+    when the amendments followed a review, the right to appeal (CFA s.51(2)(e))."""
+
+    update_name = "decide_not_to_amend"
+    decided_on: Day
+    reasons: Text
+
+
 class IssueAmendedPlan(PlanCommand):
     """The amended plan was issued (reg 22(3)), after the 15 days for representations."""
 

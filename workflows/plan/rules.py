@@ -15,6 +15,7 @@ from workflows.common.rules import a, awaits, check_date, last, refuse, require_
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
+    DecideNotToAmend,
     DecideReassessment,
     DecideReview,
     DecideToCease,
@@ -151,9 +152,27 @@ def check_step(
     return previous
 
 
+def pending_amendments(events: Sequence[StatuteEvent]) -> StatuteEvent | None:
+    """The latest notice of proposed amendments, while it awaits its amended plan or the LA's decision not
+    to amend after all (reg 22(3)-(4))."""
+    notice = last(events, "amendment_notice_sent")
+    if notice is None or not awaits(events, notice, "amended_plan_issued"):
+        return None
+    return notice if awaits(events, notice, "decided_not_to_amend") else None
+
+
+def after_review(events: Sequence[StatuteEvent], notice: StatuteEvent) -> bool:
+    """The amendments were proposed with a review's decision to amend (Devon [2022]): not amending after
+    all is then a decision the parent can appeal (CFA s.51(2)(e))."""
+    return any(
+        e.event == "plan_reviewed" and getattr(e, "outcome", None) == "amend" and e.date == notice.date
+        for e in events
+    )
+
+
 def check_no_pending_amendment(facts: PlanFacts) -> None:
-    notice = last(facts.events, "amendment_notice_sent")
-    if notice is not None and awaits(facts.events, notice, "amended_plan_issued"):
+    notice = pending_amendments(facts.events)
+    if notice is not None:
         raise refuse(f"the amendments proposed on {notice.date} await their amended plan; issue it first")
 
 
@@ -223,7 +242,7 @@ def check_issue_amended_plan(facts: PlanFacts, cmd: IssueAmendedPlan) -> None:
         check_step(facts, cmd, cmd.issued_on, "issued_on", after=ordered.event)
         return
     notice = check_step(facts, cmd, cmd.issued_on, "issued_on", after="amendment_notice_sent")
-    if not awaits(facts.events, notice, "amended_plan_issued"):
+    if pending_amendments(facts.events) is None:
         raise refuse("no amendments are proposed: serve a notice of proposed amendments first (reg 22)")
     ends = notice.date + REPRESENTATIONS - timedelta(days=1)
     if cmd.issued_on <= ends:
@@ -231,6 +250,14 @@ def check_issue_amended_plan(facts: PlanFacts, cmd: IssueAmendedPlan) -> None:
             f"the parent's 15 days for representations on the amendments served on {notice.date} run "
             f"to {ends} (reg 22(2)(c)); issue the amended plan after that"
         )
+
+
+def check_decide_not_to_amend(facts: PlanFacts, cmd: DecideNotToAmend) -> None:
+    check_step(facts, cmd, cmd.decided_on, "decided_on", after="amendment_notice_sent")
+    if pending_amendments(facts.events) is None:
+        raise refuse("no amendments are proposed: there is nothing to decide not to make (reg 22(4))")
+    if not cmd.reasons.strip():
+        raise refuse("reasons: the parent is told the reasons for not amending (reg 22(4))", "InvalidInput")
 
 
 def check_record_phase_transfer(facts: PlanFacts, cmd: RecordPhaseTransfer) -> None:

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.plan.messages import (
         CeasePlan,
         ConcedeAppeal,
+        DecideNotToAmend,
         DecideReassessment,
         DecideReview,
         DecideToCease,
@@ -233,6 +234,21 @@ class PlanWorkflow(CaseCommands[PlanState]):
         else:
             await self._happened("amended_plan_issued", cmd.issued_on)
             self._notice("amended_plan_issued", "parent", "amended EHC plan issued", cmd.issued_on)
+
+    @command(rules.check_decide_not_to_amend)
+    async def decide_not_to_amend(self, cmd: DecideNotToAmend) -> None:
+        """The LA decided not to amend after all (reg 22(4)): the parent is told why; after a review, with
+        the right to appeal (CFA s.51(2)(e))."""
+        notice = rules.pending_amendments(self._cycle.events)
+        self._record("decision_not_to_amend", "not_amended", cmd.decided_on, cmd.actor, cmd.reasons)
+        self._cycle.events.append(StatuteEvent(event="decided_not_to_amend", date=cmd.decided_on))
+        reasons, step = {"reasons": cmd.reasons}, "decision not to amend the EHC plan"
+        if notice is not None and rules.after_review(self._cycle.events, notice):
+            step = f"{step}, with appeal rights"
+            await self._decision_notice("refuse_amend", cmd.decided_on, step, **reasons)
+        else:
+            await self._refresh()
+            self._notice("amendment_not_made", "parent", step, cmd.decided_on, facts=reasons)
 
     @command(rules.check_record_phase_transfer)
     async def record_phase_transfer(self, cmd: RecordPhaseTransfer) -> None:

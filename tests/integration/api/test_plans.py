@@ -713,3 +713,30 @@ async def test_an_amended_plans_content_is_appealed_through_the_api(
         api, people, case_id, "appeal-concessions", {"conceded_on": today.isoformat(), "appeal": "content"}
     )
     assert deadline(conceded, "tribunal_amended_plan")["due"] == (today + timedelta(weeks=5)).isoformat()
+
+
+async def test_the_la_decides_not_to_amend_after_all_through_the_api(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, settings: Settings
+) -> None:
+    """Issue 11 s.5, reg 22(4): the decision not to amend settles the 8 weeks; it needs its reasons, is
+    taken once, and then the amended plan is refused."""
+    case_id, today = await start_plan(temporal, settings)
+    served = {"served_on": (today - 20 * DAY).isoformat(), "reasons": "New OT advice.", "method": "post"}
+    await step(api, people, case_id, "amendments", served)
+    path = f"/api/plans/{case_id}/decisions-not-to-amend"
+    blank = await api.post(
+        path, json={"decided_on": today.isoformat(), "reasons": " "}, headers=people.caseworker.command()
+    )
+    assert (blank.status_code, blank.json()["field"]) == (422, "reasons")
+    body = {"decided_on": today.isoformat(), "reasons": "The OT advice confirms section F."}
+    decided = await step(api, people, case_id, "decisions-not-to-amend", body)
+    assert deadline(decided, "amended_plan")["met_on"] == today.isoformat()
+    again = await api.post(path, json=body, headers=people.caseworker.command())
+    assert again.status_code == 409
+    assert "no amendments are proposed" in again.json()["detail"]
+    issued = await api.post(
+        f"/api/plans/{case_id}/amended-plans",
+        json={"issued_on": today.isoformat()},
+        headers=people.caseworker.command(),
+    )
+    assert issued.status_code == 409

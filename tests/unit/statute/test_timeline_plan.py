@@ -145,6 +145,13 @@ def test_amended_plan(issued: str | None, as_of: str, status: str) -> None:
     assert summary(one(run(events, as_of), "amended_plan")) == ("2026-07-10", status, issued)
 
 
+@pytest.mark.parametrize(("decided", "status"), [("2026-06-20", "met"), ("2026-07-13", "met_late")])
+def test_a_decision_not_to_amend_settles_the_eight_weeks(decided: str, status: str) -> None:
+    """Reg 22(4): not amending after all, told within the same 8 weeks (the reading statute.md records)."""
+    events = [MADE, ev("amendment_notice_sent", "2026-05-15"), ev("decided_not_to_amend", decided)]
+    assert summary(one(run(events, "2026-08-01"), "amended_plan")) == ("2026-07-10", status, decided)
+
+
 # --- phase transfer (reg 18) -----------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from workflows.plan import rules
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
+    DecideNotToAmend,
     DecideReassessment,
     DecideReview,
     DecideToCease,
@@ -130,6 +131,15 @@ STEPS = [
         "2026-02-02",
         "decided_on",
         (MEETING,),
+    ),
+    Step(
+        "decide_not_to_amend",
+        rules.check_decide_not_to_amend,
+        lambda on, a: DecideNotToAmend(actor=a, decided_on=on, reasons="The OT advice confirms section F."),
+        "2025-06-20",
+        "2025-06-02",
+        "decided_on",
+        (AMENDMENTS,),
     ),
     Step(
         "propose_amendments",
@@ -568,6 +578,28 @@ def test_an_amended_plan_follows_the_representations(issued_on: str, legal: bool
             "run to 2025-06-16",
             "reg 22(2)(c)",
         )
+
+
+def test_not_amending_after_all_needs_amendments_proposed_and_reasons() -> None:
+    """Reg 22(4): a decision not to amend answers the notice as an amended plan would; then neither the
+    amended plan nor a second decision is legal, and new amendments can be proposed."""
+    step = BY_NAME["decide_not_to_amend"]
+    refusal(step.check, facts(), step.command(), "IllegalStep", "needs an amendment notice sent first")
+    blank = DecideNotToAmend(actor=CASEWORKER, decided_on=D("2025-06-20"), reasons=" ")
+    refusal(step.check, facts(AMENDMENTS), blank, "InvalidInput", "reasons", "reg 22(4)")
+    decided = facts(AMENDMENTS, ev("decided_not_to_amend", "2025-06-20"))
+    refusal(step.check, decided, step.command("2025-06-21"), "IllegalStep", "no amendments are proposed")
+    issue = BY_NAME["issue_amended_plan"]
+    refusal(issue.check, decided, issue.command("2025-07-01"), "IllegalStep", "no amendments are proposed")
+    BY_NAME["propose_amendments"].check(decided, BY_NAME["propose_amendments"].command("2025-07-01"))
+
+
+def test_not_amending_is_appealable_only_after_a_review() -> None:
+    with_review = [ev("plan_reviewed", "2025-06-02", outcome="amend"), AMENDMENTS]
+    assert rules.after_review(with_review, AMENDMENTS)
+    assert not rules.after_review([AMENDMENTS], AMENDMENTS)
+    earlier = [ev("plan_reviewed", "2025-05-01", outcome="amend"), AMENDMENTS]
+    assert not rules.after_review(earlier, AMENDMENTS)
 
 
 def test_an_amended_plan_is_issued_once_for_each_notice() -> None:
