@@ -23,6 +23,7 @@ from api.schemas.cases import (
     ExceptionApprovalCreate,
     ExceptionClaimCreate,
     FinalPlanCreate,
+    FurtherAdviceCreate,
     SchoolClosureCreate,
     SchoolConsultationCreate,
     SchoolResponseCreate,
@@ -190,6 +191,18 @@ CASE_COMMANDS: tuple[CommandRoute, ...] = (
         (
             "The consulted school or college answered (CFA s.39(3); Code of Practice 9.78: within 15 "
             "days). Roles: caseworker, manager."
+        ),
+    ),
+    CommandRoute(
+        "further-advice",
+        FurtherAdviceCreate,
+        "Ask for further advice",
+        (
+            "Advice asked after the decision to assess (reg 6(1)): a body newly involved, a school named "
+            "later, advice the parent asked for. Each request is an advice request of its own, with its "
+            "own 6 weeks from the day its body received it (reg 8(1); `received_by_body`, else the day it "
+            "was asked). Taken between the decision to assess and the decision whether to issue; the "
+            "case waits for this advice as for the first. Roles: caseworker, manager."
         ),
     ),
     CommandRoute(

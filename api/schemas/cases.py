@@ -114,6 +114,24 @@ SchoolConsultationCreate = command_body(
     name="SchoolConsultationCreate",
     examples=[{"school": "Riverside Primary", "consulted_on": TODAY}],
 )
+FurtherAdviceCreate = command_body(
+    assessment.RequestFurtherAdvice,
+    name="FurtherAdviceCreate",
+    examples=[
+        {
+            "requested_on": TODAY,
+            "advice": [
+                {
+                    "advice_id": "ot",
+                    "advice": "other",
+                    "agency_id": "5f0c8a2e-3b6d-4e8a-8d1f-2c9b7a6e4d33",
+                    "received_by_body": TODAY,
+                }
+            ],
+            "reasons": "Occupational therapy became involved after the decision to assess.",
+        }
+    ],
+)
 SchoolClosureCreate = command_body(
     assessment.RecordSchoolClosure,
     name="SchoolClosureCreate",

@@ -32,7 +32,12 @@ from core.settings import Settings
 from db.cases import CaseWithChild, get_case_with_child
 from db.cases import list_cases as db_list_cases
 from db.errors import InvalidCursor
-from workflows.assessment.messages import AssessmentStart, AssessmentState, DecideAssessment
+from workflows.assessment.messages import (
+    AssessmentStart,
+    AssessmentState,
+    DecideAssessment,
+    RequestFurtherAdvice,
+)
 from workflows.common.ids import ACKNOWLEDGE_REQUEST, assessment_workflow_id
 from workflows.common.messages import Command, Stage
 
@@ -136,7 +141,7 @@ class AssessmentCommandRunner(CommandRunner[AssessmentState, CaseRead]):
     async def __call__(self, *, session: AsyncSession, command: Command, **rest: Any) -> CaseRead:
         # The agencies a decision sends advice requests to must exist before the workflow sees it: the
         # activities that record the requests would meet the foreign key, and retry for ever.
-        if isinstance(command, DecideAssessment):
+        if isinstance(command, DecideAssessment | RequestFurtherAdvice):
             await check_advice_agencies(session=session, advice=command.advice)
         return await super().__call__(session=session, command=command, **rest)
 

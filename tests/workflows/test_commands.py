@@ -66,7 +66,7 @@ def test_every_command_message_is_handled_by_one_update_of_its_name() -> None:
         if name not in ANSWERS
     ]
     messages = every_command_message()
-    assert len(messages) == 30
+    assert len(messages) == 31
     assert sorted(m.update_name for m in messages) == sorted(handled)
 
 

@@ -1,15 +1,23 @@
-"""Facts that reach the case after the request (issue 11 s.4): a school's closure learned later is judged
-as one recorded with the request, and every wrong way of recording it is refused before it is written."""
+"""Facts that reach the case after the request (issue 11 s.3-4): a school's closure learned later is judged
+as one recorded with the request, advice asked later has its own clock, and every wrong way of recording
+either is refused before it is written."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from workflows.assessment.messages import ClaimException, DecideAssessment, RecordSchoolClosure
+from workflows.advice.messages import SubmitAdvice
+from workflows.advice.workflow import AdviceRequestWorkflow
+from workflows.assessment.messages import (
+    ClaimException,
+    DecideAssessment,
+    RecordSchoolClosure,
+    RequestFurtherAdvice,
+)
 from workflows.assessment.workflow import AssessmentWorkflow
-from workflows.common.messages import SchoolClosure
+from workflows.common.messages import AdviceSpec, SchoolClosure, Stage
 
-from .conftest import CASEWORKER, Harness, advice_set, agency, eventually, new_start, refused
+from .conftest import AGENCIES, CASEWORKER, Harness, advice_set, agency, eventually, new_start, refused
 
 
 async def test_a_closure_learned_after_the_request_decides_the_school_advice_exception(
@@ -69,3 +77,70 @@ async def test_a_closure_learned_after_the_request_decides_the_school_advice_exc
     by_an_agency = summer.model_copy(update={"school": "Hillside", "actor": agency("school")})
     assert (await refused(handle, AssessmentWorkflow.record_school_closure, by_an_agency)).type == "Forbidden"
     assert len((await handle.query(AssessmentWorkflow.state)).school_closures) == 1
+
+
+async def test_advice_asked_after_the_decision_has_its_own_six_weeks(harness: Harness) -> None:
+    """Issue 11 s.3: a body newly involved ten days after the decision is asked for advice; its 6 weeks
+    run from the day it received the request, and the case waits for its answer as for the first five."""
+    h = harness
+    today = await h.today()
+    start = new_start(today)
+    handle, _ = await h.open_case(start)
+    early = RequestFurtherAdvice(
+        actor=CASEWORKER,
+        requested_on=today,
+        advice=[AdviceSpec(advice_id="ot", advice="other", agency_id=AGENCIES["health"])],
+    )
+    not_yet = await refused(handle, AssessmentWorkflow.request_further_advice, early)
+    assert "further advice is asked between the decision to assess" in not_yet.message
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
+    )
+    await h.env.sleep(timedelta(days=10))
+    asked_on = today + timedelta(days=10)
+    received = asked_on + timedelta(days=2)  # by post: the body had it two days later
+    later = early.model_copy(
+        update={
+            "requested_on": asked_on,
+            "advice": [
+                AdviceSpec(
+                    advice_id="ot", advice="other", agency_id=AGENCIES["health"], received_by_body=received
+                )
+            ],
+            "reasons": "Occupational therapy became involved.",
+        }
+    )
+    state = await handle.execute_update(AssessmentWorkflow.request_further_advice, later)
+    ot = next(d for d in state.deadlines if d.deadline == "advice" and d.id == "ot")
+    assert (ot.due, ot.from_date) == (received + timedelta(weeks=6), received)
+    first = next(d for d in state.deadlines if d.deadline == "advice" and d.id == "ep")
+    assert first.due == today + timedelta(weeks=6)  # the first requests keep their own clocks
+    await eventually(lambda: sum(r.case_id == start.case_id for r in h.fakes.advice_requests) == 6)
+    again = await refused(handle, AssessmentWorkflow.request_further_advice, later)
+    assert (again.type, again.message) == (
+        "InvalidInput",
+        "advice: the case already has an advice request 'ot'; name it anew",
+    )
+    decided = [d for d in h.fakes.decisions if d.kind == "further_advice"]
+    assert [(d.outcome, d.reasons) for d in decided] == [("ot", "Occupational therapy became involved.")]
+
+    kinds = {"educational": "school", "medical": "health", "psychological": "ep", "social_care": "social"}
+    for spec in advice_set():
+        await h.advice_handle(start.case_id, spec.advice_id).execute_update(
+            AdviceRequestWorkflow.submit_advice,
+            SubmitAdvice(actor=agency(kinds.get(spec.advice, "parent")), received_on=asked_on),
+        )
+    await h.env.sleep(timedelta(seconds=5))
+    state = await handle.query(AssessmentWorkflow.state)
+    assert state.stage is Stage.GATHERING_ADVICE  # the OT's advice is still awaited
+    await h.advice_handle(start.case_id, "ot").execute_update(
+        AdviceRequestWorkflow.submit_advice, SubmitAdvice(actor=agency("health"), received_on=asked_on)
+    )
+    for _ in range(20):
+        state = await handle.query(AssessmentWorkflow.state)
+        if state.stage is Stage.DECIDING_WHETHER_TO_ISSUE:
+            break
+        await h.env.sleep(timedelta(seconds=1))
+    assert state.stage is Stage.DECIDING_WHETHER_TO_ISSUE
+    assert set(state.advice_received) == {"parent", "school", "health", "ep", "social", "ot"}

@@ -61,6 +61,17 @@ class DecideAssessment(Command):
     advice: list[AdviceSpec] = []
 
 
+class RequestFurtherAdvice(Command):
+    """Advice asked after the decision to assess (reg 6(1)): a body newly involved, a school named later,
+    advice the parent asked for. Each request has its own 6 weeks from the day that body received it
+    (reg 8(1)), and the closure exceptions look at the day it was asked."""
+
+    update_name = "request_further_advice"
+    requested_on: Day
+    advice: list[AdviceSpec] = Field(min_length=1, max_length=20)
+    reasons: Text = ""
+
+
 class DecideIssue(Command):
     """The decision whether to issue a plan (reg 10)."""
 

@@ -24,6 +24,7 @@ from workflows.assessment.messages import (
     IssueFinalPlan,
     RecordSchoolClosure,
     RecordSchoolResponse,
+    RequestFurtherAdvice,
     ServeDraft,
     Withdraw,
 )
@@ -270,6 +271,33 @@ def check_decide_assessment(facts: AssessmentFacts, cmd: DecideAssessment) -> No
         if given.count(item.advice) < sum(1 for other in needed if other.advice == item.advice):
             raise refuse(
                 f"advice: {item.rule} requires {item.advice} advice; add a request for it", "InvalidInput"
+            )
+
+
+def check_request_further_advice(facts: AssessmentFacts, cmd: RequestFurtherAdvice) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage not in (Stage.GATHERING_ADVICE, Stage.DECIDING_WHETHER_TO_ISSUE):
+        raise refuse(
+            f"the case is {facts.stage.value}; further advice is asked between the decision to assess "
+            "and the decision whether to issue"
+        )
+    ids = [a.advice_id for a in cmd.advice]
+    if len(ids) != len(set(ids)):
+        raise refuse("advice: each advice_id must be different", "InvalidInput")
+    taken = sorted(set(ids) & set(facts.advice))
+    if taken:
+        raise refuse(
+            f"advice: the case already has an advice request '{taken[0]}'; name it anew", "InvalidInput"
+        )
+    check_date(
+        cmd.requested_on, "requested_on", not_before=facts.decided["decision_to_assess"], today=facts.today
+    )
+    for spec in cmd.advice:
+        if spec.received_by_body is not None and spec.received_by_body < cmd.requested_on:
+            raise refuse(
+                f"advice: '{spec.advice_id}' was received by its body before it was asked, on "
+                f"{cmd.requested_on}",
+                "InvalidInput",
             )
 
 

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         IssueFinalPlan,
         RecordSchoolClosure,
         RecordSchoolResponse,
+        RequestFurtherAdvice,
         ServeDraft,
         Withdraw,
     )
@@ -182,13 +183,14 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         if cmd.outcome == "refuse":
             await self._appealable_decision(Stage.REFUSED_TO_ASSESS, "refuse_assess", cmd.decided_on)
             return
-        self._stage = Stage.GATHERING_ADVICE
-        for spec in cmd.advice:
-            self._advice[spec.advice_id] = spec
-            self._events.append(rules.advice_requested(spec, cmd.decided_on))
-        await self._refresh()
-        for spec in cmd.advice:
-            self._later(self._request_advice(spec, cmd.decided_on))
+        await self._ask_for_advice(cmd.advice, cmd.decided_on)
+
+    @command(rules.check_request_further_advice)
+    async def request_further_advice(self, cmd: RequestFurtherAdvice) -> None:
+        """Advice asked after the decision to assess: its own 6 weeks, from the day its body received it."""
+        asked = ", ".join(spec.advice_id for spec in cmd.advice)
+        self._record("further_advice", asked, cmd.requested_on, cmd.actor, cmd.reasons)
+        await self._ask_for_advice(cmd.advice, cmd.requested_on)
 
     @command(rules.check_decide_issue)
     async def decide_issue(self, cmd: DecideIssue) -> None:
@@ -378,6 +380,16 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
 
     def _deadlines(self) -> list[DeadlineView]:
         return self._timeline.deadlines if self._timeline else []
+
+    async def _ask_for_advice(self, specs: list[AdviceSpec], on: date) -> None:
+        """Reg 6 advice requests: events now, each a child workflow once the timeline has its deadline."""
+        self._stage = Stage.GATHERING_ADVICE
+        for spec in specs:
+            self._advice[spec.advice_id] = spec
+            self._events.append(rules.advice_requested(spec, on))
+        await self._refresh()
+        for spec in specs:
+            self._later(self._request_advice(spec, on))
 
     async def _request_advice(self, spec: AdviceSpec, requested_on: date) -> None:
         name = advice_workflow_id if self._hashed_ids else labelled_advice_workflow_id

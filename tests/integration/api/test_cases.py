@@ -12,6 +12,7 @@ from api.services.idempotency import hashed_key
 from workflows.common.ids import assessment_workflow_id
 
 from .conftest import People, Temporal, advice_for, audited_actions, new_request, project
+from .test_advice import assessed_case
 
 
 async def open_case(
@@ -356,3 +357,32 @@ async def test_a_school_closure_learned_after_the_request_is_recorded_on_the_cas
     assert by_an_agency.status_code == 403
     read = await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)
     assert len(read.json()["state"]["school_closures"]) == 1
+
+
+async def test_further_advice_is_asked_after_the_decision_with_its_own_clock(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 11 s.3: advice asked later is a request of its own, due 6 weeks from the day its body had it;
+    an agency nobody knows is refused naming the field, as at the decision."""
+    case_id = await assessed_case(api, people, temporal, sessions)
+    today = await temporal.today()
+    path = f"/api/cases/{case_id}/further-advice"
+    ot = {"advice_id": "ot", "advice": "other", "agency_id": str(people.psychology.agency_id)}
+    body = {"requested_on": today.isoformat(), "advice": [ot], "reasons": "OT became involved."}
+    asked = await api.post(path, json=body, headers=people.caseworker.command())
+    assert asked.status_code == 200, asked.text
+    [due] = [
+        d["due"] for d in asked.json()["state"]["deadlines"] if d["deadline"] == "advice" and d["id"] == "ot"
+    ]
+    assert due == (today + timedelta(weeks=6)).isoformat()
+    assert "ot" in {a["advice_id"] for a in asked.json()["state"]["advice"]}
+
+    unknown = {**ot, "advice_id": "slt", "agency_id": str(uuid.uuid4())}
+    nobody = await api.post(path, json={**body, "advice": [unknown]}, headers=people.caseworker.command())
+    assert nobody.status_code == 422
+    assert nobody.json()["field"].startswith("advice")
+    none = await api.post(path, json={**body, "advice": []}, headers=people.caseworker.command())
+    assert (none.status_code, none.json()["field"]) == (422, "advice")
+    again = await api.post(path, json=body, headers=people.caseworker.command())
+    assert again.status_code == 422
+    assert again.json()["detail"] == "advice: the case already has an advice request 'ot'; name it anew"

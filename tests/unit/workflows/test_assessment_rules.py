@@ -29,6 +29,7 @@ from workflows.assessment.messages import (
     ExceptionClaim,
     IssueFinalPlan,
     RecordSchoolResponse,
+    RequestFurtherAdvice,
     ServeDraft,
     Withdraw,
 )
@@ -709,3 +710,52 @@ def test_a_manager_does_not_approve_their_own_claim() -> None:
     own = ACCEPTED.model_copy(update={"claimed_by": MANAGER.actor_id})
     case = facts(Stage.GATHERING_ADVICE, decided=["decision_to_assess"], advice=REQUIRED, claims=[own])
     refusal(rules.check_approve_exception, case, APPROVE, "Forbidden", "someone other than who made it")
+
+
+# ---- advice asked later (issue 11 s.3) ----
+
+
+def further(on: str = "2025-03-03", *advice: AdviceSpec, actor: Any = CASEWORKER) -> RequestFurtherAdvice:
+    return RequestFurtherAdvice(
+        actor=actor, requested_on=D(on), advice=list(advice) or [spec("ot", "other")], reasons=""
+    )
+
+
+@pytest.mark.parametrize("at", [GATHERING, ADVICE_IN], ids=["gathering", "all advice in"])
+def test_further_advice_is_asked_between_the_two_decisions(at: AssessmentFacts) -> None:
+    rules.check_request_further_advice(at, further())
+
+
+@pytest.mark.parametrize(
+    ("at", "words"),
+    [
+        (facts(Stage.AWAITING_DECISION_TO_ASSESS), "between the decision to assess"),
+        (DRAFTING, "between the decision to assess"),
+    ],
+)
+def test_further_advice_before_the_decision_or_after_the_next_is_refused(
+    at: AssessmentFacts, words: str
+) -> None:
+    refusal(rules.check_request_further_advice, at, further(), "IllegalStep", words)
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (further("2025-02-14"), "requested_on: 2025-02-14 is before 2025-02-17"),
+        (further("2025-03-03", spec("ep", "psychological")), "already has an advice request 'ep'"),
+        (further("2025-03-03", spec("ot", "other"), spec("ot", "other")), "each advice_id must be different"),
+        (
+            further("2025-03-03", spec("ot", "other", received_by_body=D("2025-03-01"))),
+            "received by its body before it was asked",
+        ),
+    ],
+)
+def test_further_advice_that_cannot_be_is_refused_naming_the_field(
+    command: RequestFurtherAdvice, words: str
+) -> None:
+    refusal(rules.check_request_further_advice, GATHERING, command, "InvalidInput", words)
+
+
+def test_an_agency_cannot_ask_for_further_advice() -> None:
+    refusal(rules.check_request_further_advice, GATHERING, further(actor=AGENCY), "Forbidden", "agency")
