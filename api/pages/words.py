@@ -16,6 +16,7 @@ STAGES = {
     "plan_maintained": "Plan maintained",
     "plan_ceased": "Plan ceased",
     "plan_transferred": "Plan transferred to another authority",
+    "appealed": "Appealed to the tribunal",
 }
 
 DEADLINES = {

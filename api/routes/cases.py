@@ -24,6 +24,8 @@ from api.schemas.cases import (
     ExceptionClaimCreate,
     FinalPlanCreate,
     FurtherAdviceCreate,
+    RefusalAppealConcessionCreate,
+    RefusalAppealOutcomeCreate,
     SchoolClosureCreate,
     SchoolConsultationCreate,
     SchoolResponseCreate,
@@ -31,6 +33,7 @@ from api.schemas.cases import (
 )
 from api.schemas.commands import CommandBody
 from api.schemas.common import IsoDate, error_responses
+from api.schemas.plans import AppealCreate, MediationCreate
 from api.services.cases import create_case, get_case_with_state, list_cases, run_case_command
 from api.services.clock import today_in_england
 from workflows.assessment.messages import ApproveException
@@ -224,6 +227,51 @@ CASE_COMMANDS: tuple[CommandRoute, ...] = (
             "The final EHC plan was issued (reg 13(2), within 20 weeks of the request), once the "
             "parent's representations window has closed; the plan's own workflow takes over. Roles: "
             "caseworker, manager."
+        ),
+    ),
+    CommandRoute(
+        "mediation",
+        MediationCreate,
+        "Record a step of mediation on a refusal",
+        (
+            "On the refusal to assess or to issue a plan: the parent or young person contacted the "
+            "mediation adviser (CFA s.55) and said whether they want mediation (then held within 30 days, "
+            "reg 37); mediation was held or could not be arranged; the certificate was issued (within 3 "
+            "working days, regs 34 and 39), which can move the last day to appeal to a month after it "
+            "(HESC Rules r.20). The same body as a plan's. Roles: caseworker, manager."
+        ),
+    ),
+    CommandRoute(
+        "appeals",
+        AppealCreate,
+        "Record an appeal against the refusal",
+        (
+            "The appeal against the refusal reached the First-tier Tribunal by its last day (CFA s.51; HESC "
+            "Rules r.20): the case's stage is `appealed` and it stays open, past the appeal window, until "
+            "the tribunal decides or the LA does not oppose it. The same body as a plan's. Roles: "
+            "caseworker, manager."
+        ),
+    ),
+    CommandRoute(
+        "appeal-outcomes",
+        RefusalAppealOutcomeCreate,
+        "Record the tribunal's decision on the refusal",
+        (
+            "The tribunal dismissed the appeal (the case closes) or ordered the LA to assess (after a "
+            "refusal to assess: it must say so within 2 weeks, decide within 10 weeks not to issue or issue "
+            "the plan within 14, reg 44(2)) or to make and maintain a plan (after a decision not to issue: "
+            "the draft within 5 weeks, the final plan within 11). The case takes those steps again. Roles: "
+            "caseworker, manager."
+        ),
+    ),
+    CommandRoute(
+        "appeal-concessions",
+        RefusalAppealConcessionCreate,
+        "Record that the LA does not oppose the appeal",
+        (
+            "The LA told the tribunal it will not oppose the appeal against its refusal (reg 45): "
+            "`refuse_assess` (it assesses, on the clocks of an order to assess) or `refuse_issue` (it makes "
+            "and maintains a plan, on the clocks of an order to). Roles: caseworker, manager."
         ),
     ),
     CommandRoute(

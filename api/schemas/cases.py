@@ -114,6 +114,16 @@ SchoolConsultationCreate = command_body(
     name="SchoolConsultationCreate",
     examples=[{"school": "Riverside Primary", "consulted_on": TODAY}],
 )
+RefusalAppealOutcomeCreate = command_body(
+    assessment.RecordTribunalOutcome,
+    name="RefusalAppealOutcomeCreate",
+    examples=[{"decided_on": TODAY, "outcome": "assess"}, {"decided_on": TODAY, "outcome": "dismissed"}],
+)
+RefusalAppealConcessionCreate = command_body(
+    assessment.ConcedeRefusalAppeal,
+    name="RefusalAppealConcessionCreate",
+    examples=[{"conceded_on": TODAY, "appeal": "refuse_assess"}],
+)
 FurtherAdviceCreate = command_body(
     assessment.RequestFurtherAdvice,
     name="FurtherAdviceCreate",

@@ -37,6 +37,7 @@ from workflows.assessment.messages import (
     DecideIssue,
     IssueFinalPlan,
     RecordSchoolClosure,
+    RecordTribunalOutcome,
     ServeDraft,
     Withdraw,
 )
@@ -141,6 +142,40 @@ async def refused(env: WorkflowEnvironment, client: Client, queue: str) -> list[
     )
     await env.sleep(timedelta(days=70))
     await handle.result()
+    return [handle.id]
+
+
+async def refusal_appealed(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A refusal to assess, its mediation declined and the certificate, the appeal, and the tribunal's
+    order to assess (issue 11 s.1): the assessment starts again, advice and all."""
+    handle = await _open(env, client, queue)
+    today = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="refuse", decided_on=today, reasons="no evidence of SEN"),
+    )
+    await env.sleep(timedelta(days=20))
+    day = (await env.get_current_time()).date()
+    contact = RecordMediation(actor=CASEWORKER, on=day, step="adviser_contacted", wants_mediation=False)
+    await handle.execute_update(AssessmentWorkflow.record_mediation, contact)
+    await handle.execute_update(
+        AssessmentWorkflow.record_mediation,
+        RecordMediation(actor=CASEWORKER, on=day, step="certificate_issued"),
+    )
+    await handle.execute_update(
+        AssessmentWorkflow.record_appeal, RecordAppeal(actor=CASEWORKER, lodged_on=day)
+    )
+    await env.sleep(timedelta(days=120))  # past the appeal window: the case waits for the tribunal
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        AssessmentWorkflow.record_appeal_outcome,
+        RecordTribunalOutcome(actor=CASEWORKER, decided_on=day, outcome="assess"),
+    )
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=day, advice=advice_set()),
+    )
+    await env.sleep(timedelta(days=3))
     return [handle.id]
 
 
@@ -423,6 +458,7 @@ SCENARIOS: dict[str, Scenario] = {
     "withdrawn_with_advice_out": withdrawn_with_advice_out,
     "plan_content_appealed": plan_content_appealed,
     "plan_not_amended": plan_not_amended,
+    "refusal_appealed": refusal_appealed,
 }
 
 

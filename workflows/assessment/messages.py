@@ -72,6 +72,25 @@ class RequestFurtherAdvice(Command):
     reasons: Text = ""
 
 
+class RecordTribunalOutcome(Command):
+    """The tribunal decided the appeal against a refusal: `assess` (a refusal to assess) and
+    `make_and_maintain` (a decision not to issue) are its orders (reg 44), each starting the assessment
+    again on the ordered clock; `dismissed` closes the case."""
+
+    update_name = "record_appeal_outcome"
+    decided_on: Day
+    outcome: Literal["dismissed", "assess", "make_and_maintain"]
+
+
+class ConcedeRefusalAppeal(Command):
+    """The LA does not oppose the appeal against its refusal (reg 45): `refuse_assess` (it assesses, as if
+    ordered to) or `refuse_issue` (it makes and maintains a plan)."""
+
+    update_name = "concede_appeal"
+    conceded_on: Day
+    appeal: Literal["refuse_assess", "refuse_issue"]
+
+
 class DecideIssue(Command):
     """The decision whether to issue a plan (reg 10)."""
 

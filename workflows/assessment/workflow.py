@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         AssessmentState,
         CaseRecord,
         ClaimException,
+        ConcedeRefusalAppeal,
         ConsultSchool,
         DecideAssessment,
         DecideIssue,
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         IssueFinalPlan,
         RecordSchoolClosure,
         RecordSchoolResponse,
+        RecordTribunalOutcome,
         RequestFurtherAdvice,
         ServeDraft,
         Withdraw,
@@ -43,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.assessment.rules import FINISHED
     from workflows.common.commands import CaseCommands, command_handlers
     from workflows.common.deadlines import DeadlineWatch, latest, wait_until
+    from workflows.common.disputes import MEDIATION_EVENTS
     from workflows.common.effects import run_local
     from workflows.common.ids import (
         ADVICE_ARRIVED,
@@ -62,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineResult,
     )
     from workflows.common.rules import plan_issued
+    from workflows.plan.messages import RecordAppeal, RecordMediation
     from workflows.plan.workflow import PlanWorkflow
 
 command = command_handlers(AssessmentState)
@@ -277,6 +281,51 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             )
         )
 
+    # ---- disagreements with a refusal (CFA s.51-55; regs 33-45) ----
+
+    @command(rules.check_record_refusal_mediation)
+    async def record_mediation(self, cmd: RecordMediation) -> None:
+        """A step of mediation on the refusal: the adviser contacted, mediation held or not, the
+        certificate (which can move the last day to appeal)."""
+        fields = {"wants_mediation": bool(cmd.wants_mediation)} if cmd.step == "adviser_contacted" else {}
+        self._events.append(StatuteEvent(event=MEDIATION_EVENTS[cmd.step], date=cmd.on, **fields))
+        await self._refresh()
+
+    @command(rules.check_record_refusal_appeal)
+    async def record_appeal(self, cmd: RecordAppeal) -> None:
+        """The family's appeal against the refusal reached the tribunal: the case waits for its decision."""
+        self._stage = Stage.APPEALED
+        self._events.append(StatuteEvent(event="appeal_lodged", date=cmd.lodged_on))
+        self._record("appeal", "lodged", cmd.lodged_on, cmd.actor, "")
+        await self._refresh()
+
+    @command(rules.check_record_tribunal_outcome)
+    async def record_appeal_outcome(self, cmd: RecordTribunalOutcome) -> None:
+        """The tribunal's decision: dismissed, the case closes; an order (reg 44) starts the assessment
+        again on the ordered clock."""
+        self._record("appeal_outcome", cmd.outcome, cmd.decided_on, cmd.actor, "")
+        if cmd.outcome == "dismissed":
+            self._stage = Stage.CLOSED
+            await self._refresh()
+            return
+        self._events.append(StatuteEvent(event="tribunal_order", date=cmd.decided_on, order=cmd.outcome))
+        await self._ordered(assess=cmd.outcome == "assess")
+
+    @command(rules.check_concede_refusal_appeal)
+    async def concede_appeal(self, cmd: ConcedeRefusalAppeal) -> None:
+        """The LA does not oppose the appeal (reg 45): it acts as if ordered to, on the same clocks."""
+        self._record("appeal_conceded", cmd.appeal, cmd.conceded_on, cmd.actor, "")
+        self._events.append(StatuteEvent(event="appeal_unopposed", date=cmd.conceded_on, appeal=cmd.appeal))
+        await self._ordered(assess=cmd.appeal == "refuse_assess")
+
+    async def _ordered(self, *, assess: bool) -> None:
+        """To assess: the decision whether to assess is taken again (notified within 2 weeks, reg 44(2)),
+        then the pathway as before; to make and maintain a plan: the draft, then the final plan."""
+        if assess:
+            self._decided.pop("decision_to_assess", None)
+        self._stage = Stage.AWAITING_DECISION_TO_ASSESS if assess else Stage.DRAFTING
+        await self._refresh()
+
     @command(rules.check_claim_exception)
     async def claim_exception(self, cmd: ClaimException) -> None:
         """An exception claimed against one deadline: the statute's verdict now, a manager's approval next."""
@@ -376,6 +425,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             responded=self._responded,
             claims=self._claims,
             closures=self._closures,
+            events=self._events,
         )
 
     def _deadlines(self) -> list[DeadlineView]:

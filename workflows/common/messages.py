@@ -57,6 +57,7 @@ class Stage(StrEnum):
     PLAN_MAINTAINED = "plan_maintained"
     PLAN_CEASED = "plan_ceased"
     PLAN_TRANSFERRED = "plan_transferred"  # to another LA (reg 15): this LA maintains it no longer
+    APPEALED = "appealed"  # the family's appeal against a refusal is with the tribunal
 
 
 # The bounds of what a person can give, held as the workflow, the statute engine and both databases can

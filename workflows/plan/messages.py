@@ -134,7 +134,9 @@ class DecideToCease(PlanCommand):
 
 
 class RecordAppeal(PlanCommand):
-    """An appeal against the decision to cease reached the tribunal (CFA s.51(2)(e))."""
+    """An appeal against the latest appealable decision reached the tribunal (CFA s.51(2)): on a plan, the
+    decision to cease, not to amend or not to reassess, or the plan's content; on an assessment, the
+    refusal to assess or to issue a plan."""
 
     update_name = "record_appeal"
     lodged_on: Day

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from workflows.common.disputes import check_appeal_lodged, check_mediation_step
 from workflows.common.messages import DeadlineView, Stage, StatuteEvent
 from workflows.common.rules import a, awaits, check_date, last, refuse, require_role
 from workflows.plan.messages import (
@@ -37,13 +38,6 @@ from workflows.plan.messages import (
 
 # Representations on proposed amendments: at least 15 days beginning with the day served (reg 22(2)(c)).
 REPRESENTATIONS = timedelta(days=15)
-# Each step of mediation as the vocabulary names it.
-MEDIATION_EVENTS = {
-    "adviser_contacted": "mediation_adviser_contacted",
-    "held": "mediation_held",
-    "not_arranged": "mediation_not_arranged",
-    "certificate_issued": "mediation_certificate_issued",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,14 +278,7 @@ def check_decide_to_cease(facts: PlanFacts, cmd: DecideToCease) -> None:
 
 def check_record_appeal(facts: PlanFacts, cmd: RecordAppeal) -> None:
     notice = check_step(facts, cmd, cmd.lodged_on, "lodged_on", after="decision_notice_sent")
-    if not awaits(facts.events, notice, "appeal_lodged"):
-        raise refuse(f"an appeal against the decision of {notice.date} is already recorded")
-    appeal = appeal_deadline(facts)
-    if appeal is not None and cmd.lodged_on > appeal.due:
-        raise refuse(
-            f"lodged_on: the last day to appeal the decision of {notice.date} was {appeal.due}",
-            "InvalidInput",
-        )
+    check_appeal_lodged(facts.events, notice, appeal_deadline(facts), cmd.lodged_on)
 
 
 def check_record_appeal_outcome(facts: PlanFacts, cmd: RecordAppealOutcome) -> None:
@@ -308,19 +295,9 @@ def check_concede_appeal(facts: PlanFacts, cmd: ConcedeAppeal) -> None:
 
 def check_record_mediation(facts: PlanFacts, cmd: RecordMediation) -> None:
     notice = check_step(facts, cmd, cmd.on, "on", after="decision_notice_sent")
-    contact = last(facts.events, "mediation_adviser_contacted")
-    contacted = contact if contact is not None and contact.date >= notice.date else None
-    if cmd.step == "adviser_contacted":
-        if cmd.wants_mediation is None:
-            raise refuse("wants_mediation: say whether the parent wants mediation", "InvalidInput")
-        if contacted is not None:
-            raise refuse(f"the mediation adviser was already contacted on {contacted.date}")
-        return
-    if contacted is None:
-        raise refuse(f"the mediation adviser has not been contacted about the decision of {notice.date}")
-    check_date(cmd.on, "on", not_before=contacted.date, today=facts.today)
-    if cmd.step in ("held", "not_arranged") and not getattr(contacted, "wants_mediation", False):
-        raise refuse("the parent did not want mediation: record the certificate instead")
+    check_mediation_step(
+        facts.events, notice, step=cmd.step, on=cmd.on, wants=cmd.wants_mediation, today=facts.today
+    )
 
 
 def check_cease_plan(facts: PlanFacts, cmd: CeasePlan) -> None:

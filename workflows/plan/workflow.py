@@ -21,6 +21,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows.common.commands import CaseCommands, command_handlers
     from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, wait_until
+    from workflows.common.disputes import MEDIATION_EVENTS
     from workflows.common.effects import run_local
     from workflows.common.ids import PLAN_WORKFLOW, STATE_QUERY
     from workflows.common.messages import (
@@ -293,7 +294,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
     async def record_mediation(self, cmd: RecordMediation) -> None:
         """A step of mediation on the latest appealable decision (CFA s.53-55; regs 33-39)."""
         fields = {"wants_mediation": bool(cmd.wants_mediation)} if cmd.step == "adviser_contacted" else {}
-        await self._happened(rules.MEDIATION_EVENTS[cmd.step], cmd.on, **fields)
+        await self._happened(MEDIATION_EVENTS[cmd.step], cmd.on, **fields)
 
     @command(rules.check_cease_plan)
     async def cease_plan(self, cmd: CeasePlan) -> None:

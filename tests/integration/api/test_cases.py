@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -386,3 +386,40 @@ async def test_further_advice_is_asked_after_the_decision_with_its_own_clock(
     again = await api.post(path, json=body, headers=people.caseworker.command())
     assert again.status_code == 422
     assert again.json()["detail"] == "advice: the case already has an advice request 'ot'; name it anew"
+
+
+async def test_a_refusal_is_appealed_and_the_tribunal_orders_an_assessment(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    """Issue 11 s.1 through the API: the refusal's mediation and appeal with the plan's bodies, the stage
+    `appealed`, the order to assess with its 2 and 14 weeks, and the refusals a caseworker would meet."""
+    case_id = await open_case(api, people, temporal)
+    today = (await temporal.today()).isoformat()
+    headers = people.caseworker.command
+
+    async def send(path: str, body: dict[str, object]) -> httpx.Response:
+        return await api.post(f"/api/cases/{case_id}/{path}", json=body, headers=headers())
+
+    early = await send("appeals", {"lodged_on": today})
+    assert early.status_code == 409
+    assert "an appeal is against a refusal" in early.json()["detail"]
+    refusal = {"outcome": "refuse", "decided_on": today, "reasons": "No evidence of SEN."}
+    assert (await send("decision-to-assess", refusal)).status_code == 200
+    contacted = await send("mediation", {"on": today, "step": "adviser_contacted", "wants_mediation": False})
+    assert contacted.status_code == 200, contacted.text
+    assert (await send("mediation", {"on": today, "step": "certificate_issued"})).status_code == 200
+    appealed = await send("appeals", {"lodged_on": today})
+    assert appealed.json()["state"]["stage"] == "appealed"
+    wrong = await send("appeal-outcomes", {"decided_on": today, "outcome": "make_and_maintain"})
+    assert (wrong.status_code, wrong.json()["field"]) == (422, "outcome")
+    conceded_wrongly = await send("appeal-concessions", {"conceded_on": today, "appeal": "refuse_issue"})
+    assert (conceded_wrongly.status_code, conceded_wrongly.json()["field"]) == (422, "appeal")
+    ordered = await send("appeal-outcomes", {"decided_on": today, "outcome": "assess"})
+    state = ordered.json()["state"]
+    assert state["stage"] == "awaiting_decision_to_assess"
+    dues = {d["deadline"]: d["due"] for d in state["deadlines"] if d["deadline"].startswith("tribunal_")}
+    day = date.fromisoformat(today)
+    assert dues["tribunal_notify_assess"] == (day + timedelta(weeks=2)).isoformat()
+    assert dues["tribunal_final_plan"] == (day + timedelta(weeks=14)).isoformat()
+    read = await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)
+    assert read.json()["state"]["stage"] == "awaiting_decision_to_assess"

@@ -29,8 +29,8 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     document = app.openapi()
     routes = [r for router in API_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
     # with /api/ready and /api/attention (issue 9 s.2), and advice by post (s.5)
-    assert len(routes) == 46
-    assert len(document["paths"]) == 46
+    assert len(routes) == 50
+    assert len(document["paths"]) == 50
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -54,9 +54,9 @@ def test_every_command_body_example_is_a_valid_body() -> None:
     """Each body is its message less the server-set fields, and each example of it is a valid body that
     becomes the workflow's message, with the same values."""
     routes = (*cases.CASE_COMMANDS, *plans.PLAN_COMMANDS)
-    assert len(routes) == 29
+    assert len(routes) == 33
     bodies = [route.body for route in routes] + [ExceptionApprovalCreate]
-    assert len({body.message for body in bodies}) == 30
+    assert len({body.message for body in bodies}) == 32
     server_set = {"actor": Actor(actor_id=uuid.uuid4(), role="manager"), "claim_id": "claim-1"}
     for body in bodies:
         module = case_schemas if hasattr(case_schemas, body.__name__) else plan_schemas
@@ -175,6 +175,19 @@ INTENDED.update(
         "/components/schemas/SchoolClosureCreate": CLOSURE_LATER,
         "/components/schemas/AssessmentState/properties/school_closures": CLOSURE_LATER
         + ": the case lists them",
+    }
+)
+# Issue 11 s.1: a refusal's mediation, appeal, the tribunal's decision or the LA not opposing it.
+DISPUTED = "a refusal's mediation and appeal are recorded on the case, as on a plan"
+INTENDED.update(
+    {
+        **{f"/paths/~1api~1cases~1{{case_id}}~1{step}": DISPUTED for step in ("mediation", "appeals")},
+        "/paths/~1api~1cases~1{case_id}~1appeal-outcomes": DISPUTED,
+        "/paths/~1api~1cases~1{case_id}~1appeal-concessions": DISPUTED,
+        "/components/schemas/RefusalAppealOutcomeCreate": DISPUTED,
+        "/components/schemas/RefusalAppealConcessionCreate": DISPUTED,
+        "/components/schemas/Stage/enum/13": DISPUTED + ": `appealed` while the tribunal decides",
+        "/components/schemas/AppealCreate/description": DISPUTED + ": its description says which decisions",
     }
 )
 # Issue 11 s.3: advice asked after the decision to assess, each request with its own clock.

@@ -563,7 +563,15 @@ def test_a_request_is_withdrawn_while_undecided(stage: Stage) -> None:
 
 # A refusal's appeal window is open: the case is decided, not withdrawn.
 @pytest.mark.parametrize(
-    "stage", [Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED, Stage.REFUSED_TO_ASSESS, Stage.NOT_ISSUED]
+    "stage",
+    [
+        Stage.FINAL_ISSUED,
+        Stage.WITHDRAWN,
+        Stage.CLOSED,
+        Stage.REFUSED_TO_ASSESS,
+        Stage.NOT_ISSUED,
+        Stage.APPEALED,
+    ],
 )
 def test_a_decided_or_finished_case_is_not_withdrawn(stage: Stage) -> None:
     cmd = Withdraw(actor=CASEWORKER, withdrawn_on=D("2025-03-10"))
@@ -649,7 +657,9 @@ def test_timeline_request_carries_the_childs_facts() -> None:
         (Stage.GATHERING_ADVICE, [a.advice_id for a in REQUIRED], None, Stage.DECIDING_WHETHER_TO_ISSUE),
         (Stage.REFUSED_TO_ASSESS, [], "open", Stage.REFUSED_TO_ASSESS),
         (Stage.REFUSED_TO_ASSESS, [], "closed", Stage.CLOSED),
-        (Stage.NOT_ISSUED, [], "met", Stage.CLOSED),  # appealed: the case moves to the tribunal
+        (Stage.NOT_ISSUED, [], "met", Stage.CLOSED),  # the window used, no appeal step: nothing awaited
+        (Stage.APPEALED, [], "met", Stage.APPEALED),  # the appeal recorded: the case waits for the tribunal
+        (Stage.APPEALED, [], "closed", Stage.APPEALED),
         (Stage.FINAL_ISSUED, [], "closed", Stage.FINAL_ISSUED),
     ],
 )
