@@ -113,6 +113,7 @@ async def test_a_long_cycle_continues_as_new_when_suggested_carrying_its_events(
             expected.append(("amendment_notice_sent", day))
             day += timedelta(days=16)
             expected.append(("amended_plan_issued", day))
+            expected.append(("decision_notice_sent", day))  # each amended plan can be appealed
         assert [(e.event, e.date) for e in state.events] == expected
         history = await handle.fetch_history()
         assert len(history.events) < 2 * SUGGEST_AFTER_EVENTS

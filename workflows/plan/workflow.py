@@ -99,7 +99,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
         if moved is not None and aware is not None and moved.date >= aware.date:
             self._stage = Stage.PLAN_TRANSFERRED
         self._ready = False
-        self._reminders_decided = self._content_notices = False
+        self._reminders_decided = False
         self._continue_as_new_suggested = False
 
     # ---- the life of the plan ----
@@ -107,7 +107,6 @@ class PlanWorkflow(CaseCommands[PlanState]):
     @workflow.run
     async def run(self, start: PlanStart) -> PlanState:
         self._reminders_decided = workflow.patched(REMINDERS_DECIDED_FIRST)
-        self._content_notices = workflow.patched(CONTENT_NOTICES)
         if start.arriving is not None:  # a plan transferred in: its case is recorded before anything else
             await self._side_effects.run(ActivityName.RECORD_CASE, start.arriving)
         async with self._lock:
@@ -228,7 +227,9 @@ class PlanWorkflow(CaseCommands[PlanState]):
         """The amended plan, once the 15 days for representations have passed (reg 22(2)(c), (3))."""
         detail = {"school_named": cmd.school_named} if cmd.school_named else {}
         self._record("amended_plan", "issued", cmd.issued_on, cmd.actor, "", detail=detail)
-        if self._content_notices:  # its content and school can be appealed: the notice says until when
+        # Asked here, not at the run's start: a run continued as new can take this update before its
+        # main method begins. Its content and school can be appealed: the notice says until when.
+        if workflow.patched(CONTENT_NOTICES):
             self._cycle.events.append(StatuteEvent(event="amended_plan_issued", date=cmd.issued_on))
             plan = plan_issued("amended EHC plan", cmd.school_named)
             await self._decision_notice("plan_content", cmd.issued_on, "amended EHC plan issued", **plan)

@@ -280,6 +280,7 @@ class CaseRun:
         if await self.send("final-plan", body) is None:
             return
         self.history.add("final_issued", issued)
+        self.history.add("decision_notice_sent", issued, decision="plan_content")  # with appeal rights
 
     async def exception(self) -> None:
         """A caseworker claims an exception; a manager approves it if the statute accepted it."""

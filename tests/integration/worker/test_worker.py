@@ -23,6 +23,7 @@ from db.cases import get_case, list_case_deadlines
 from db.deadlines import list_overdue_steps
 from db.models import AuditEntry, Decision, OutboxMessage
 from db.users import create_user
+from notify.templates import long_date
 from worker.main import running_worker
 from workflows.advice.messages import SubmitAdvice
 from workflows.advice.workflow import AdviceRequestWorkflow
@@ -183,8 +184,11 @@ async def test_a_case_leaves_its_records_and_read_model(database: Database, tmp_
         page = await list_overdue_steps(session=session, as_of=issued)
         assert page.steps == ()
     templates = {m.template for m in outbox}
-    assert {"request_received", "advice_request", "draft_served", "final_issued"} <= templates
+    assert {"request_received", "advice_request", "draft_served", "decision_plan_content"} <= templates
     assert all(m.status == "delivered" for m in outbox)
+    plan = next(m for m in outbox if m.template == "decision_plan_content")  # the final plan: appealable
+    assert plan.recipient_address == "parent@example.org"
+    assert f"The last day to appeal is {long_date(rows[('appeal', 'plan_content')].due)}" in plan.body
     draft = next(m for m in outbox if m.template == "draft_served")
     assert draft.recipient_address == "parent@example.org"
     assert "15 days" in draft.body
