@@ -103,6 +103,11 @@ EVENT_FIELDS: Final[dict[str, dict[str, Field]]] = {
     "review_invitations_sent": {},  # added: reg 20(2)-(4) invitations and advice circulated
     "review_meeting": {},
     "review_report_sent": {},  # added: reg 20(7) report circulated
+    # added: a manager waived a review step (`deadline`, of the meeting held on `start`) as not needed
+    "review_step_waived": {
+        "deadline": _choice("review_invitations", "review_report"),
+        "start": Field("date", required=True),
+    },
     "plan_reviewed": {"outcome": _choice("keep", "amend", "cease", required=False)},
     "amendment_notice_sent": {"method": _METHOD},
     "amended_plan_issued": {},

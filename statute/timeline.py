@@ -149,14 +149,25 @@ def _reviews(case: Case) -> None:
         case.add("transfer_review", months(transfer.date, 3), transfer, met_on=on(review))
 
     invitations = [e.date for e in case.all("review_invitations_sent")]
+    # A step a manager waived as not needed is no longer owed from the day it was waived.
+    waived = {(e.deadline, e.start): e.date for e in case.all("review_step_waived")}
     previous: date | None = None
     for meeting in case.all("review_meeting"):
         m = meeting.date
         # The first invitation sent after the previous meeting and on or before this one.
         i = bisect_right(invitations, previous) if previous is not None else 0
         sent = invitations[i] if i < len(invitations) and invitations[i] <= m else None
-        case.add("review_invitations", m - _TWO_WEEKS, meeting, met_on=sent)
-        case.add("review_report", m + _TWO_WEEKS, meeting, met_on=on(case.first("review_report_sent", m)))
+        case.add(
+            "review_invitations",
+            m - _TWO_WEEKS,
+            meeting,
+            met_on=sent,
+            ended_on=waived.get(("review_invitations", m)),
+        )
+        report = on(case.first("review_report_sent", m))
+        case.add(
+            "review_report", m + _TWO_WEEKS, meeting, met_on=report, ended_on=waived.get(("review_report", m))
+        )
         decision = case.first("plan_reviewed", m)
         decided_on = on(decision)
         if decision is not None and decision.outcome == "amend":

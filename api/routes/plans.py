@@ -36,6 +36,7 @@ from api.schemas.plans import (
     ReviewInvitationsCreate,
     ReviewMeetingCreate,
     ReviewReportCreate,
+    ReviewStepWaiverCreate,
     TransferInformedCreate,
     TransferOutCreate,
 )
@@ -98,6 +99,14 @@ PLAN_COMMANDS: tuple[CommandRoute, ...] = (
         "The amended plan was issued to the parent or young person, the named school and the "
         "commissioning body (reg 22(3), within 8 weeks of the notice), once the 15 days for "
         "representations (reg 22(2)(c)) have passed." + ROLES,
+    ),
+    CommandRoute(
+        "review-step-waivers",
+        ReviewStepWaiverCreate,
+        "Waive a review step as not needed",
+        "A manager waives a step of a review meeting that was never taken (its invitations, reg 20(2)-(4), "
+        "or its report, reg 20(7)) as not needed, with the reasons: the step is owed no longer (`withdrawn`), so the review cycle "
+        "closes on purpose instead of staying open. Audited like every command. Roles: manager.",
     ),
     CommandRoute(
         "decisions-not-to-amend",

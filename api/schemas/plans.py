@@ -98,6 +98,18 @@ AmendedPlanCreate = command_body(
     name="AmendedPlanCreate",
     examples=[{"issued_on": TODAY, "school_named": "Northshire Academy"}],
 )
+ReviewStepWaiverCreate = command_body(
+    plan.WaiveReviewStep,
+    name="ReviewStepWaiverCreate",
+    examples=[
+        {
+            "step": "review_report",
+            "meeting_on": TODAY,
+            "waived_on": TODAY,
+            "reasons": "The decision was made at the meeting with the family; a report adds nothing.",
+        }
+    ],
+)
 NoAmendmentDecisionCreate = command_body(
     plan.DecideNotToAmend,
     name="NoAmendmentDecisionCreate",

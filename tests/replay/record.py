@@ -61,6 +61,7 @@ from workflows.plan.messages import (
     RecordReviewReport,
     RequestReassessment,
     TransferPlanOut,
+    WaiveReviewStep,
 )
 from workflows.plan.workflow import PlanWorkflow
 
@@ -274,6 +275,29 @@ async def plan_not_amended(env: WorkflowEnvironment, client: Client, queue: str)
     return [f"{handle.id}@{first.run_id}", f"{handle.id}@{second.run_id}"]
 
 
+async def plan_step_waived(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A review held with no invitations and decided with no report; a manager waives both as not needed
+    (issue 11 s.5) and the next cycle opens."""
+    handle = await _plan(env, client, queue)
+    await env.sleep(timedelta(days=300))
+    held = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=held)
+    )
+    await env.sleep(timedelta(days=21))
+    day = (await env.get_current_time()).date()
+    first = await handle.execute_update(
+        PlanWorkflow.decide_review, DecideReview(actor=CASEWORKER, decided_on=day, outcome="keep")
+    )
+    for step in ("review_report", "review_invitations"):
+        waiver = WaiveReviewStep(
+            actor=MANAGER, step=step, meeting_on=held, waived_on=day, reasons="Decided at the meeting."
+        )
+        await handle.execute_update(PlanWorkflow.waive_review_step, waiver)
+    await env.sleep(timedelta(days=30))
+    return [f"{handle.id}@{first.run_id}", handle.id]
+
+
 async def plan_amended(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
     """A review that amends the plan (a continue-as-new to cycle 2), the amended plan, then a review
     missed: breached and escalated."""
@@ -459,6 +483,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_content_appealed": plan_content_appealed,
     "plan_not_amended": plan_not_amended,
     "refusal_appealed": refusal_appealed,
+    "plan_step_waived": plan_step_waived,
 }
 
 

@@ -49,10 +49,21 @@ from workflows.plan.messages import (
     RecordTransferInformed,
     RequestReassessment,
     TransferPlanOut,
+    WaiveReviewStep,
 )
 from workflows.plan.workflow import PlanWorkflow
 
-from .conftest import CASEWORKER, DAY, Harness, agency, eventually, new_plan_start, new_start, refused
+from .conftest import (
+    CASEWORKER,
+    DAY,
+    MANAGER,
+    Harness,
+    agency,
+    eventually,
+    new_plan_start,
+    new_start,
+    refused,
+)
 
 WEEK = timedelta(weeks=1)
 Outcome = Literal["keep", "amend", "cease"]
@@ -705,6 +716,57 @@ async def test_not_amending_after_a_review_can_be_appealed_and_outside_one_canno
     )
     assert told.facts == {"reasons": reasons}
     assert [d.from_date for d in state.deadlines if d.deadline == "appeal"] == [dropped]
+
+
+async def test_a_manager_waives_review_steps_never_taken_and_the_cycle_closes(harness: Harness) -> None:
+    """Issue 11 s.5: a review held without invitations and decided without its report kept its cycle open
+    for ever. A manager waives each, with reasons: owed no longer, and the next cycle opens."""
+    h = harness
+    handle, start = await start_plan(h)
+    meeting = start.made_on + 40 * WEEK
+    await sleep_to(h, meeting)
+    await handle.execute_update(
+        PlanWorkflow.hold_review_meeting, HoldReviewMeeting(actor=CASEWORKER, held_on=meeting)
+    )
+    await sleep_to(h, meeting + 3 * WEEK)
+    decided = await handle.execute_update(
+        PlanWorkflow.decide_review,
+        DecideReview(actor=CASEWORKER, decided_on=meeting + 3 * WEEK, outcome="keep"),
+    )
+    await h.env.sleep(timedelta(seconds=5))
+    assert (await handle.query(PlanWorkflow.state)).run_id == decided.run_id  # held open by the two steps
+    waived_on = meeting + 3 * WEEK
+    waiver = WaiveReviewStep(
+        actor=MANAGER,
+        step="review_report",
+        meeting_on=meeting,
+        waived_on=waived_on,
+        reasons="The decision was made at the meeting with the family; a report adds nothing.",
+    )
+    by_a_caseworker = await refused(
+        handle, PlanWorkflow.waive_review_step, waiver.model_copy(update={"actor": CASEWORKER})
+    )
+    assert by_a_caseworker.type == "Forbidden"
+    unreasoned = await refused(
+        handle, PlanWorkflow.waive_review_step, waiver.model_copy(update={"reasons": " "})
+    )
+    assert (unreasoned.type, unreasoned.message.split(":")[0]) == ("InvalidInput", "reasons")
+    elsewhere = waiver.model_copy(update={"meeting_on": meeting - DAY})
+    assert (await refused(handle, PlanWorkflow.waive_review_step, elsewhere)).type == "InvalidInput"
+    state = await handle.execute_update(PlanWorkflow.waive_review_step, waiver)
+    assert deadline(state, "review_report").status == "withdrawn"
+    again = await refused(handle, PlanWorkflow.waive_review_step, waiver)
+    assert "nothing to waive" in again.message
+    await handle.execute_update(
+        PlanWorkflow.waive_review_step, waiver.model_copy(update={"step": "review_invitations"})
+    )
+    state = await next_cycle(h, decided)
+    assert state.cycle_from == waived_on
+    waivers = [d for d in h.fakes.decisions if d.kind == "review_step_waived"]
+    assert [(d.outcome, d.detail) for d in waivers] == [
+        ("review_report", {"meeting_on": meeting.isoformat()}),
+        ("review_invitations", {"meeting_on": meeting.isoformat()}),
+    ]
 
 
 async def test_the_caseworker_is_reminded_to_arrange_the_review_once(harness: Harness) -> None:

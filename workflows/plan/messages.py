@@ -79,6 +79,17 @@ class RecordReviewReport(PlanCommand):
     sent_on: Day
 
 
+class WaiveReviewStep(PlanCommand):
+    """A manager waives a step of a review meeting as not needed (its invitations or its report), with the
+    reasons: the step is owed no longer, so the review cycle can close on purpose rather than stay open."""
+
+    update_name = "waive_review_step"
+    step: Literal["review_invitations", "review_report"]
+    meeting_on: Day = Field(description="The date of the review meeting the step belongs to.")
+    waived_on: Day
+    reasons: Text
+
+
 class DecideReview(PlanCommand):
     """The LA's decision after the review (reg 20(10)): keep, amend (with the proposed amendments, Devon
     [2022]) or cease (with reasons, reg 31)."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from workflows.common.deadlines import is_pending
 from workflows.common.disputes import check_appeal_lodged, check_mediation_step
 from workflows.common.messages import DeadlineView, Stage, StatuteEvent
 from workflows.common.rules import a, awaits, check_date, last, refuse, require_role
@@ -34,6 +35,7 @@ from workflows.plan.messages import (
     RecordTransferInformed,
     RequestReassessment,
     TransferPlanOut,
+    WaiveReviewStep,
 )
 
 # Representations on proposed amendments: at least 15 days beginning with the day served (reg 22(2)(c)).
@@ -220,6 +222,23 @@ def check_decide_review(facts: PlanFacts, cmd: DecideReview) -> None:
         check_not_ceasing(facts)
         if not cmd.reasons.strip():
             raise refuse("reasons: a decision to cease must give its reasons (reg 31)", "InvalidInput")
+
+
+def check_waive_review_step(facts: PlanFacts, cmd: WaiveReviewStep) -> None:
+    check_step(facts, cmd, cmd.waived_on, "waived_on")
+    require_role(cmd.actor, "manager")
+    if not cmd.reasons.strip():
+        raise refuse("reasons: say why the step is not needed", "InvalidInput")
+    step = next(
+        (d for d in facts.deadlines if d.deadline == cmd.step and d.from_date == cmd.meeting_on), None
+    )
+    if step is None:
+        raise refuse(f"meeting_on: no review meeting on {cmd.meeting_on} owes {cmd.step}", "InvalidInput")
+    if not is_pending(step):
+        raise refuse(
+            f"the {cmd.step.replace('_', ' ')} of the meeting on {cmd.meeting_on} is {step.status}: "
+            "nothing to waive"
+        )
 
 
 # ---- amendments (reg 22) and phase transfers (reg 18) ----

@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         RecordTransferInformed,
         RequestReassessment,
         TransferPlanOut,
+        WaiveReviewStep,
     )
 
 # Review reminders came in behind a patch checked after the run's first local activity, where a query
@@ -197,6 +198,13 @@ class PlanWorkflow(CaseCommands[PlanState]):
     async def record_review_report(self, cmd: RecordReviewReport) -> None:
         """The review report was circulated (reg 20(7)-(8))."""
         await self._happened("review_report_sent", cmd.sent_on)
+
+    @command(rules.check_waive_review_step)
+    async def waive_review_step(self, cmd: WaiveReviewStep) -> None:
+        """A manager waived a review step as not needed, with reasons: owed no longer, the cycle can close."""
+        meeting = {"meeting_on": cmd.meeting_on.isoformat()}
+        self._record("review_step_waived", cmd.step, cmd.waived_on, cmd.actor, cmd.reasons, detail=meeting)
+        await self._happened("review_step_waived", cmd.waived_on, deadline=cmd.step, start=cmd.meeting_on)
 
     @command(rules.check_decide_review)
     async def decide_review(self, cmd: DecideReview) -> None:

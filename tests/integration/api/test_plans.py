@@ -740,3 +740,29 @@ async def test_the_la_decides_not_to_amend_after_all_through_the_api(
         headers=people.caseworker.command(),
     )
     assert issued.status_code == 409
+
+
+async def test_a_manager_waives_a_review_step_through_the_api(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, settings: Settings
+) -> None:
+    """Issue 11 s.5: a report never sent keeps the review cycle open; a manager (not a caseworker) waives
+    it as not needed, with reasons, and it is owed no longer."""
+    case_id, today = await start_plan(temporal, settings)
+    meeting = today - 30 * DAY
+    await step(api, people, case_id, "review-meetings", {"held_on": meeting.isoformat()})
+    decision = {"decided_on": (today - 9 * DAY).isoformat(), "outcome": "keep"}
+    decided = await step(api, people, case_id, "review-decisions", decision)
+    assert deadline(decided, "review_report")["status"] == "overdue"
+    path = f"/api/plans/{case_id}/review-step-waivers"
+    body = {
+        "step": "review_report",
+        "meeting_on": meeting.isoformat(),
+        "waived_on": today.isoformat(),
+        "reasons": "Decided at the meeting with the family.",
+    }
+    by_caseworker = await api.post(path, json=body, headers=people.caseworker.command())
+    assert by_caseworker.status_code == 403
+    waived = await api.post(path, json=body, headers=people.manager.command())
+    assert waived.status_code == 200, waived.text
+    report = [d for d in waived.json()["state"]["deadlines"] if d["deadline"] == "review_report"]
+    assert [d["status"] for d in report] == ["withdrawn"]

@@ -152,6 +152,18 @@ def test_a_decision_not_to_amend_settles_the_eight_weeks(decided: str, status: s
     assert summary(one(run(events, "2026-08-01"), "amended_plan")) == ("2026-07-10", status, decided)
 
 
+def test_a_waived_review_step_is_owed_no_longer() -> None:
+    """A manager waived the report of a meeting as not needed: withdrawn from the day of the waiver, so
+    the cycle can close; the invitations of the same meeting are still owed."""
+    meeting = ev("review_meeting", "2026-04-01")
+    waived = ev("review_step_waived", "2026-05-01", deadline="review_report", start="2026-04-01")
+    result = run([MADE, meeting, waived], "2026-06-01")
+    assert one(result, "review_report")["status"] == "withdrawn"
+    assert one(result, "review_invitations")["status"] == "overdue"
+    other = ev("review_step_waived", "2026-05-01", deadline="review_report", start="2026-03-01")
+    assert one(run([MADE, meeting, other], "2026-06-01"), "review_report")["status"] == "overdue"
+
+
 # --- phase transfer (reg 18) -----------------------------------------------------------------------------
 
 
