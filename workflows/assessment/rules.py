@@ -239,6 +239,13 @@ def advice_dues(deadlines: Sequence[DeadlineView]) -> dict[str, date]:
     return {d.id: d.due for d in deadlines if d.deadline == "advice" and d.id is not None}
 
 
+def after_any_order(facts: AssessmentFacts, day: date) -> date:
+    """`day`, or the day of a tribunal's order or an unopposed appeal if later: what it requires is done
+    on or after it (regs 44-45)."""
+    ordered = [e.date for e in facts.events if e.event in ("tribunal_order", "appeal_unopposed")]
+    return max([day, *ordered])
+
+
 def closed(stage: Stage) -> str:
     return f"the case is {stage.value}; no further steps can be taken on it"
 
@@ -255,7 +262,10 @@ def check_decide_assessment(facts: AssessmentFacts, cmd: DecideAssessment) -> No
             if decided
             else closed(facts.stage)
         )
-    check_date(cmd.decided_on, "decided_on", not_before=facts.start.received_on, today=facts.today)
+    decided_from = after_any_order(facts, facts.start.received_on)
+    check_date(cmd.decided_on, "decided_on", not_before=decided_from, today=facts.today)
+    if cmd.outcome == "refuse" and decided_from > facts.start.received_on:
+        raise refuse("the tribunal's order (or the LA's concession) requires an assessment: decide to assess")
     if cmd.outcome == "refuse":
         if not cmd.reasons.strip():
             raise refuse("reasons: a refusal must give reasons against the s.36(8) test", "InvalidInput")
@@ -398,7 +408,12 @@ def check_serve_draft(facts: AssessmentFacts, cmd: ServeDraft) -> None:
         raise refuse(f"the draft plan was already served on {facts.decided['draft_served']}")
     if facts.stage is not Stage.DRAFTING:
         raise refuse(f"the case is {facts.stage.value}; a draft follows a decision to issue a plan")
-    check_date(cmd.served_on, "served_on", not_before=facts.decided["decision_to_issue"], today=facts.today)
+    check_date(
+        cmd.served_on,
+        "served_on",
+        not_before=after_any_order(facts, facts.decided["decision_to_issue"]),
+        today=facts.today,
+    )
 
 
 def check_consult_school(facts: AssessmentFacts, cmd: ConsultSchool) -> None:

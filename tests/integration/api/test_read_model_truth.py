@@ -59,8 +59,12 @@ from workflows.common.records import DecisionRecord
 # A stage's steps, the one that moves the case on first: a sequence shrinks towards moving on.
 STEPS = {
     "awaiting_decision_to_assess": ("assess", "refuse", "withdraw", "exception", "advance", "assess_short"),
-    "gathering_advice": ("answer", "issue", "not_issue", "withdraw", "exception", "advance"),
-    "deciding_whether_to_issue": ("issue", "not_issue", "withdraw", "exception", "advance"),
+    "gathering_advice": ("answer", "issue", "not_issue", "withdraw", "exception", "advance", "further"),
+    "deciding_whether_to_issue": ("issue", "not_issue", "withdraw", "exception", "advance", "further"),
+    # A refusal taken further (issue 11 s.1): mediation, the appeal, the tribunal's decision or a concession.
+    "refused_to_assess": ("advance", "appeal", "mediation", "withdraw", "refuse", "issue"),
+    "not_issued": ("advance", "appeal", "mediation", "withdraw", "refuse", "issue"),
+    "appealed": ("tribunal", "concede", "advance", "mediation", "appeal"),
     "drafting": ("draft", "withdraw", "exception", "advance"),
     "draft_served": ("final", "consult", "respond", "withdraw", "exception", "advance"),
 }
@@ -280,6 +284,7 @@ class CaseRun:
         if await self.send("final-plan", body) is None:
             return
         self.history.add("final_issued", issued)
+        self.dates["final_issued"] = issued
         self.history.add("decision_notice_sent", issued, decision="plan_content")  # with appeal rights
 
     async def exception(self) -> None:
@@ -319,6 +324,55 @@ class CaseRun:
             return
         fields = {k: v for k, v in body.items() if k != "claimed_on"}
         self.history.add("exception", claimed, **fields, approved_by=str(manager.id))
+
+    async def further(self) -> None:
+        """Advice asked after the decision to assess (issue 11 s.3), with its own 6 weeks."""
+        asked = self.day(self.dates.get("decision_to_assess", self.received_on), "further advice asked on")
+        advice_id = f"more-{len(self.history.agency_of)}"
+        agency = str(self.world.people.health.agency_id)  # answered, as all but the EP's, by health
+        spec = {"advice_id": advice_id, "advice": "other", "agency_id": agency}
+        if await self.send("further-advice", {"requested_on": asked.isoformat(), "advice": [spec]}) is None:
+            return
+        self.history.add("advice_requested", asked, id=advice_id, advice="other")
+        self.history.agency_of[advice_id] = agency
+
+    def _refused_on(self) -> date:
+        notices = [e for e in self.history.events if e["event"] == "decision_notice_sent"]
+        return date.fromisoformat(notices[-1]["date"]) if notices else self.received_on
+
+    async def mediation(self) -> None:
+        """The parent contacts the mediation adviser (not wanting mediation), then the certificate."""
+        on = self.day(self._refused_on(), "mediation on")
+        contact = {"on": on.isoformat(), "step": "adviser_contacted", "wants_mediation": False}
+        if await self.send("mediation", contact) is None:
+            return
+        self.history.add("mediation_adviser_contacted", on, wants_mediation=False)
+        if await self.send("mediation", {"on": on.isoformat(), "step": "certificate_issued"}) is not None:
+            self.history.add("mediation_certificate_issued", on)
+
+    async def appeal(self) -> None:
+        lodged = self.day(self._refused_on(), "appeal lodged on")
+        if await self.send("appeals", {"lodged_on": lodged.isoformat()}) is None:
+            return
+        self.history.add("appeal_lodged", lodged)
+        self.dates["appeal_lodged"] = lodged
+
+    async def tribunal(self) -> None:
+        on = self.day(self.dates.get("appeal_lodged", self.received_on), "tribunal decided on")
+        outcome = self.draw(
+            st.sampled_from(("assess", "make_and_maintain", "dismissed")), "tribunal's decision"
+        )
+        if await self.send("appeal-outcomes", {"decided_on": on.isoformat(), "outcome": outcome}) is None:
+            return
+        if outcome != "dismissed":
+            self.history.add("tribunal_order", on, order=outcome)
+
+    async def concede(self) -> None:
+        on = self.day(self.dates.get("appeal_lodged", self.received_on), "conceded on")
+        appeal = self.draw(st.sampled_from(("refuse_assess", "refuse_issue")), "appeal conceded")
+        if await self.send("appeal-concessions", {"conceded_on": on.isoformat(), "appeal": appeal}) is None:
+            return
+        self.history.add("appeal_unopposed", on, appeal=appeal)
 
     async def withdraw(self) -> None:
         on = self.day(self.received_on, "withdrawn on")
@@ -444,8 +498,15 @@ class CaseRun:
         # 1. The live state is the engine's answer over the same events, as of the day it was computed...
         then = differences(said, engine_then)
         assert not then, self.finding(f"state.deadlines (as of {as_of_state}) vs ehcp timeline", then)
-        # ... and as of today: nothing the case shows has gone stale.
-        now = differences(said, engine)
+        # ... and as of today: nothing the case shows has gone stale. Once the plan is made, what starts
+        # with it (its review, the window to appeal it) is the plan's to show (GET /api/plans/{id}): the
+        # assessment's state stops at the final plan.
+        made = self.dates.get("final_issued")
+
+        def assessments(view: View) -> View:
+            return {k: v for k, v in view.items() if made is None or k[2] < made.isoformat()}
+
+        now = differences(assessments(said), assessments(engine))
         assert not now, self.finding(
             f"state.deadlines (as of {as_of_state}) vs ehcp timeline as of {today}", now
         )
