@@ -104,9 +104,10 @@ PLAN_COMMANDS: tuple[CommandRoute, ...] = (
         "review-step-waivers",
         ReviewStepWaiverCreate,
         "Waive a review step as not needed",
-        "A manager waives a step of a review meeting that was never taken (its invitations, reg 20(2)-(4), "
-        "or its report, reg 20(7)) as not needed, with the reasons: the step is owed no longer (`withdrawn`), so the review cycle "
-        "closes on purpose instead of staying open. Audited like every command. Roles: manager.",
+        "A manager waives a step of a review meeting that was never taken (its invitations, reg "
+        "20(2)-(4), or its report, reg 20(7)) as not needed, with the reasons: the step is owed no longer "
+        "(`withdrawn`), so the review cycle closes on purpose instead of staying open. Audited like every "
+        "command. Roles: manager.",
     ),
     CommandRoute(
         "decisions-not-to-amend",
