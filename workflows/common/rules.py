@@ -54,4 +54,4 @@ def awaits(events: Sequence[StatuteEvent], event: StatuteEvent, answer: str) -> 
 def plan_issued(plan: str, school_named: str | None) -> dict[str, str]:
     """What the notice of an issued plan (`decision_plan_content`) says of it besides the appeal: which
     plan, and the school or college it names in section I."""
-    return {"plan": plan, "school_named": school_named or "none named in the plan"}
+    return {"plan": plan, "school_named": school_named or "see section I of the plan"}

@@ -9,6 +9,7 @@ from string import Formatter
 import pytest
 
 from notify.templates import APPEAL_RIGHTS, TEMPLATES, Authority, UnknownTemplate, long_date, render
+from workflows.common.rules import plan_issued
 
 AUTHORITY = Authority(
     name="Northshire County Council",
@@ -119,3 +120,32 @@ def test_only_dates_written_yyyy_mm_dd_among_the_facts_are_written_out() -> None
 def test_long_date_is_as_gov_uk_writes_it() -> None:
     assert long_date(date(2025, 3, 1)) == "1 March 2025"
     assert long_date("2025-12-25") == "25 December 2025"
+
+
+@pytest.mark.parametrize(
+    ("school", "said"),
+    [
+        ("Riverside Primary", "The school or college named: Riverside Primary."),
+        (None, "see section I of the plan"),
+    ],
+)
+def test_an_issued_plans_notice_says_what_can_be_appealed_and_until_when(
+    school: str | None, said: str
+) -> None:
+    """Issue 11 s.2: the final plan's notice is a decision with appeal rights, with the school it names."""
+    facts = {"decision": "plan_content", "appeal_due": "2027-03-01"} | plan_issued("final EHC plan", school)
+    subject, body = render(
+        "decision_plan_content",
+        case_ref=CASE,
+        step="s",
+        on=date(2026, 12, 31),
+        facts=facts,
+        authority=AUTHORITY,
+    )
+    assert subject == f"EHC plan issued, with the right to appeal, case {CASE}"
+    assert "On 31 December 2026 the local authority issued the final EHC plan." in body
+    for section in "BFI":
+        assert f"(section {section})" in body
+    assert said in body
+    assert "The last day to appeal is 1 March 2027" in body
+    assert "Mediation adviser: Northshire Mediation, 0100 000 0000" in body
