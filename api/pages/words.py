@@ -41,6 +41,13 @@ DEADLINES = {
     "mediation_certificate": "Mediation certificate",
     "mediation": "Mediation",
     "appeal": "Family's window to appeal",
+    # What a tribunal's order or an unopposed appeal requires, and by when (regs 44-45).
+    "tribunal_notify_assess": "Tell the family it will assess (tribunal's order)",
+    "tribunal_no_plan": "Decision not to issue a plan (tribunal's order)",
+    "tribunal_final_plan": "Final plan (tribunal's order to assess)",
+    "tribunal_draft": "Draft plan (tribunal's order)",
+    "tribunal_final": "Final plan (tribunal's order)",
+    "tribunal_amended_plan": "Amended plan (tribunal's order)",
 }
 
 # A deadline's status as a GOV.UK tag: its words and its colour.
@@ -77,6 +84,11 @@ ACTIONS = {
     "command.claim_exception": "Claimed an exception",
     "command.approve_exception": "Approved an exception",
     "command.withdraw": "Recorded the request's withdrawal",
+    "command.request_further_advice": "Asked for further advice",
+    "command.record_mediation": "Recorded a step of mediation",
+    "command.record_appeal": "Recorded an appeal",
+    "command.record_appeal_outcome": "Recorded the tribunal's decision",
+    "command.concede_appeal": "Recorded that the appeal is not opposed",
     "command.submit_advice": "Recorded advice that came by post or email",
     "agency.submit_advice": "Sent advice",
     "agency.advice_request.read": "Read the advice request",

@@ -1,0 +1,20 @@
+"""The pages name every deadline the statute engine computes and every stage a case can be at in words:
+a new one (the tribunal's orders, issue 11) showed as "Tribunal notify assess" until it had its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.pages import words
+from statute.catalogue import CATALOGUE
+from workflows.common.messages import Stage
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_every_deadline_has_its_words(name: str) -> None:
+    assert name in words.DEADLINES
+
+
+@pytest.mark.parametrize("stage", list(Stage), ids=str)
+def test_every_stage_has_its_words(stage: Stage) -> None:
+    assert stage.value in words.STAGES
