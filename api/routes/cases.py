@@ -24,6 +24,7 @@ from api.schemas.cases import (
     ExceptionClaimCreate,
     FinalPlanCreate,
     FurtherAdviceCreate,
+    ParentRequestDecisionCreate,
     RefusalAppealConcessionCreate,
     RefusalAppealOutcomeCreate,
     SchoolClosureCreate,
@@ -194,6 +195,17 @@ CASE_COMMANDS: tuple[CommandRoute, ...] = (
         (
             "The consulted school or college answered (CFA s.39(3); Code of Practice 9.78: within 15 "
             "days). Roles: caseworker, manager."
+        ),
+    ),
+    CommandRoute(
+        "parent-requests",
+        ParentRequestDecisionCreate,
+        "Decide on the parent's request for an adviser",
+        (
+            "The LA's decision on the parent's or young person's request, made with the assessment request "
+            "(`parent_requested`), for advice from a particular person (reg 6(1)(h)): reasonable, so that "
+            "advice is required at the decision to assess; or not, with the reasons, so it is not. Taken "
+            "before the decision to assess, once for each person. Roles: caseworker, manager."
         ),
     ),
     CommandRoute(

@@ -124,6 +124,18 @@ RefusalAppealConcessionCreate = command_body(
     name="RefusalAppealConcessionCreate",
     examples=[{"conceded_on": TODAY, "appeal": "refuse_assess"}],
 )
+ParentRequestDecisionCreate = command_body(
+    assessment.DecideParentRequest,
+    name="ParentRequestDecisionCreate",
+    examples=[
+        {
+            "person": "Dr Patel, paediatric OT",
+            "reasonable": False,
+            "decided_on": TODAY,
+            "reasons": "The OT's advice of last month covers the same needs.",
+        }
+    ],
+)
 FurtherAdviceCreate = command_body(
     assessment.RequestFurtherAdvice,
     name="FurtherAdviceCreate",

@@ -35,6 +35,7 @@ from workflows.assessment.messages import (
     ClaimException,
     DecideAssessment,
     DecideIssue,
+    DecideParentRequest,
     IssueFinalPlan,
     RecordSchoolClosure,
     RecordTribunalOutcome,
@@ -175,6 +176,23 @@ async def refusal_appealed(env: WorkflowEnvironment, client: Client, queue: str)
     await handle.execute_update(
         AssessmentWorkflow.decide_assessment,
         DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=day, advice=advice_set()),
+    )
+    await env.sleep(timedelta(days=3))
+    return [handle.id]
+
+
+async def parent_request_refused(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """The parent asked for advice from a particular person; the LA found it not reasonable, with its
+    reasons (reg 6(1)(h), issue 11 s.3), and assessed without it."""
+    handle = await _open(env, client, queue, parent_requested=["Dr Patel"])
+    today = (await env.get_current_time()).date()
+    decision = DecideParentRequest(
+        actor=CASEWORKER, person="Dr Patel", reasonable=False, decided_on=today, reasons="Covered already."
+    )
+    await handle.execute_update(AssessmentWorkflow.decide_parent_request, decision)
+    await handle.execute_update(
+        AssessmentWorkflow.decide_assessment,
+        DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set()),
     )
     await env.sleep(timedelta(days=3))
     return [handle.id]
@@ -484,6 +502,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_not_amended": plan_not_amended,
     "refusal_appealed": refusal_appealed,
     "plan_step_waived": plan_step_waived,
+    "parent_request_refused": parent_request_refused,
 }
 
 

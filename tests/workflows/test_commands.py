@@ -66,7 +66,7 @@ def test_every_command_message_is_handled_by_one_update_of_its_name() -> None:
         if name not in ANSWERS
     ]
     messages = every_command_message()
-    assert len(messages) == 34
+    assert len(messages) == 35
     assert {m.update_name for m in messages} == set(handled)
     # The steps of a disagreement have the same names on an assessment and on a plan.
     shared = sorted({name for name in handled if handled.count(name) > 1})

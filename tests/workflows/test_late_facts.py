@@ -11,6 +11,7 @@ from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.messages import (
     ClaimException,
     DecideAssessment,
+    DecideParentRequest,
     RecordSchoolClosure,
     RequestFurtherAdvice,
 )
@@ -144,3 +145,44 @@ async def test_advice_asked_after_the_decision_has_its_own_six_weeks(harness: Ha
         await h.env.sleep(timedelta(seconds=1))
     assert state.stage is Stage.DECIDING_WHETHER_TO_ISSUE
     assert set(state.advice_received) == {"parent", "school", "health", "ep", "social", "ot"}
+
+
+async def test_the_parents_request_for_an_adviser_is_decided_with_its_reasons(harness: Harness) -> None:
+    """Issue 11 s.3, reg 6(1)(h): the LA records whether the parent's request for advice from a person is
+    reasonable; found not, with the reasons, that advice is no longer required at the decision."""
+    h = harness
+    today = await h.today()
+    start = new_start(today).model_copy(update={"parent_requested": ["Dr Patel", "Ms Khan"]})
+    handle, _ = await h.open_case(start)
+    assess = DecideAssessment(actor=CASEWORKER, outcome="assess", decided_on=today, advice=advice_set())
+    without = await refused(handle, AssessmentWorkflow.decide_assessment, assess)
+    assert (without.type, without.message.split(":")[0]) == ("InvalidInput", "advice")
+    unreasoned = DecideParentRequest(actor=CASEWORKER, person="Dr Patel", reasonable=False, decided_on=today)
+    assert (
+        await refused(handle, AssessmentWorkflow.decide_parent_request, unreasoned)
+    ).type == "InvalidInput"
+    nobody = unreasoned.model_copy(update={"person": "Mr Jones", "reasons": "x"})
+    assert (
+        "asked for no advice from 'Mr Jones'"
+        in (await refused(handle, AssessmentWorkflow.decide_parent_request, nobody)).message
+    )
+    reasons = "The OT's advice of last month covers the same needs."
+    for person in ("Dr Patel", "Ms Khan"):
+        state = await handle.execute_update(
+            AssessmentWorkflow.decide_parent_request,
+            DecideParentRequest(
+                actor=CASEWORKER, person=person, reasonable=False, decided_on=today, reasons=reasons
+            ),
+        )
+    assert state.parent_requests_refused == {"Dr Patel": reasons, "Ms Khan": reasons}
+    again = await refused(
+        handle, AssessmentWorkflow.decide_parent_request, unreasoned.model_copy(update={"reasons": reasons})
+    )
+    assert "already decided" in again.message
+    state = await handle.execute_update(AssessmentWorkflow.decide_assessment, assess)
+    assert state.stage is Stage.GATHERING_ADVICE
+    kinds = [d for d in h.fakes.decisions if d.kind == "parent_request"]
+    assert [(d.outcome, d.detail) for d in kinds] == [
+        ("not_reasonable", {"person": "Dr Patel"}),
+        ("not_reasonable", {"person": "Ms Khan"}),
+    ]

@@ -61,6 +61,17 @@ class DecideAssessment(Command):
     advice: list[AdviceSpec] = []
 
 
+class DecideParentRequest(Command):
+    """The LA's decision on the parent's or young person's request for advice from a particular person
+    (reg 6(1)(h)): reasonable, so that advice is sought; or not, with the reasons, so it is not required."""
+
+    update_name = "decide_parent_request"
+    person: Name
+    reasonable: bool
+    decided_on: Day
+    reasons: Text = ""
+
+
 class RequestFurtherAdvice(Command):
     """Advice asked after the decision to assess (reg 6(1)): a body newly involved, a school named later,
     advice the parent asked for. Each request has its own 6 weeks from the day that body received it
@@ -203,3 +214,4 @@ class AssessmentState(Model):
     schools_consulted: list[str] = []
     plan_workflow_id: str | None = None
     school_closures: list[SchoolClosure] = []  # those recorded with the request, then those added since
+    parent_requests_refused: dict[str, str] = {}  # reg 6(1)(h) requests the LA found unreasonable: why

@@ -6,7 +6,7 @@ the rule of one command: it returns, or raises a refusal naming what is wrong.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from workflows.assessment.messages import (
     ConsultSchool,
     DecideAssessment,
     DecideIssue,
+    DecideParentRequest,
     ExceptionClaim,
     IssueFinalPlan,
     RecordSchoolClosure,
@@ -72,6 +73,7 @@ class AssessmentFacts:
     claims: Mapping[str, ExceptionClaim]
     closures: Sequence[SchoolClosure] = ()
     events: Sequence[StatuteEvent] = ()
+    parent_requests: Mapping[str, bool] = field(default_factory=dict)  # reg 6(1)(h): decided reasonable?
 
 
 # ---- what the events say ----
@@ -209,6 +211,7 @@ def timeline_request(
     events: list[StatuteEvent],
     now: datetime,
     closures: Sequence[SchoolClosure] | None = None,
+    requested: Sequence[str] | None = None,
 ) -> TimelineRequest:
     """What the statute engine is asked: the events, the school closures known (those with the request
     unless given) and the child's facts that decide the reg 6 advice."""
@@ -219,7 +222,7 @@ def timeline_request(
         year_group=child.year_group,
         visual_impairment=child.visual_impairment,
         hearing_impairment=child.hearing_impairment,
-        parent_requested=start.parent_requested,
+        parent_requested=start.parent_requested if requested is None else list(requested),
         now=now,
     )
 
@@ -281,7 +284,7 @@ def check_decide_assessment(facts: AssessmentFacts, cmd: DecideAssessment) -> No
             year_group=child.year_group,
             visual_impairment=child.visual_impairment,
             hearing_impairment=child.hearing_impairment,
-            parent_requested=tuple(facts.start.parent_requested),
+            parent_requested=tuple(still_requested(facts.start, facts.parent_requests)),
         )
     )
     given: list[str] = [a.advice for a in cmd.advice]
@@ -290,6 +293,27 @@ def check_decide_assessment(facts: AssessmentFacts, cmd: DecideAssessment) -> No
             raise refuse(
                 f"advice: {item.rule} requires {item.advice} advice; add a request for it", "InvalidInput"
             )
+
+
+def still_requested(start: AssessmentStart, decided: Mapping[str, bool]) -> list[str]:
+    """The people the parent asked for advice from (reg 6(1)(h)) but those the LA found unreasonable."""
+    return [who for who in start.parent_requested if decided.get(who, True)]
+
+
+def check_decide_parent_request(facts: AssessmentFacts, cmd: DecideParentRequest) -> None:
+    require_role(cmd.actor, *STAFF)
+    if facts.stage is not Stage.AWAITING_DECISION_TO_ASSESS:
+        raise refuse(
+            f"the case is {facts.stage.value}; the parent's requests are decided before the decision to "
+            "assess (later advice is asked as further advice)"
+        )
+    if cmd.person not in facts.start.parent_requested:
+        raise refuse(f"person: the parent asked for no advice from '{cmd.person}'", "InvalidInput")
+    if cmd.person in facts.parent_requests:
+        raise refuse(f"the request for advice from '{cmd.person}' was already decided")
+    if not cmd.reasonable and not cmd.reasons.strip():
+        raise refuse("reasons: say why the request is not reasonable (reg 6(1)(h))", "InvalidInput")
+    check_date(cmd.decided_on, "decided_on", not_before=facts.start.received_on, today=facts.today)
 
 
 def check_request_further_advice(facts: AssessmentFacts, cmd: RequestFurtherAdvice) -> None:

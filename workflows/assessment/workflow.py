@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ConsultSchool,
         DecideAssessment,
         DecideIssue,
+        DecideParentRequest,
         ExceptionClaim,
         IssueFinalPlan,
         RecordSchoolClosure,
@@ -107,6 +108,8 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._consulted: dict[str, date] = {}
         self._responded: set[str] = set()
         self._closures: list[SchoolClosure] = list(start.school_closures)
+        self._parent_requests: dict[str, bool] = {}  # reg 6(1)(h), by person: found reasonable?
+        self._refused_requests: dict[str, str] = {}  # and why not
         self._decided: dict[str, date] = {}
         self._plan_id: str | None = None
         self._ready = False
@@ -154,7 +157,13 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         """Recompute the timeline (recorded in history), write the read model, update search attributes."""
         self._timeline = await run_local(
             ActivityName.COMPUTE_TIMELINE,
-            rules.timeline_request(self._start, self._events, workflow.now(), self._closures),
+            rules.timeline_request(
+                self._start,
+                self._events,
+                workflow.now(),
+                self._closures,
+                rules.still_requested(self._start, self._parent_requests),
+            ),
             TimelineResult,
         )
         self._stage = rules.stage_now(self._stage, self._facts())
@@ -188,6 +197,18 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             await self._appealable_decision(Stage.REFUSED_TO_ASSESS, "refuse_assess", cmd.decided_on)
             return
         await self._ask_for_advice(cmd.advice, cmd.decided_on)
+
+    @command(rules.check_decide_parent_request)
+    async def decide_parent_request(self, cmd: DecideParentRequest) -> None:
+        """The LA's decision on the parent's request for advice from a person (reg 6(1)(h)), with reasons."""
+        self._parent_requests[cmd.person] = cmd.reasonable
+        if not cmd.reasonable:
+            self._refused_requests[cmd.person] = cmd.reasons
+        outcome = "reasonable" if cmd.reasonable else "not_reasonable"
+        self._record(
+            "parent_request", outcome, cmd.decided_on, cmd.actor, cmd.reasons, detail={"person": cmd.person}
+        )
+        await self._refresh()
 
     @command(rules.check_request_further_advice)
     async def request_further_advice(self, cmd: RequestFurtherAdvice) -> None:
@@ -333,7 +354,13 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         candidate = rules.exception_event(cmd, approved_by=None)
         judged = await run_local(
             ActivityName.COMPUTE_TIMELINE,
-            rules.timeline_request(self._start, [*self._events, candidate], workflow.now(), self._closures),
+            rules.timeline_request(
+                self._start,
+                [*self._events, candidate],
+                workflow.now(),
+                self._closures,
+                rules.still_requested(self._start, self._parent_requests),
+            ),
             TimelineResult,
         )
         verdict = rules.verdict_on(judged, cmd)
@@ -407,6 +434,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             schools_consulted=list(self._consulted),
             plan_workflow_id=self._plan_id,
             school_closures=self._closures,
+            parent_requests_refused=self._refused_requests,
         )
 
     # ---- helpers ----
@@ -426,6 +454,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             claims=self._claims,
             closures=self._closures,
             events=self._events,
+            parent_requests=self._parent_requests,
         )
 
     def _deadlines(self) -> list[DeadlineView]:

@@ -423,3 +423,36 @@ async def test_a_refusal_is_appealed_and_the_tribunal_orders_an_assessment(
     assert dues["tribunal_final_plan"] == (day + timedelta(weeks=14)).isoformat()
     read = await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)
     assert read.json()["state"]["stage"] == "awaiting_decision_to_assess"
+
+
+async def test_the_la_decides_on_the_parents_request_for_an_adviser(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    """Issue 11 s.3 through the API: reg 6(1)(h) decided with its reasons, shown on the case."""
+    today = await temporal.today()
+    created = await api.post(
+        "/api/requests",
+        json=new_request(today, parent_requested=["Dr Patel"]),
+        headers=people.caseworker.command(),
+    )
+    case_id = created.json()["case_id"]
+    path = f"/api/cases/{case_id}/parent-requests"
+    body = {"person": "Dr Patel", "reasonable": False, "decided_on": today.isoformat()}
+    unreasoned = await api.post(path, json=body, headers=people.caseworker.command())
+    assert (unreasoned.status_code, unreasoned.json()["field"]) == (422, "reasons")
+    decided = await api.post(
+        path,
+        json=body | {"reasons": "Covered by last month's OT advice."},
+        headers=people.caseworker.command(),
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["state"]["parent_requests_refused"] == {
+        "Dr Patel": "Covered by last month's OT advice."
+    }
+    advice = advice_for(people)
+    assessed = await api.post(
+        f"/api/cases/{case_id}/decision-to-assess",
+        json={"outcome": "assess", "decided_on": today.isoformat(), "advice": advice},
+        headers=people.caseworker.command(),
+    )
+    assert assessed.status_code == 200, assessed.text

@@ -29,8 +29,8 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     document = app.openapi()
     routes = [r for router in API_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
     # with /api/ready and /api/attention (issue 9 s.2), and advice by post (s.5)
-    assert len(routes) == 51
-    assert len(document["paths"]) == 51
+    assert len(routes) == 52
+    assert len(document["paths"]) == 52
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -54,9 +54,9 @@ def test_every_command_body_example_is_a_valid_body() -> None:
     """Each body is its message less the server-set fields, and each example of it is a valid body that
     becomes the workflow's message, with the same values."""
     routes = (*cases.CASE_COMMANDS, *plans.PLAN_COMMANDS)
-    assert len(routes) == 34
+    assert len(routes) == 35
     bodies = [route.body for route in routes] + [ExceptionApprovalCreate]
-    assert len({body.message for body in bodies}) == 33
+    assert len({body.message for body in bodies}) == 34
     server_set = {"actor": Actor(actor_id=uuid.uuid4(), role="manager"), "claim_id": "claim-1"}
     for body in bodies:
         module = case_schemas if hasattr(case_schemas, body.__name__) else plan_schemas
@@ -188,6 +188,15 @@ INTENDED.update(
         "/components/schemas/RefusalAppealConcessionCreate": DISPUTED,
         "/components/schemas/Stage/enum/13": DISPUTED + ": `appealed` while the tribunal decides",
         "/components/schemas/AppealCreate/description": DISPUTED + ": its description says which decisions",
+    }
+)
+# Issue 11 s.3: the LA decides whether the parent's request for a particular adviser is reasonable.
+PARENT_REQUEST = "the LA's decision on the parent's request for an adviser is recorded, with its reasons"
+INTENDED.update(
+    {
+        "/paths/~1api~1cases~1{case_id}~1parent-requests": PARENT_REQUEST,
+        "/components/schemas/ParentRequestDecisionCreate": PARENT_REQUEST,
+        "/components/schemas/AssessmentState/properties/parent_requests_refused": PARENT_REQUEST,
     }
 )
 # Issue 11 s.3: advice asked after the decision to assess, each request with its own clock.
