@@ -125,7 +125,12 @@ EVENT_FIELDS: Final[dict[str, dict[str, Field]]] = {
     "appeal_lodged": {},  # added: the appeal reached the tribunal
     "tribunal_order": {"order": _choice(*TRIBUNAL_ORDERS)},
     "appeal_unopposed": {"appeal": _choice(*UNOPPOSED_APPEALS)},
-    "phase_transfer": {"kind": _choice("school", "post16"), "year": Field("year", required=True)},
+    # `post16_move` (added): between post-16 institutions on the day `move`, not in September (reg 18)
+    "phase_transfer": {
+        "kind": _choice("school", "post16", "post16_move"),
+        "year": Field("year", required=True),
+        "move": Field("date"),
+    },
     "plan_ceased": {},  # added: the LA stopped maintaining the plan (SEN2 CeaseDate)
     "exception": {
         "deadline": _choice(*DEADLINE_NAMES),

@@ -184,20 +184,29 @@ def _reviews(case: Case) -> None:
 
 def _phase_transfers(case: Case) -> None:
     """Reviewed and, where necessary, amended before 15 February or 31 March (reg 18)."""
-    seen: set[tuple[str | None, int | None]] = set()
+    seen: set[tuple[str | None, int | None, date | None]] = set()
     for transfer in case.all("phase_transfer"):
-        if (transfer.kind, transfer.year) in seen or transfer.year is None:
+        if (transfer.kind, transfer.year, transfer.move) in seen or transfer.year is None:
             continue
-        seen.add((transfer.kind, transfer.year))
+        seen.add((transfer.kind, transfer.year, transfer.move))
         year = transfer.year
-        due = phase_transfer_due("school" if transfer.kind == "school" else "post16", year, case.conventions)
-        opens, transfer_day = settling_period(year)
+        if transfer.kind == "post16_move" and transfer.move is not None:
+            # Between post-16 institutions at another time: at least 5 months before the move, reviewed
+            # and amended in the 12 months before it.
+            due, opens, transfer_day = months(transfer.move, -5), months(transfer.move, -12), transfer.move
+            key = transfer.move.isoformat()
+        else:
+            due = phase_transfer_due(
+                "school" if transfer.kind == "school" else "post16", year, case.conventions
+            )
+            opens, transfer_day = settling_period(year)
+            key = str(year)
 
         def settles(event: Event, transfer_day: date = transfer_day) -> bool:
             return event.outcome != "amend" and event.date < transfer_day
 
         done = case.first_of(("amended_plan_issued", "plan_reviewed"), opens, settles)
-        case.add("phase_transfer_review", due, transfer, met_on=on(done), id=str(year))
+        case.add("phase_transfer_review", due, transfer, met_on=on(done), id=key)
 
 
 def _reassessment(case: Case) -> None:

@@ -128,12 +128,14 @@ class IssueAmendedPlan(PlanCommand):
 
 
 class RecordPhaseTransfer(PlanCommand):
-    """The child changes phase in September of `year` (reg 18): `school` or `post16`."""
+    """The child changes phase in September of `year` (reg 18): `school` or `post16`; or the young person
+    moves between post-16 institutions at another time (`post16_move`, on `transfer_on`, in `year`)."""
 
     update_name = "record_phase_transfer"
-    kind: Literal["school", "post16"]
+    kind: Literal["school", "post16", "post16_move"]
     year: int = Field(ge=2000, le=2100)
     recorded_on: Day
+    transfer_on: Day | None = Field(default=None, description="For `post16_move`: the day of the move.")
 
 
 class DecideToCease(PlanCommand):

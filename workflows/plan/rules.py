@@ -280,8 +280,27 @@ def check_record_phase_transfer(facts: PlanFacts, cmd: RecordPhaseTransfer) -> N
             f"year: a phase transfer in {cmd.year} is not within the next 12 months of {cmd.recorded_on}",
             "InvalidInput",
         )
+    if (cmd.kind == "post16_move") != (cmd.transfer_on is not None):
+        raise refuse("transfer_on: give the day of the move for a post16_move, and only then", "InvalidInput")
+    if cmd.transfer_on is not None:
+        if cmd.transfer_on.year != cmd.year or cmd.transfer_on <= cmd.recorded_on:
+            raise refuse(
+                f"transfer_on: {cmd.transfer_on} is not a day after {cmd.recorded_on} in {cmd.year}",
+                "InvalidInput",
+            )
+        for e in facts.events:
+            if e.event == "phase_transfer" and getattr(e, "move", None) in (
+                cmd.transfer_on,
+                str(cmd.transfer_on),
+            ):
+                raise refuse(f"the move on {cmd.transfer_on} was already recorded on {e.date}")
+        return
     for e in facts.events:
-        if e.event == "phase_transfer" and getattr(e, "year", None) == cmd.year:
+        if (
+            e.event == "phase_transfer"
+            and getattr(e, "year", None) == cmd.year
+            and getattr(e, "kind", None) != "post16_move"
+        ):
             raise refuse(f"the phase transfer in September {cmd.year} was already recorded on {e.date}")
 
 

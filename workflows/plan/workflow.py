@@ -264,7 +264,8 @@ class PlanWorkflow(CaseCommands[PlanState]):
     async def record_phase_transfer(self, cmd: RecordPhaseTransfer) -> None:
         """The child changes phase next September: the plan must be reviewed and amended by 15 February
         (school) or 31 March (post-16) of that year (reg 18)."""
-        await self._happened("phase_transfer", cmd.recorded_on, kind=cmd.kind, year=cmd.year)
+        move = {"move": cmd.transfer_on} if cmd.transfer_on is not None else {}
+        await self._happened("phase_transfer", cmd.recorded_on, kind=cmd.kind, year=cmd.year, **move)
 
     # ---- ceasing (regs 29-31), its appeal and mediation (CFA s.51-55; regs 33-45) ----
 

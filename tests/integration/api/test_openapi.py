@@ -207,6 +207,15 @@ INTENDED.update(
         "/components/schemas/FurtherAdviceCreate": FURTHER_ADVICE,
     }
 )
+# Issue 11 s.5: a move between post-16 institutions at another time of year (reg 18), with its day.
+POST16_MOVE = "a move between post-16 institutions at another time of year is a phase transfer too"
+INTENDED.update(
+    {
+        "/components/schemas/PhaseTransferCreate/properties/transfer_on": POST16_MOVE,
+        "/components/schemas/PhaseTransferCreate/description": POST16_MOVE + ": the description says so",
+        "/components/schemas/PhaseTransferCreate/properties/kind/enum/2": POST16_MOVE + ": `post16_move`",
+    }
+)
 # Issue 11 s.5: a manager waives a review step never taken, so its cycle closes on purpose.
 WAIVED = "a review step never taken can be waived by a manager as not needed"
 INTENDED.update(

@@ -26,6 +26,7 @@ from core.settings import Settings
 from db.decisions import record_decision
 from db.models import AuditEntry
 from notify.templates import render
+from statute.rules import months
 from tests.integration.db.factories import a_deadline
 from tests.unit.notify.test_templates import AUTHORITY
 from workflows.common.ids import assessment_workflow_id, plan_workflow_id
@@ -766,3 +767,27 @@ async def test_a_manager_waives_a_review_step_through_the_api(
     assert waived.status_code == 200, waived.text
     report = [d for d in waived.json()["state"]["deadlines"] if d["deadline"] == "review_report"]
     assert [d["status"] for d in report] == ["withdrawn"]
+
+
+async def test_a_move_between_post16_institutions_at_another_time(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, settings: Settings
+) -> None:
+    """Issue 11 s.5, reg 18: a move between post-16 institutions not in September is reviewed and
+    amended at least 5 months before it; the day of the move is needed, and only for such a move."""
+    case_id, today = await start_plan(temporal, settings)
+    move = today + timedelta(days=200)
+    body = {"kind": "post16_move", "year": move.year, "recorded_on": today.isoformat()}
+    missing = await api.post(
+        f"/api/plans/{case_id}/phase-transfers", json=body, headers=people.caseworker.command()
+    )
+    assert (missing.status_code, missing.json()["field"]) == (422, "transfer_on")
+    recorded = await step(api, people, case_id, "phase-transfers", body | {"transfer_on": move.isoformat()})
+    review = deadline(recorded, "phase_transfer_review")
+    assert (review["id"], review["due"]) == (move.isoformat(), months(move, -5).isoformat())
+    again = await api.post(
+        f"/api/plans/{case_id}/phase-transfers",
+        json=body | {"transfer_on": move.isoformat()},
+        headers=people.caseworker.command(),
+    )
+    assert again.status_code == 409
+    assert "already recorded" in again.json()["detail"]

@@ -164,7 +164,22 @@ def test_a_waived_review_step_is_owed_no_longer() -> None:
     assert one(run([MADE, meeting, other], "2026-06-01"), "review_report")["status"] == "overdue"
 
 
-# --- phase transfer (reg 18) -----------------------------------------------------------------------------
+# --- phase transfer (reg 18) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settled", "status"),
+    [(None, "overdue"), ("2026-08-14", "met"), ("2026-08-20", "met_late"), ("2025-12-31", "overdue")],
+)
+def test_a_post16_move_at_another_time_is_reviewed_five_months_before(
+    settled: str | None, status: str
+) -> None:
+    """Reg 18: between post-16 institutions at a time other than September, at least 5 months before the
+    move (15 January 2027 -> 15 August 2026), by a review or an amended plan in the 12 months before it."""
+    transfer = ev("phase_transfer", "2026-06-01", kind="post16_move", year=2027, move="2027-01-15")
+    events = [MADE, transfer] + ([ev("amended_plan_issued", settled)] if settled else [])
+    d = one(run(events, "2026-09-01"), "phase_transfer_review")
+    assert (d["due"], d["status"], d["id"]) == ("2026-08-15", status, "2027-01-15")
 
 
 @pytest.mark.parametrize(
