@@ -21,7 +21,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.advice.messages import AdviceArrived, AdviceExcepted
-    from workflows.assessment import rules
+    from workflows.assessment import disputes, rules
     from workflows.assessment.advice import AdviceRequests, Child
     from workflows.assessment.messages import (
         ApproveException,
@@ -304,7 +304,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
 
     # ---- disagreements with a refusal (CFA s.51-55; regs 33-45) ----
 
-    @command(rules.check_record_refusal_mediation)
+    @command(disputes.check_record_refusal_mediation)
     async def record_mediation(self, cmd: RecordMediation) -> None:
         """A step of mediation on the refusal: the adviser contacted, mediation held or not, the
         certificate (which can move the last day to appeal)."""
@@ -312,7 +312,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._events.append(StatuteEvent(event=MEDIATION_EVENTS[cmd.step], date=cmd.on, **fields))
         await self._refresh()
 
-    @command(rules.check_record_refusal_appeal)
+    @command(disputes.check_record_refusal_appeal)
     async def record_appeal(self, cmd: RecordAppeal) -> None:
         """The family's appeal against the refusal reached the tribunal: the case waits for its decision."""
         self._stage = Stage.APPEALED
@@ -320,7 +320,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._record("appeal", "lodged", cmd.lodged_on, cmd.actor, "")
         await self._refresh()
 
-    @command(rules.check_record_tribunal_outcome)
+    @command(disputes.check_record_tribunal_outcome)
     async def record_appeal_outcome(self, cmd: RecordTribunalOutcome) -> None:
         """The tribunal's decision: dismissed, the case closes; an order (reg 44) starts the assessment
         again on the ordered clock."""
@@ -332,7 +332,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._events.append(StatuteEvent(event="tribunal_order", date=cmd.decided_on, order=cmd.outcome))
         await self._ordered(assess=cmd.outcome == "assess")
 
-    @command(rules.check_concede_refusal_appeal)
+    @command(disputes.check_concede_refusal_appeal)
     async def concede_appeal(self, cmd: ConcedeRefusalAppeal) -> None:
         """The LA does not oppose the appeal (reg 45): it acts as if ordered to, on the same clocks."""
         self._record("appeal_conceded", cmd.appeal, cmd.conceded_on, cmd.actor, "")
