@@ -24,18 +24,11 @@ from temporalio.client import Client
 from api.deps import CommandKey, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError, NotFound, Unprocessable
 from api.pages.sessions import CSRF_FIELD, Caseworker, PageNotFound, Person, check_csrf
+from api.pages.steps import ACTIONS, Action
 from api.pages.templating import render
 from api.schemas.cases import (
     CaseRead,
-    DecisionToIssueCreate,
-    DraftCreate,
-    FinalPlanCreate,
-    SchoolClosureCreate,
-    SchoolConsultationCreate,
-    SchoolResponseCreate,
-    WithdrawalCreate,
 )
-from api.schemas.commands import CommandBody
 from api.services.cases import get_case_with_state, run_case_command
 from core.settings import Settings
 from statute.history import EARLIEST, LATEST
@@ -44,149 +37,6 @@ from workflows.common.messages import Command
 router = APIRouter(include_in_schema=False)
 
 KEY_FIELD = "form_key"
-
-
-@dataclass(frozen=True)
-class Field:
-    """One question of a form; `kind`: "date" (day, month, year), "choice" (radios), "text", "textarea"."""
-
-    name: str
-    label: str
-    kind: str
-    choices: dict[str, str] = field(default_factory=dict)
-    hint: str = ""
-    optional: bool = False
-
-
-@dataclass(frozen=True)
-class Action:
-    path: str  # as the API names the command: /api/cases/{id}/<path>
-    title: str
-    button: str
-    body: type[CommandBody[Any]]
-    fields: tuple[Field, ...]
-
-
-ACTIONS = {
-    a.path: a
-    for a in (
-        Action(
-            "decision-to-issue",
-            "Decide whether to issue a plan",
-            "Record the decision",
-            DecisionToIssueCreate,
-            (
-                Field(
-                    "outcome",
-                    "The decision",
-                    "choice",
-                    {"issue": "Issue a plan", "not_issue": "Do not issue"},
-                ),
-                Field("decided_on", "Date of the decision", "date"),
-                Field("reasons", "Reasons", "textarea", hint="Needed to decide not to issue", optional=True),
-            ),
-        ),
-        Action(
-            "draft",
-            "Serve the draft plan",
-            "Record the draft served",
-            DraftCreate,
-            (
-                Field("served_on", "Date the draft was served", "date"),
-                Field(
-                    "method",
-                    "How it was served",
-                    "choice",
-                    {"email": "By email", "post": "By post", "hand": "By hand", "portal": "Through a portal"},
-                ),
-            ),
-        ),
-        Action(
-            "school-consultations",
-            "Consult a school on being named",
-            "Record the consultation",
-            SchoolConsultationCreate,
-            (Field("school", "School or college", "text"), Field("consulted_on", "Date consulted", "date")),
-        ),
-        Action(
-            "school-responses",
-            "Record a consulted school's answer",
-            "Record the answer",
-            SchoolResponseCreate,
-            (Field("school", "School or college", "text"), Field("responded_on", "Date it answered", "date")),
-        ),
-        Action(
-            "final-plan",
-            "Issue the final plan",
-            "Record the final plan",
-            FinalPlanCreate,
-            (
-                Field("issued_on", "Date the final plan was issued", "date"),
-                Field("school_named", "School or college named", "text", optional=True),
-            ),
-        ),
-        Action(
-            "school-closures",
-            "Record a school's closure",
-            "Record the closure",
-            SchoolClosureCreate,
-            (
-                Field("school", "School or college", "text"),
-                Field("first_closed", "First day it is closed", "date"),
-                Field("reopens", "Day it reopens", "date"),
-                Field("recorded_on", "Date you learned of it", "date"),
-            ),
-        ),
-        Action(
-            "withdrawal",
-            "Withdraw the request",
-            "Record the withdrawal",
-            WithdrawalCreate,
-            (
-                Field("withdrawn_on", "Date the request was withdrawn", "date"),
-                Field("reasons", "Reasons", "textarea", optional=True),
-            ),
-        ),
-    )
-}
-
-# Every step's page by its address, with its title: the forms above, and the decision whether to assess
-# (api/pages/assess.py), which has a page of its own for its advice set.
-TITLES = {
-    "decision-to-assess": "Decide whether to assess",
-    **{a.path: a.title for a in ACTIONS.values()},
-    "exceptions": "Claim an exception to a time limit",
-}
-# What the case page's banner says was recorded, by the address of the form that did it.
-RECORDED = {
-    **TITLES,
-    "request": "The request for an assessment",
-    "exceptions": "The exception claim: the law's test is below",
-    "approval": "The exception's approval: the parent is told",
-    "advice": "The advice received",
-}
-# What may be done at each stage: the workflow's validators decide, this only chooses what to offer.
-# A school's closure can be recorded at every stage before the final plan; the exceptions judge by it.
-OFFERED = {
-    "awaiting_decision_to_assess": ("decision-to-assess", "exceptions", "school-closures", "withdrawal"),
-    "gathering_advice": ("decision-to-issue", "exceptions", "school-closures", "withdrawal"),
-    "deciding_whether_to_issue": ("decision-to-issue", "exceptions", "school-closures", "withdrawal"),
-    # schools are consulted once the draft is served
-    "drafting": ("draft", "exceptions", "school-closures", "withdrawal"),
-    "draft_served": (
-        "final-plan",
-        "school-consultations",
-        "school-responses",
-        "exceptions",
-        "school-closures",
-        "withdrawal",
-    ),
-}
-
-
-def offered(stage: str | None) -> list[tuple[str, str]]:
-    """The steps to offer at this stage: (address, title)."""
-    return [(path, TITLES[path]) for path in OFFERED.get(stage or "", ())]
 
 
 def date_of(values: dict[str, str], name: str) -> str | None:

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.pages import words
-from api.pages.actions import RECORDED, offered
 from api.pages.sessions import Caseworker, PageNotFound
+from api.pages.steps import RECORDED, offered
 from api.pages.templating import attachment, fragment, render
 from api.services.audit import audit_read
 from api.services.cases import case_with, live_state

@@ -14,18 +14,13 @@ from statute.advice import required_advice
 from statute.events import Child
 from workflows.advice.messages import AdviceRequestStart
 from workflows.assessment.messages import (
-    ApproveException,
     AssessmentStart,
-    ClaimException,
     ConsultSchool,
     DecideAssessment,
     DecideIssue,
-    DecideParentRequest,
     ExceptionClaim,
     IssueFinalPlan,
-    RecordSchoolClosure,
     RecordSchoolResponse,
-    RequestFurtherAdvice,
     ServeDraft,
     Withdraw,
 )
@@ -38,10 +33,9 @@ from workflows.common.messages import (
     StatuteEvent,
     TimelineRequest,
     TimelineResult,
-    TimelineVerdict,
 )
 from workflows.common.records import CaseProjection
-from workflows.common.rules import a, check_date, refuse, require_role
+from workflows.common.rules import check_date, refuse, require_role
 from workflows.plan.messages import PlanStart
 
 FINISHED = frozenset({Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED})
@@ -88,46 +82,6 @@ def advice_requested(spec: AdviceSpec, on: date) -> StatuteEvent:
     if spec.received_by_body:
         fields["received_by_body"] = spec.received_by_body
     return StatuteEvent(event="advice_requested", date=on, **fields)
-
-
-def exception_event(cmd: ClaimException, *, approved_by: str | None) -> StatuteEvent:
-    """A claimed exception as the statute engine reads it; approved once a manager has."""
-    fields = {
-        "deadline": cmd.deadline,
-        "kind": cmd.kind,
-        "advice_id": cmd.advice_id,
-        "school": cmd.school,
-        "start": cmd.start,
-        "end": cmd.end,
-        "evidence": cmd.evidence,
-        "approved_by": approved_by,
-    }
-    return StatuteEvent(
-        event="exception", date=cmd.claimed_on, **{k: v for k, v in fields.items() if v is not None}
-    )
-
-
-def verdict_on(claimed: TimelineResult, cmd: ClaimException) -> TimelineVerdict:
-    """The statute engine's verdict on a claim, from the timeline computed with it."""
-    return next(
-        v
-        for v in reversed(claimed.exceptions)
-        if v.deadline == cmd.deadline and v.kind == cmd.kind and v.advice_id == cmd.advice_id
-    )
-
-
-def claim_of(claim_id: str, cmd: ClaimException, verdict: TimelineVerdict) -> ExceptionClaim:
-    """The claim as the case keeps it: what was claimed, and the statute's verdict on it."""
-    return ExceptionClaim(
-        claim_id=claim_id,
-        deadline=cmd.deadline,
-        kind=cmd.kind,
-        advice_id=cmd.advice_id,
-        accepted=verdict.accepted,
-        reason=verdict.reason,
-        claimed_by=cmd.actor.actor_id,
-        claimed_on=cmd.claimed_on,
-    )
 
 
 def advice_request_start(
@@ -294,49 +248,6 @@ def still_requested(start: AssessmentStart, decided: Mapping[str, bool]) -> list
     return [who for who in start.parent_requested if decided.get(who, True)]
 
 
-def check_decide_parent_request(facts: AssessmentFacts, cmd: DecideParentRequest) -> None:
-    require_role(cmd.actor, *STAFF)
-    if facts.stage is not Stage.AWAITING_DECISION_TO_ASSESS:
-        raise refuse(
-            f"the case is {facts.stage.value}; the parent's requests are decided before the decision to "
-            "assess (later advice is asked as further advice)"
-        )
-    if cmd.person not in facts.start.parent_requested:
-        raise refuse(f"person: the parent asked for no advice from '{cmd.person}'", "InvalidInput")
-    if cmd.person in facts.parent_requests:
-        raise refuse(f"the request for advice from '{cmd.person}' was already decided")
-    if not cmd.reasonable and not cmd.reasons.strip():
-        raise refuse("reasons: say why the request is not reasonable (reg 6(1)(h))", "InvalidInput")
-    check_date(cmd.decided_on, "decided_on", not_before=facts.start.received_on, today=facts.today)
-
-
-def check_request_further_advice(facts: AssessmentFacts, cmd: RequestFurtherAdvice) -> None:
-    require_role(cmd.actor, *STAFF)
-    if facts.stage not in (Stage.GATHERING_ADVICE, Stage.DECIDING_WHETHER_TO_ISSUE):
-        raise refuse(
-            f"the case is {facts.stage.value}; further advice is asked between the decision to assess "
-            "and the decision whether to issue"
-        )
-    ids = [a.advice_id for a in cmd.advice]
-    if len(ids) != len(set(ids)):
-        raise refuse("advice: each advice_id must be different", "InvalidInput")
-    taken = sorted(set(ids) & set(facts.advice))
-    if taken:
-        raise refuse(
-            f"advice: the case already has an advice request '{taken[0]}'; name it anew", "InvalidInput"
-        )
-    check_date(
-        cmd.requested_on, "requested_on", not_before=facts.decided["decision_to_assess"], today=facts.today
-    )
-    for spec in cmd.advice:
-        if spec.received_by_body is not None and spec.received_by_body < cmd.requested_on:
-            raise refuse(
-                f"advice: '{spec.advice_id}' was received by its body before it was asked, on "
-                f"{cmd.requested_on}",
-                "InvalidInput",
-            )
-
-
 def check_decide_issue(facts: AssessmentFacts, cmd: DecideIssue) -> None:
     require_role(cmd.actor, *STAFF)
     if facts.stage not in (Stage.GATHERING_ADVICE, Stage.DECIDING_WHETHER_TO_ISSUE):
@@ -381,21 +292,6 @@ def check_consult_school(facts: AssessmentFacts, cmd: ConsultSchool) -> None:
     check_date(cmd.consulted_on, "consulted_on", not_before=facts.decided["draft_served"], today=facts.today)
 
 
-def check_record_school_closure(facts: AssessmentFacts, cmd: RecordSchoolClosure) -> None:
-    require_role(cmd.actor, *STAFF)
-    if facts.stage in FINISHED:
-        raise refuse(closed(facts.stage))
-    if cmd.reopens <= cmd.first_closed:
-        raise refuse(f"reopens: {cmd.reopens} is not after first_closed, {cmd.first_closed}", "InvalidInput")
-    for known in (c for c in facts.closures if c.school == cmd.school):
-        if cmd.first_closed < known.reopens and known.first_closed < cmd.reopens:
-            raise refuse(
-                f"'{cmd.school}' is already recorded as closed from {known.first_closed} until it reopens on "
-                f"{known.reopens}; a closure overlapping it cannot be recorded as well"
-            )
-    check_date(cmd.recorded_on, "recorded_on", not_before=facts.start.received_on, today=facts.today)
-
-
 def check_record_school_response(facts: AssessmentFacts, cmd: RecordSchoolResponse) -> None:
     require_role(cmd.actor, *STAFF)
     if cmd.school not in facts.consulted:
@@ -423,45 +319,6 @@ def check_issue_final_plan(facts: AssessmentFacts, cmd: IssueFinalPlan) -> None:
             f"the parent's representations window runs to {window.due} (reg 13(1)(a)); the final plan "
             f"can be issued from {window.due + timedelta(days=1)}"
         )
-
-
-def check_claim_exception(facts: AssessmentFacts, cmd: ClaimException) -> None:
-    require_role(cmd.actor, *STAFF)
-    if facts.stage in FINISHED:
-        raise refuse(closed(facts.stage))
-    if cmd.deadline not in {d.deadline for d in facts.deadlines}:
-        raise refuse(f"deadline: this case has no {cmd.deadline} deadline", "InvalidInput")
-    if (cmd.deadline == "advice") != (cmd.advice_id is not None):
-        raise refuse("advice_id: give it for an advice deadline, and only then", "InvalidInput")
-    if cmd.advice_id is not None and cmd.advice_id not in facts.advice:
-        raise refuse(f"advice_id: no advice request '{cmd.advice_id}' on this case", "InvalidInput")
-    if cmd.kind in ("school_closure", "early_years_closure") and not cmd.school:
-        raise refuse(f"school: {a(cmd.kind)} names the school", "InvalidInput")
-    if cmd.kind in ("personal_circumstances", "absence", "missed_appointment") and cmd.start is None:
-        raise refuse(f"start: {a(cmd.kind)} needs the day it began", "InvalidInput")
-    if cmd.start and cmd.end and cmd.end < cmd.start:
-        raise refuse("end: is before start", "InvalidInput")
-    if not cmd.evidence.strip():
-        raise refuse("evidence: say what the claim rests on", "InvalidInput")
-    check_date(cmd.claimed_on, "claimed_on", not_before=facts.start.received_on, today=facts.today)
-
-
-def check_approve_exception(facts: AssessmentFacts, cmd: ApproveException) -> None:
-    require_role(cmd.actor, "manager")
-    claim = facts.claims.get(cmd.claim_id)
-    if claim is None:
-        raise refuse(f"claim_id: no exception claim '{cmd.claim_id}' on this case", "InvalidInput")
-    if claim.approved_by is not None:
-        raise refuse(f"the claim was already approved on {claim.approved_on}")
-    if claim.claimed_by == cmd.actor.actor_id:
-        raise refuse(
-            "a claim is approved by someone other than who made it: ask another manager (the measures "
-            "excluding exceptions rest on two people)",
-            "Forbidden",
-        )
-    if not claim.accepted:
-        raise refuse(f"the law does not allow this exception: {claim.reason}")
-    check_date(cmd.approved_on, "approved_on", not_before=claim.claimed_on, today=facts.today)
 
 
 def check_withdraw(facts: AssessmentFacts, cmd: Withdraw) -> None:

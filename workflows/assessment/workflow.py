@@ -21,7 +21,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.advice.messages import AdviceArrived, AdviceExcepted
-    from workflows.assessment import disputes, rules
+    from workflows.assessment import disputes, exceptions, later, rules
     from workflows.assessment.advice import AdviceRequests, Child
     from workflows.assessment.messages import (
         ApproveException,
@@ -155,17 +155,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
 
     async def _refresh(self) -> None:
         """Recompute the timeline (recorded in history), write the read model, update search attributes."""
-        self._timeline = await run_local(
-            ActivityName.COMPUTE_TIMELINE,
-            rules.timeline_request(
-                self._start,
-                self._events,
-                workflow.now(),
-                self._closures,
-                rules.still_requested(self._start, self._parent_requests),
-            ),
-            TimelineResult,
-        )
+        self._timeline = await self._timeline_of(self._events)
         self._stage = rules.stage_now(self._stage, self._facts())
         self._project(
             rules.projection(
@@ -198,7 +188,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             return
         await self._ask_for_advice(cmd.advice, cmd.decided_on)
 
-    @command(rules.check_decide_parent_request)
+    @command(later.check_decide_parent_request)
     async def decide_parent_request(self, cmd: DecideParentRequest) -> None:
         """The LA's decision on the parent's request for advice from a person (reg 6(1)(h)), with reasons."""
         self._parent_requests[cmd.person] = cmd.reasonable
@@ -210,7 +200,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         )
         await self._refresh()
 
-    @command(rules.check_request_further_advice)
+    @command(later.check_request_further_advice)
     async def request_further_advice(self, cmd: RequestFurtherAdvice) -> None:
         """Advice asked after the decision to assess: its own 6 weeks, from the day its body received it."""
         asked = ", ".join(spec.advice_id for spec in cmd.advice)
@@ -251,7 +241,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         await self._refresh()
         self._notice("school_consulted", "school", f"consultation with {cmd.school}", cmd.consulted_on)
 
-    @command(rules.check_record_school_closure)
+    @command(later.check_record_school_closure)
     async def record_school_closure(self, cmd: RecordSchoolClosure) -> None:
         """A closure of the child's school learned after the request: judged as one recorded with it."""
         closure = SchoolClosure(school=cmd.school, first_closed=cmd.first_closed, reopens=cmd.reopens)
@@ -347,37 +337,27 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._stage = Stage.AWAITING_DECISION_TO_ASSESS if assess else Stage.DRAFTING
         await self._refresh()
 
-    @command(rules.check_claim_exception)
+    @command(exceptions.check_claim_exception)
     async def claim_exception(self, cmd: ClaimException) -> None:
         """An exception claimed against one deadline: the statute's verdict now, a manager's approval next."""
         claim_id = workflow.current_update_info().id  # type: ignore[union-attr]
-        candidate = rules.exception_event(cmd, approved_by=None)
-        judged = await run_local(
-            ActivityName.COMPUTE_TIMELINE,
-            rules.timeline_request(
-                self._start,
-                [*self._events, candidate],
-                workflow.now(),
-                self._closures,
-                rules.still_requested(self._start, self._parent_requests),
-            ),
-            TimelineResult,
-        )
-        verdict = rules.verdict_on(judged, cmd)
-        self._claims[claim_id] = rules.claim_of(claim_id, cmd, verdict)
+        candidate = exceptions.exception_event(cmd, approved_by=None)
+        judged = await self._timeline_of([*self._events, candidate])
+        verdict = exceptions.verdict_on(judged, cmd)
+        self._claims[claim_id] = exceptions.claim_of(claim_id, cmd, verdict)
         self._pending_claims[claim_id] = cmd
         verdict_of = {"accepted": "yes" if verdict.accepted else "no"}
         step = f"exception_claim:{cmd.deadline}"
         self._record(step, cmd.kind, cmd.claimed_on, cmd.actor, verdict.reason, detail=verdict_of)
 
-    @command(rules.check_approve_exception)
+    @command(exceptions.check_approve_exception)
     async def approve_exception(self, cmd: ApproveException) -> None:
         """A manager approves a claim the statute accepted; the parent is told (CoP 9.43)."""
         claim, request = self._claims[cmd.claim_id], self._pending_claims.pop(cmd.claim_id)
         self._claims[cmd.claim_id] = claim.model_copy(
             update={"approved_by": cmd.actor.actor_id, "approved_on": cmd.approved_on}
         )
-        self._events.append(rules.exception_event(request, approved_by=str(cmd.actor.actor_id)))
+        self._events.append(exceptions.exception_event(request, approved_by=str(cmd.actor.actor_id)))
         step = f"exception_approval:{claim.deadline}"
         self._record(step, claim.kind, cmd.approved_on, cmd.actor, "", detail={"claim_id": cmd.claim_id})
         await self._refresh()
@@ -456,6 +436,13 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             events=self._events,
             parent_requests=self._parent_requests,
         )
+
+    async def _timeline_of(self, events: list[StatuteEvent]) -> TimelineResult:
+        """The statute engine's timeline over `events` and the case's facts as they now stand (the school
+        closures known, the parent's requests not refused), as a local activity recorded in history."""
+        requested = rules.still_requested(self._start, self._parent_requests)
+        request = rules.timeline_request(self._start, events, workflow.now(), self._closures, requested)
+        return await run_local(ActivityName.COMPUTE_TIMELINE, request, TimelineResult)
 
     def _deadlines(self) -> list[DeadlineView]:
         return self._timeline.deadlines if self._timeline else []

@@ -276,32 +276,29 @@ def check_decide_not_to_amend(facts: PlanFacts, cmd: DecideNotToAmend) -> None:
 def check_record_phase_transfer(facts: PlanFacts, cmd: RecordPhaseTransfer) -> None:
     check_step(facts, cmd, cmd.recorded_on, "recorded_on")
     if not cmd.recorded_on.year <= cmd.year <= cmd.recorded_on.year + 1:
-        raise refuse(
-            f"year: a phase transfer in {cmd.year} is not within the next 12 months of {cmd.recorded_on}",
-            "InvalidInput",
-        )
+        later = f"not within the next 12 months of {cmd.recorded_on}"
+        raise refuse(f"year: a phase transfer in {cmd.year} is {later}", "InvalidInput")
     if (cmd.kind == "post16_move") != (cmd.transfer_on is not None):
         raise refuse("transfer_on: give the day of the move for a post16_move, and only then", "InvalidInput")
-    if cmd.transfer_on is not None:
-        if cmd.transfer_on.year != cmd.year or cmd.transfer_on <= cmd.recorded_on:
-            raise refuse(
-                f"transfer_on: {cmd.transfer_on} is not a day after {cmd.recorded_on} in {cmd.year}",
-                "InvalidInput",
-            )
-        for e in facts.events:
-            if e.event == "phase_transfer" and getattr(e, "move", None) in (
-                cmd.transfer_on,
-                str(cmd.transfer_on),
-            ):
-                raise refuse(f"the move on {cmd.transfer_on} was already recorded on {e.date}")
-        return
+    if cmd.transfer_on is not None and (
+        cmd.transfer_on.year != cmd.year or cmd.transfer_on <= cmd.recorded_on
+    ):
+        raise refuse(
+            f"transfer_on: {cmd.transfer_on} is not a day after {cmd.recorded_on} in {cmd.year}",
+            "InvalidInput",
+        )
+    this = _transfer(cmd.kind, cmd.year, cmd.transfer_on)
     for e in facts.events:
         if (
             e.event == "phase_transfer"
-            and getattr(e, "year", None) == cmd.year
-            and getattr(e, "kind", None) != "post16_move"
+            and _transfer(*(getattr(e, f, None) for f in ("kind", "year", "move"))) == this
         ):
-            raise refuse(f"the phase transfer in September {cmd.year} was already recorded on {e.date}")
+            raise refuse(f"the {this} was already recorded on {e.date}")
+
+
+def _transfer(kind: object, year: object, move: object) -> str:
+    """A transfer by its September, or a post-16 move by its day (a date, or an ISO string in a later run)."""
+    return f"move on {move}" if kind == "post16_move" else f"phase transfer in September {year}"
 
 
 # ---- ceasing (regs 29-31), its appeal and mediation (CFA s.51-55; regs 33-45) ----

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.unit.workflows.builders import AGENCY, AGENCY_ID, CASEWORKER, MANAGER, D, deadline, ev, refusal
-from workflows.assessment import rules
+from workflows.assessment import exceptions, later, rules
 from workflows.assessment.messages import (
     ApproveException,
     AssessmentStart,
@@ -212,10 +212,10 @@ STEPS = [
         IssueFinalPlan(actor=CASEWORKER, issued_on=D("2025-04-29")),
         DECIDED["draft_served"],
     ),
-    Step("claim_exception", rules.check_claim_exception, GATHERING, claim(), REQUEST.date),
+    Step("claim_exception", exceptions.check_claim_exception, GATHERING, claim(), REQUEST.date),
     Step(
         "approve_exception",
-        rules.check_approve_exception,
+        exceptions.check_approve_exception,
         facts(Stage.GATHERING_ADVICE, claims=[ACCEPTED]),
         APPROVE,
         ACCEPTED.claimed_on,
@@ -490,7 +490,7 @@ CLAIMING = facts(
     ],
 )
 def test_a_claimed_exception_is_refused_when_a_field_is_wrong(fields: dict[str, Any], words: str) -> None:
-    refusal(rules.check_claim_exception, CLAIMING, claim(**fields), "InvalidInput", words)
+    refusal(exceptions.check_claim_exception, CLAIMING, claim(**fields), "InvalidInput", words)
 
 
 @pytest.mark.parametrize(
@@ -512,18 +512,20 @@ def test_a_claimed_exception_is_refused_when_a_field_is_wrong(fields: dict[str, 
     ],
 )
 def test_a_claimed_exception_with_its_fields_passes(fields: dict[str, Any]) -> None:
-    rules.check_claim_exception(CLAIMING, claim(**fields))
+    exceptions.check_claim_exception(CLAIMING, claim(**fields))
 
 
 @pytest.mark.parametrize("stage", [Stage.FINAL_ISSUED, Stage.WITHDRAWN, Stage.CLOSED])
 def test_no_exception_is_claimed_on_a_finished_case(stage: Stage) -> None:
-    refusal(rules.check_claim_exception, facts(stage), claim(), "IllegalStep", f"the case is {stage.value}")
+    refusal(
+        exceptions.check_claim_exception, facts(stage), claim(), "IllegalStep", f"the case is {stage.value}"
+    )
 
 
 def test_only_a_manager_approves_an_exception() -> None:
     case = facts(Stage.GATHERING_ADVICE, claims=[ACCEPTED])
     refusal(
-        rules.check_approve_exception,
+        exceptions.check_approve_exception,
         case,
         APPROVE.model_copy(update={"actor": CASEWORKER}),
         "Forbidden",
@@ -550,7 +552,9 @@ def test_only_a_manager_approves_an_exception() -> None:
 def test_an_exception_is_approved_once_and_only_if_the_law_allows_it(
     held: list[ExceptionClaim], kind: str, words: str
 ) -> None:
-    refusal(rules.check_approve_exception, facts(Stage.GATHERING_ADVICE, claims=held), APPROVE, kind, words)
+    refusal(
+        exceptions.check_approve_exception, facts(Stage.GATHERING_ADVICE, claims=held), APPROVE, kind, words
+    )
 
 
 # ---- withdrawal ----
@@ -616,7 +620,7 @@ def test_advice_requested() -> None:
 
 
 def test_exception_event_leaves_out_what_the_claim_does_not_say() -> None:
-    event = rules.exception_event(claim(), approved_by=None)
+    event = exceptions.exception_event(claim(), approved_by=None)
     assert event.model_dump() == {
         "event": "exception",
         "date": D("2025-03-10"),
@@ -626,7 +630,7 @@ def test_exception_event_leaves_out_what_the_claim_does_not_say() -> None:
         "start": D("2025-03-03"),
         "evidence": "the family missed the EP's visit",
     }
-    approved = rules.exception_event(claim(), approved_by="manager-1")
+    approved = exceptions.exception_event(claim(), approved_by="manager-1")
     assert approved.model_dump()["approved_by"] == "manager-1"
 
 
@@ -719,7 +723,7 @@ def test_the_final_plan_may_name_the_school_consulted_or_none() -> None:
 def test_a_manager_does_not_approve_their_own_claim() -> None:
     own = ACCEPTED.model_copy(update={"claimed_by": MANAGER.actor_id})
     case = facts(Stage.GATHERING_ADVICE, decided=["decision_to_assess"], advice=REQUIRED, claims=[own])
-    refusal(rules.check_approve_exception, case, APPROVE, "Forbidden", "someone other than who made it")
+    refusal(exceptions.check_approve_exception, case, APPROVE, "Forbidden", "someone other than who made it")
 
 
 # ---- advice asked later (issue 11 s.3) ----
@@ -733,7 +737,7 @@ def further(on: str = "2025-03-03", *advice: AdviceSpec, actor: Any = CASEWORKER
 
 @pytest.mark.parametrize("at", [GATHERING, ADVICE_IN], ids=["gathering", "all advice in"])
 def test_further_advice_is_asked_between_the_two_decisions(at: AssessmentFacts) -> None:
-    rules.check_request_further_advice(at, further())
+    later.check_request_further_advice(at, further())
 
 
 @pytest.mark.parametrize(
@@ -746,7 +750,7 @@ def test_further_advice_is_asked_between_the_two_decisions(at: AssessmentFacts) 
 def test_further_advice_before_the_decision_or_after_the_next_is_refused(
     at: AssessmentFacts, words: str
 ) -> None:
-    refusal(rules.check_request_further_advice, at, further(), "IllegalStep", words)
+    refusal(later.check_request_further_advice, at, further(), "IllegalStep", words)
 
 
 @pytest.mark.parametrize(
@@ -764,8 +768,8 @@ def test_further_advice_before_the_decision_or_after_the_next_is_refused(
 def test_further_advice_that_cannot_be_is_refused_naming_the_field(
     command: RequestFurtherAdvice, words: str
 ) -> None:
-    refusal(rules.check_request_further_advice, GATHERING, command, "InvalidInput", words)
+    refusal(later.check_request_further_advice, GATHERING, command, "InvalidInput", words)
 
 
 def test_an_agency_cannot_ask_for_further_advice() -> None:
-    refusal(rules.check_request_further_advice, GATHERING, further(actor=AGENCY), "Forbidden", "agency")
+    refusal(later.check_request_further_advice, GATHERING, further(actor=AGENCY), "Forbidden", "agency")
