@@ -5,6 +5,7 @@ ehcp timeline FILE            every statutory deadline of a case history
 ehcp migrate | worker | api   the parts, one at a time, as production runs them
 ehcp users add | list | revoke | rotate | disable | enable   accounts and their API tokens
 ehcp agencies add | list      the agencies advice is asked of
+ehcp import FILE              cases in flight from the council's earlier records, announcing nothing past
 
 Each command is defined in its own module, on that module's Typer `app`, and the module imports what the
 command needs at its top. `ehcp` loads only the module of the command it runs (`COMMANDS`), so
@@ -32,6 +33,7 @@ COMMANDS = {
     "run": "cli.stack",
     "users": "cli.accounts",
     "agencies": "cli.accounts",
+    "import": "cli.importer",
 }
 
 

@@ -26,6 +26,10 @@ class AdviceRequestStart(Model):
     remind_before_days: int = 7
     escalate_after_days: int = 7
     caseworker_id: UUID | None = None
+    # A request made before the case was imported (`ehcp import`): sent already, so not sent again, and
+    # nothing of its chasing that fell due before this day is sent; `excepted` by an approved exception.
+    imported_on: date | None = None
+    excepted: bool = False
 
 
 class SubmitAdvice(Command):

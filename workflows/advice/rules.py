@@ -31,10 +31,14 @@ class AdviceFacts:
     today: date
 
 
-def chase_steps(start: AdviceRequestStart, now: datetime) -> list[ChaseStep]:
+def chase_steps(
+    start: AdviceRequestStart, now: datetime, *, imported_on: date | None = None
+) -> list[ChaseStep]:
     """A reminder before the 6-week due date, a chaser the day it becomes overdue, an escalation to a
     manager later. A request recorded late starts with some steps already past: only the latest of those
-    is sent (an agency is not sent a reminder, a chaser and an escalation in the same minute)."""
+    is sent (an agency is not sent a reminder, a chaser and an escalation in the same minute). A request
+    imported from the council's earlier records sends none that fell due before the day of the import,
+    and none at all if it was overdue by then."""
     due = start.due
     steps = [
         ChaseStep(
@@ -50,6 +54,8 @@ def chase_steps(start: AdviceRequestStart, now: datetime) -> list[ChaseStep]:
     ]
     while len(steps) > 1 and steps[1].at <= now:
         steps.pop(0)
+    if imported_on is not None:  # overdue before the import: its breach is past, not announced
+        steps = [] if due < imported_on else [step for step in steps if step.at >= start_of(imported_on)]
     return steps
 
 

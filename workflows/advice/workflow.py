@@ -61,7 +61,7 @@ class AdviceRequestWorkflow(Commands[AdviceState]):
             status="requested",
         )
         self._submitted: SubmitAdvice | None = None
-        self._excepted = False
+        self._excepted = start.excepted
         self._init_lock()
 
     @workflow.run
@@ -72,7 +72,14 @@ class AdviceRequestWorkflow(Commands[AdviceState]):
         opened = AdviceRequestRecord(
             case_id=start.case_id, advice=advice, requested_on=start.requested_on, due=start.due
         )
-        await self._notice("advice_request", "agency", "advice requested", start.requested_on, opened=opened)
+        if start.imported_on is None:
+            await self._notice(
+                "advice_request", "agency", "advice requested", start.requested_on, opened=opened
+            )
+        else:  # asked before the case was imported: recorded, not sent again
+            await self._side_effects.run(
+                ActivityName.APPLY_CHANGE, Change(case_id=start.case_id, advice_requests=[opened])
+            )
         try:
             await self._chase_until_answered(start)
             await self._deliver(start)
@@ -120,7 +127,7 @@ class AdviceRequestWorkflow(Commands[AdviceState]):
             workflow.logger.info("advice.parent_closed", extra={"advice_id": advice_id})
 
     async def _chase_until_answered(self, start: AdviceRequestStart) -> None:
-        for step in rules.chase_steps(start, workflow.now()):
+        for step in rules.chase_steps(start, workflow.now(), imported_on=start.imported_on):
             wait = step.at - workflow.now()
             if wait > timedelta(0):
                 with contextlib.suppress(TimeoutError):

@@ -11,6 +11,7 @@ from pydantic import Field
 from statute.conventions import ServiceMethod
 from statute.events import ExceptionKind, RequestSource
 from workflows.common.messages import (
+    Actor,
     AdviceSpec,
     ChildRecord,
     Command,
@@ -21,8 +22,20 @@ from workflows.common.messages import (
     Name,
     SchoolClosure,
     Stage,
+    StatuteEvent,
     Text,
 )
+
+
+class ImportedCase(Model):
+    """A case in flight brought in from the council's earlier records (`ehcp import`, issue 11 s.6): its
+    events after the request, which the workflow takes at its start as commands, each by its rule, sending
+    nothing; and the day of the import, before which nothing due is announced."""
+
+    imported_on: date
+    actor: Actor
+    events: list[StatuteEvent]  # as given, the request among them (its index is the file's)
+    agencies: dict[str, UUID] = {}  # by advice id
 
 
 class AssessmentStart(Model):
@@ -41,6 +54,7 @@ class AssessmentStart(Model):
     actor_id: UUID | None = None
     remind_before_days: int = Field(default=7, ge=0, le=42)
     escalate_after_days: int = Field(default=7, ge=0, le=365)
+    imported: ImportedCase | None = None  # brought in by `ehcp import`: its steps so far
 
 
 class CaseRecord(Model):

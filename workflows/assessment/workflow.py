@@ -17,12 +17,14 @@ from __future__ import annotations
 from datetime import date
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.advice.messages import AdviceArrived, AdviceExcepted
     from workflows.assessment import disputes, exceptions, later, rules
     from workflows.assessment.advice import AdviceRequests, Child
+    from workflows.assessment.imported import ImportRefused, steps_of
     from workflows.assessment.messages import (
         ApproveException,
         AssessmentStart,
@@ -35,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         DecideIssue,
         DecideParentRequest,
         ExceptionClaim,
+        ImportedCase,
         IssueFinalPlan,
         RecordSchoolClosure,
         RecordSchoolResponse,
@@ -59,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common.messages import (
         ActivityName,
         AdviceSpec,
+        Command,
         DeadlineView,
         SchoolClosure,
         Stage,
@@ -112,6 +116,8 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._refused_requests: dict[str, str] = {}  # and why not
         self._decided: dict[str, date] = {}
         self._plan_id: str | None = None
+        self._asked_on: dict[str, date] = {}  # an imported request's advice, by the day each was asked
+        self._refused: str | None = None  # why an imported case could not be taken
         self._ready = False
         self._dirty = False  # a signal changed the facts: recompute
 
@@ -120,13 +126,23 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._truthful = workflow.patched(READ_MODEL_TRUTH)
         self._hashed_ids = workflow.patched(ADVICE_IDS_HASHED)
         self._content_notice = workflow.patched(PLAN_CONTENT_NOTICE)
+        if start.imported is not None:
+            self._refused = await self._take_imported(start.imported)
+            if self._refused is not None:  # nothing was written: the import's answer says why
+                self._ready = True
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                raise ApplicationError(self._refused, type="IllegalStep", non_retryable=True)
         await self._side_effects.run(
             ActivityName.RECORD_CASE, CaseRecord(case_id=start.case_id, workflow_id=self._id, start=start)
         )
         async with self._lock:
             await self._refresh()
             self._ready = True  # the create request can be answered; the notice need not wait for it
-            self._notice("request_received", "caseworker", "request received", start.received_on)
+            if start.imported is None:
+                self._notice("request_received", "caseworker", "request received", start.received_on)
+            else:
+                self._watch.silence(self._deadlines(), before=start.imported.imported_on)
+                self._ask_outstanding(start.imported.imported_on)
             self._flush()
         while self._stage not in FINISHED:
             wake = self._watch.next_wake(self._deadlines(), advice=self._truthful)
@@ -171,9 +187,61 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
 
     @workflow.update  # named ACKNOWLEDGE_REQUEST (tests/workflows/test_commands.py)
     async def acknowledge_request(self) -> AssessmentState:
-        """The answer to the create request: the case as first recorded, with its timeline."""
+        """The answer to the create request: the case as first recorded, with its timeline; for an imported
+        case, the refusal of the first of its steps that could not be taken."""
         await workflow.wait_condition(lambda: self._ready)
+        if self._refused is not None:
+            raise ApplicationError(self._refused, type="IllegalStep", non_retryable=True)
         return self.state()
+
+    # ---- a case imported in flight (`ehcp import`) ----
+
+    async def _take_imported(self, imported: ImportedCase) -> str | None:
+        """Take the imported case's steps, each by its command's rule, announcing nothing and holding what
+        they write until the case is recorded; the first refusal, if any, as `events[i]: why`."""
+        try:
+            taken = steps_of(imported)
+        except ImportRefused as refused:
+            return str(refused)
+        self._asked_on = taken.asked_on
+        self._importing = True
+        try:
+            for index, step in taken.steps:
+                try:
+                    await self._take_step(step)
+                except ApplicationError as error:
+                    return f"events[{index}]: {error.message}"
+        finally:
+            self._importing = False
+        return None
+
+    async def _take_step(self, step: Command | AdviceArrived | StatuteEvent) -> None:
+        if isinstance(step, AdviceArrived):
+            if step.advice_id not in self._advice or step.advice_id in self._received:
+                raise ApplicationError(
+                    f"advice '{step.advice_id}' was not asked for, or was received already"
+                )
+            self.advice_arrived(step)
+        elif isinstance(step, StatuteEvent):  # an approved exception
+            self._events.append(step)
+            advice_id = (step.model_extra or {}).get("advice_id")
+            if advice_id is not None:
+                self._excepted_advice.add(str(advice_id))
+        else:
+            await getattr(self, step.update_name)(step)
+            return
+        async with self._lock:
+            await self._refresh()
+
+    def _ask_outstanding(self, imported_on: date) -> None:
+        """The imported case's advice still awaited: a request each, sent already, so chased from now on."""
+        if self._stage is not Stage.GATHERING_ADVICE:
+            return
+        for advice_id, spec in self._advice.items():
+            if advice_id not in self._received:
+                self._later(
+                    self._request_advice(spec, self._asked_on.get(advice_id, imported_on), imported_on)
+                )
 
     @command(rules.check_decide_assessment)
     async def decide_assessment(self, cmd: DecideAssessment) -> None:
@@ -452,17 +520,22 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._stage = Stage.GATHERING_ADVICE
         for spec in specs:
             self._advice[spec.advice_id] = spec
-            self._events.append(rules.advice_requested(spec, on))
+            self._events.append(rules.advice_requested(spec, self._asked_on.get(spec.advice_id, on)))
         await self._refresh()
+        if self._importing:  # asked before the import: those still awaited are asked once it is recorded
+            return
         for spec in specs:
             self._later(self._request_advice(spec, on))
 
-    async def _request_advice(self, spec: AdviceSpec, requested_on: date) -> None:
+    async def _request_advice(
+        self, spec: AdviceSpec, requested_on: date, imported_on: date | None = None
+    ) -> None:
         name = advice_workflow_id if self._hashed_ids else labelled_advice_workflow_id
-        await self._requests.send(
-            rules.advice_request_start(self._start, spec, requested_on, self._deadlines()),
-            name(self._start.case_id, spec.advice_id),
-        )
+        start = rules.advice_request_start(self._start, spec, requested_on, self._deadlines())
+        if imported_on is not None:
+            excepted = spec.advice_id in self._excepted_advice
+            start = start.model_copy(update={"imported_on": imported_on, "excepted": excepted})
+        await self._requests.send(start, name(self._start.case_id, spec.advice_id))
 
     async def _withdraw_outstanding_advice(self) -> None:
         await self._drain()  # every advice request has started before any is withdrawn

@@ -124,6 +124,9 @@ class CaseCommands(Commands[S]):
         self._projection: CaseProjection | None = None
         self._notices: list[Notice] = []
         self._rearm = False  # a command recomputed already: the main loop only re-arms its timer
+        # Taking an imported case's past steps (`ehcp import`): nothing is announced, and what they change
+        # is held and sent as one change once the case is recorded.
+        self._importing = False
 
     def _applied(self) -> None:
         """Send what the command changed; the main loop re-arms its timer for the changed case."""
@@ -192,7 +195,10 @@ class CaseCommands(Commands[S]):
         key: str = "",
         facts: dict[str, str] | None = None,
     ) -> None:
-        """A notice for the change under way, under the case's reference, idempotent by its key."""
+        """A notice for the change under way, under the case's reference, idempotent by its key; none for
+        the past steps of an imported case."""
+        if self._importing:
+            return
         self._notices.append(
             Notice(
                 idempotency_key=f"{self._id}:{template}:{key or on.isoformat()}",
@@ -207,7 +213,10 @@ class CaseCommands(Commands[S]):
         )
 
     def _flush(self) -> None:
-        """Send the change under way as one `apply_change`, not awaited (see `_later`)."""
+        """Send the change under way as one `apply_change`, not awaited (see `_later`); held while an
+        imported case's past steps are taken."""
+        if self._importing:
+            return
         if self._decisions or self._projection is not None or self._notices:
             change = Change(
                 case_id=self._case_id,

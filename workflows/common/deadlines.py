@@ -81,6 +81,13 @@ class DeadlineWatch:
                 wakes.append(start_of(d.due + timedelta(days=1)))
         return min(wakes, default=None)
 
+    def silence(self, deadlines: list[DeadlineView], *, before: date) -> None:
+        """Take every deadline due before `before` as reported already: an imported case's past breaches
+        are in its read model, not announced (`ehcp import`)."""
+        past = {key_of(d) for d in deadlines if d.due < before}
+        self.breached |= past
+        self.escalated |= past
+
     def due_now(self, deadlines: list[DeadlineView], now: datetime) -> list[tuple[str, DeadlineView]]:
         """The notices owed now, as (template, deadline), marking them sent."""
         owed: list[tuple[str, DeadlineView]] = []

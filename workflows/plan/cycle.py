@@ -123,6 +123,10 @@ class PlanCycle:
         self.reminded.update(key_of(d) for d in due)
         return due
 
+    def forgo_reminders(self, deadlines: Sequence[DeadlineView], before: datetime) -> None:
+        """Mark as reminded the reviews whose reminder fell due before `before`: an imported plan's."""
+        self.reminded.update(key_of(d) for at, d in self.reminders(deadlines, before) if at < before)
+
     def reminders(
         self, deadlines: Sequence[DeadlineView], now: datetime
     ) -> list[tuple[datetime, DeadlineView]]:

@@ -51,6 +51,9 @@ class PlanStart(Model):
     # A plan transferred in from another LA (reg 15): the case to record first. `events` then hold the
     # plan's making (as the old LA made it) and the transfer.
     arriving: CaseRecord | None = None
+    # A plan imported from the council's earlier records (`ehcp import`): nothing due before this day is
+    # announced (breaches, escalations, review reminders), in this run or the cycles after it.
+    imported_on: date | None = None
 
 
 class PlanCommand(Command):

@@ -20,7 +20,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.common.commands import CaseCommands, command_handlers
-    from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, wait_until
+    from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, start_of, wait_until
     from workflows.common.disputes import MEDIATION_EVENTS
     from workflows.common.effects import run_local
     from workflows.common.ids import PLAN_WORKFLOW, STATE_QUERY
@@ -112,6 +112,9 @@ class PlanWorkflow(CaseCommands[PlanState]):
             await self._side_effects.run(ActivityName.RECORD_CASE, start.arriving)
         async with self._lock:
             await self._refresh()
+            if start.imported_on is not None:  # imported: what fell due before the import is not announced
+                self._watch.silence(self._cycle.owned(self._deadlines()), before=start.imported_on)
+                self._cycle.forgo_reminders(self._deadlines(), start_of(start.imported_on))
             self._act_on_deadlines()
             self._flush()
             self._ready = True
