@@ -48,6 +48,10 @@ def timeline_for(request: TimelineRequest, conventions: Conventions) -> Timeline
                 "visual_impairment": request.visual_impairment,
                 "hearing_impairment": request.hearing_impairment,
                 "parent_requested": request.parent_requested,
+                "existing_advice": [
+                    {"advice": kind, "adviser_agrees": True, "la_agrees": True, "parent_agrees": True}
+                    for kind in request.existing_advice
+                ],
             },
         }
     )

@@ -170,7 +170,7 @@ class NotTaken(TimedOut):
     status_code = UNAVAILABLE.status
 
 
-_FIELD = re.compile(r"^([a-z_][a-z0-9_]*)(?::|\s)")
+_FIELD = re.compile(r"^([a-z_][a-z0-9_]*(?:\[\d+\])?)(?::|\s)")  # `advice`, `existing_advice[0]`
 _BY_TYPE: dict[str, type[ApiError]] = {
     "IllegalStep": Conflict,
     "InvalidInput": Unprocessable,
@@ -181,7 +181,8 @@ _BY_TYPE: dict[str, type[ApiError]] = {
 
 
 def field_of(message: str) -> str | None:
-    """The field an `InvalidInput` message starts with (`decided_on: ...`, `received_on 2025-...`)."""
+    """The field an `InvalidInput` message starts with (`decided_on: ...`, `received_on 2025-...`,
+    `existing_advice[0]: ...`)."""
     found = _FIELD.match(message)
     return found.group(1) if found else None
 

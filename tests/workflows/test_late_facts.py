@@ -12,6 +12,7 @@ from workflows.assessment.messages import (
     ClaimException,
     DecideAssessment,
     DecideParentRequest,
+    ExistingAdviceUse,
     RecordSchoolClosure,
     RequestFurtherAdvice,
 )
@@ -186,3 +187,61 @@ async def test_the_parents_request_for_an_adviser_is_decided_with_its_reasons(ha
         ("not_reasonable", {"person": "Dr Patel"}),
         ("not_reasonable", {"person": "Ms Khan"}),
     ]
+
+
+async def test_advice_already_held_stands_instead_of_a_request_when_all_three_agree(harness: Harness) -> None:
+    """Reg 6(4): the EP's report of last term is sufficient, says the EP, the LA and the parent: no request
+    is sent for psychological advice, no clock runs for it, and the other four close the gathering."""
+    h = harness
+    today = await h.today()
+    handle, _ = await h.open_case(new_start(today))
+    others = [spec for spec in advice_set() if spec.advice != "psychological"]
+    report = ExistingAdviceUse(
+        advice="psychological",
+        description="EP report by Dr Rao, 3 March",
+        adviser_agrees=True,
+        la_agrees=True,
+        parent_agrees=False,
+    )
+
+    def decide(existing: ExistingAdviceUse | None, advice: list[AdviceSpec]) -> DecideAssessment:
+        return DecideAssessment(
+            actor=CASEWORKER,
+            outcome="assess",
+            decided_on=today,
+            advice=advice,
+            existing_advice=[existing] if existing else [],
+        )
+
+    cause = await refused(handle, AssessmentWorkflow.decide_assessment, decide(report, others))
+    assert cause.message.startswith("existing_advice[0]: reg 6(4) lets advice already held stand only if")
+    assert cause.message.endswith("missing: the parent or young person")
+    cause = await refused(handle, AssessmentWorkflow.decide_assessment, decide(None, others))
+    assert "requires psychological advice" in cause.message
+    agreed = report.model_copy(update={"parent_agrees": True})
+    cause = await refused(handle, AssessmentWorkflow.decide_assessment, decide(agreed, advice_set()))
+    assert (
+        cause.message
+        == "existing_advice: psychological advice is both asked for and reused under reg 6(4); do one"
+    )
+
+    state = await handle.execute_update(AssessmentWorkflow.decide_assessment, decide(agreed, others))
+    assert state.advice_reused == [agreed]
+    assert sorted(a.advice_id for a in state.advice) == ["health", "parent", "school", "social"]
+    assert not [d for d in state.deadlines if d.deadline == "advice" and d.id == "ep"]
+    await eventually(lambda: any(d.kind == "existing_advice:psychological" for d in h.fakes.decisions))
+    reused = next(d for d in h.fakes.decisions if d.kind == "existing_advice:psychological")
+    assert (reused.outcome, reused.reasons) == ("reused", "EP report by Dr Rao, 3 March")
+    kinds = {"educational": "school", "medical": "health", "social_care": "social"}
+    await eventually(lambda: sum(r.case_id == state.case_id for r in h.fakes.advice_requests) == 4)
+    for spec in others:
+        await h.advice_handle(state.case_id, spec.advice_id).execute_update(
+            AdviceRequestWorkflow.submit_advice,
+            SubmitAdvice(actor=agency(kinds.get(spec.advice, "parent")), received_on=today),
+        )
+    for _ in range(20):  # the four answers close the gathering: the reused advice is not awaited
+        state = await handle.query(AssessmentWorkflow.state)
+        if state.stage is Stage.DECIDING_WHETHER_TO_ISSUE:
+            break
+        await h.env.sleep(timedelta(seconds=1))
+    assert state.stage is Stage.DECIDING_WHETHER_TO_ISSUE

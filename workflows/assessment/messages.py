@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from statute.conventions import ServiceMethod
-from statute.events import ExceptionKind, RequestSource
+from statute.events import AdviceKind, ExceptionKind, RequestSource
 from workflows.common.messages import (
     Actor,
     AdviceSpec,
@@ -65,14 +65,27 @@ class CaseRecord(Model):
     start: AssessmentStart
 
 
+class ExistingAdviceUse(Model):
+    """Advice the LA already holds that stands instead of a new request (reg 6(4)): only when the adviser,
+    the LA and the parent or young person all agree it is sufficient. No request is sent, no clock runs."""
+
+    advice: AdviceKind
+    description: Text = Field(min_length=1, description="What the advice is: who gave it, and when.")
+    adviser_agrees: bool
+    la_agrees: bool
+    parent_agrees: bool
+
+
 class DecideAssessment(Command):
-    """The decision whether to assess (reg 5(1)); on `assess`, the reg 6 advice requests to send."""
+    """The decision whether to assess (reg 5(1)); on `assess`, the reg 6 advice requests to send, and
+    any advice already held that stands instead of one (reg 6(4))."""
 
     update_name = "decide_assessment"
     outcome: Literal["assess", "refuse"]
     decided_on: Day
     reasons: Text = ""
     advice: list[AdviceSpec] = []
+    existing_advice: list[ExistingAdviceUse] = Field(default=[], max_length=10)
 
 
 class DecideParentRequest(Command):
@@ -229,3 +242,4 @@ class AssessmentState(Model):
     plan_workflow_id: str | None = None
     school_closures: list[SchoolClosure] = []  # those recorded with the request, then those added since
     parent_requests_refused: dict[str, str] = {}  # reg 6(1)(h) requests the LA found unreasonable: why
+    advice_reused: list[ExistingAdviceUse] = []  # advice already held, standing instead of a request

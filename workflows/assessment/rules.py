@@ -160,9 +160,12 @@ def timeline_request(
     now: datetime,
     closures: Sequence[SchoolClosure] | None = None,
     requested: Sequence[str] | None = None,
+    *,
+    reused: Sequence[str] = (),
 ) -> TimelineRequest:
     """What the statute engine is asked: the events, the school closures known (those with the request
-    unless given) and the child's facts that decide the reg 6 advice."""
+    unless given) and the child's facts that decide the reg 6 advice, with the advice already held that
+    stands instead of a request (reg 6(4))."""
     child = start.child
     return TimelineRequest(
         events=events,
@@ -171,6 +174,7 @@ def timeline_request(
         visual_impairment=child.visual_impairment,
         hearing_impairment=child.hearing_impairment,
         parent_requested=start.parent_requested if requested is None else list(requested),
+        existing_advice=list(reused),
         now=now,
     )
 
@@ -220,12 +224,13 @@ def check_decide_assessment(facts: AssessmentFacts, cmd: DecideAssessment) -> No
     if cmd.outcome == "refuse":
         if not cmd.reasons.strip():
             raise refuse("reasons: a refusal must give reasons against the s.36(8) test", "InvalidInput")
-        if cmd.advice:
-            raise refuse("advice: a refusal to assess requests no advice", "InvalidInput")
+        if cmd.advice or cmd.existing_advice:
+            raise refuse("advice: a refusal to assess requests no advice, nor uses any", "InvalidInput")
         return
     ids = [a.advice_id for a in cmd.advice]
     if len(ids) != len(set(ids)):
         raise refuse("advice: each advice_id must be different", "InvalidInput")
+    check_existing_advice(cmd)
     child = facts.start.child
     needed = required_advice(
         Child(
@@ -235,12 +240,42 @@ def check_decide_assessment(facts: AssessmentFacts, cmd: DecideAssessment) -> No
             parent_requested=tuple(still_requested(facts.start, facts.parent_requests)),
         )
     )
-    given: list[str] = [a.advice for a in cmd.advice]
+    given: list[str] = [*(a.advice for a in cmd.advice), *(e.advice for e in cmd.existing_advice)]
     for item in needed:
         if given.count(item.advice) < sum(1 for other in needed if other.advice == item.advice):
             raise refuse(
                 f"advice: {item.rule} requires {item.advice} advice; add a request for it", "InvalidInput"
             )
+
+
+def check_existing_advice(cmd: DecideAssessment) -> None:
+    """Advice already held stands instead of a request only with all three agreements (reg 6(4)), and a
+    kind of advice is either asked for or reused, not both."""
+    for i, existing in enumerate(cmd.existing_advice):
+        missing = [
+            who
+            for who, agrees in (
+                ("the adviser", existing.adviser_agrees),
+                ("the LA", existing.la_agrees),
+                ("the parent or young person", existing.parent_agrees),
+            )
+            if not agrees
+        ]
+        if missing:
+            raise refuse(
+                f"existing_advice[{i}]: reg 6(4) lets advice already held stand only if the adviser, the LA "
+                f"and the parent or young person all agree it is sufficient; missing: {', '.join(missing)}",
+                "InvalidInput",
+            )
+    reused = [e.advice for e in cmd.existing_advice]
+    if len(reused) != len(set(reused)):
+        raise refuse("existing_advice: each kind of advice is reused once", "InvalidInput")
+    both = sorted(set(reused) & {a.advice for a in cmd.advice})
+    if both:
+        raise refuse(
+            f"existing_advice: {both[0]} advice is both asked for and reused under reg 6(4); do one",
+            "InvalidInput",
+        )
 
 
 def still_requested(start: AssessmentStart, decided: Mapping[str, bool]) -> list[str]:

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         DecideIssue,
         DecideParentRequest,
         ExceptionClaim,
+        ExistingAdviceUse,
         ImportedCase,
         IssueFinalPlan,
         RecordSchoolClosure,
@@ -114,6 +115,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._closures: list[SchoolClosure] = list(start.school_closures)
         self._parent_requests: dict[str, bool] = {}  # reg 6(1)(h), by person: found reasonable?
         self._refused_requests: dict[str, str] = {}  # and why not
+        self._reused: list[ExistingAdviceUse] = []  # advice already held standing instead of a request
         self._decided: dict[str, date] = {}
         self._plan_id: str | None = None
         self._asked_on: dict[str, date] = {}  # an imported request's advice, by the day each was asked
@@ -254,6 +256,15 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         if cmd.outcome == "refuse":
             await self._appealable_decision(Stage.REFUSED_TO_ASSESS, "refuse_assess", cmd.decided_on)
             return
+        for existing in cmd.existing_advice:  # reg 6(4): no request, no clock; the trail says what stands
+            self._reused.append(existing)
+            self._record(
+                f"existing_advice:{existing.advice}",
+                "reused",
+                cmd.decided_on,
+                cmd.actor,
+                existing.description,
+            )
         await self._ask_for_advice(cmd.advice, cmd.decided_on)
 
     @command(later.check_decide_parent_request)
@@ -483,6 +494,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             plan_workflow_id=self._plan_id,
             school_closures=self._closures,
             parent_requests_refused=self._refused_requests,
+            advice_reused=self._reused,
         )
 
     # ---- helpers ----
@@ -509,7 +521,9 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         """The statute engine's timeline over `events` and the case's facts as they now stand (the school
         closures known, the parent's requests not refused), as a local activity recorded in history."""
         requested = rules.still_requested(self._start, self._parent_requests)
-        request = rules.timeline_request(self._start, events, workflow.now(), self._closures, requested)
+        reused = [existing.advice for existing in self._reused]
+        now = workflow.now()
+        request = rules.timeline_request(self._start, events, now, self._closures, requested, reused=reused)
         return await run_local(ActivityName.COMPUTE_TIMELINE, request, TimelineResult)
 
     def _deadlines(self) -> list[DeadlineView]:

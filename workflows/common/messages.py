@@ -156,6 +156,7 @@ class TimelineRequest(Model):
     visual_impairment: bool = False
     hearing_impairment: bool = False
     parent_requested: list[str] = []
+    existing_advice: list[str] = []  # the kinds of advice reused under reg 6(4), all three agreeing
     now: datetime
     conventions: dict[str, str] = {}
 

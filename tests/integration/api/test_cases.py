@@ -456,3 +456,38 @@ async def test_the_la_decides_on_the_parents_request_for_an_adviser(
         headers=people.caseworker.command(),
     )
     assert assessed.status_code == 200, assessed.text
+
+
+async def test_advice_already_held_stands_instead_of_a_request(
+    api: httpx.AsyncClient, people: People, temporal: Temporal
+) -> None:
+    """Issue 11 s.3, reg 6(4): advice already held stands instead of a new request, no clock running for
+    it, only when the adviser, the LA and the parent all agree; short of one, 422 naming the item."""
+    case_id = await open_case(api, people, temporal)
+    today = (await temporal.today()).isoformat()
+    advice = [a for a in advice_for(people) if a["advice"] != "psychological"]
+    held = {
+        "advice": "psychological",
+        "description": "EP report by Dr Rao, 3 March",
+        "adviser_agrees": True,
+        "la_agrees": False,
+        "parent_agrees": True,
+    }
+    url = f"/api/cases/{case_id}/decision-to-assess"
+    body = {"outcome": "assess", "decided_on": today, "advice": advice, "existing_advice": [held]}
+    short = await api.post(url, json=body, headers=people.caseworker.command())
+    assert (short.status_code, short.json()["field"]) == (422, "existing_advice[0]")
+    assert short.json()["detail"].endswith("missing: the LA")
+    agreed = {**held, "la_agrees": True}
+    decided = await api.post(
+        url, json={**body, "existing_advice": [agreed]}, headers=people.caseworker.command()
+    )
+    assert decided.status_code == 200, decided.text
+    state = decided.json()["state"]
+    assert state["advice_reused"] == [agreed]
+    assert {d["id"] for d in state["deadlines"] if d["deadline"] == "advice"} == {
+        "parent",
+        "school",
+        "health",
+        "social",
+    }

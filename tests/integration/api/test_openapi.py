@@ -207,6 +207,16 @@ INTENDED.update(
         "/components/schemas/FurtherAdviceCreate": FURTHER_ADVICE,
     }
 )
+# Issue 11 s.3: reg 6(4), advice already held stands instead of a request when all three agree.
+REUSED = "advice already held stands instead of a request when the adviser, the LA and the parent agree"
+INTENDED.update(
+    {
+        "/components/schemas/DecisionToAssessCreate/description": REUSED + ": the description says so",
+        "/components/schemas/DecisionToAssessCreate/properties/existing_advice": REUSED,
+        "/components/schemas/ExistingAdviceUse": REUSED,
+        "/components/schemas/AssessmentState/properties/advice_reused": REUSED + ": the case shows it",
+    }
+)
 # Issue 11 s.5: a move between post-16 institutions at another time of year (reg 18), with its day.
 POST16_MOVE = "a move between post-16 institutions at another time of year is a phase transfer too"
 INTENDED.update(

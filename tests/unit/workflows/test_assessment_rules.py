@@ -641,7 +641,7 @@ def test_timeline_request_carries_the_childs_facts() -> None:
         update={"child": child, "parent_requested": ["ot"], "school_closures": [closure]}
     )
     now = datetime(2025, 3, 1, 9, tzinfo=UTC)
-    request = rules.timeline_request(start, [REQUEST], now)
+    request = rules.timeline_request(start, [REQUEST], now, reused=["psychological"])
     assert request.model_dump() == {
         "events": [REQUEST.model_dump()],
         "school_closures": [closure.model_dump()],
@@ -649,6 +649,7 @@ def test_timeline_request_carries_the_childs_facts() -> None:
         "visual_impairment": True,
         "hearing_impairment": True,
         "parent_requested": ["ot"],
+        "existing_advice": ["psychological"],
         "now": now,
         "conventions": {},
     }
