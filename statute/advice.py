@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from statute.events import Child, Event
+from statute.events import Child, Event, ExistingAdvice
 
 _ALWAYS = (
     ("parent", "reg 6(1)(a)"),
@@ -62,19 +62,24 @@ def _impairment_condition(child: Child) -> str | None:
     return f"given after consulting a person qualified to teach pupils with {kind} (reg 6(2))"
 
 
+def missing_agreements(existing: ExistingAdvice) -> list[str]:
+    """Who has not agreed that advice already held is sufficient (reg 6(4) needs all three)."""
+    return [
+        who
+        for who, agrees in (
+            ("the adviser", existing.adviser_agrees),
+            ("the LA", existing.la_agrees),
+            ("the parent or young person", existing.parent_agrees),
+        )
+        if not agrees
+    ]
+
+
 def _reuse(child: Child, advice: str) -> Reuse | None:
     for existing in child.existing_advice:
         if existing.advice != advice:
             continue
-        missing = [
-            who
-            for who, agrees in (
-                ("the adviser", existing.adviser_agrees),
-                ("the LA", existing.la_agrees),
-                ("the parent or young person", existing.parent_agrees),
-            )
-            if not agrees
-        ]
+        missing = missing_agreements(existing)
         if not missing:
             return Reuse(True, "existing advice is sufficient and all three agree (reg 6(4))")
         return Reuse(

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from statute.advice import required_advice
-from statute.events import Child
+from statute.advice import missing_agreements, required_advice
+from statute.events import Child, ExistingAdvice
 from workflows.advice.messages import AdviceRequestStart
 from workflows.assessment.messages import (
     AssessmentStart,
@@ -252,15 +252,14 @@ def check_existing_advice(cmd: DecideAssessment) -> None:
     """Advice already held stands instead of a request only with all three agreements (reg 6(4)), and a
     kind of advice is either asked for or reused, not both."""
     for i, existing in enumerate(cmd.existing_advice):
-        missing = [
-            who
-            for who, agrees in (
-                ("the adviser", existing.adviser_agrees),
-                ("the LA", existing.la_agrees),
-                ("the parent or young person", existing.parent_agrees),
+        missing = missing_agreements(
+            ExistingAdvice(
+                advice=existing.advice,
+                adviser_agrees=existing.adviser_agrees,
+                la_agrees=existing.la_agrees,
+                parent_agrees=existing.parent_agrees,
             )
-            if not agrees
-        ]
+        )
         if missing:
             raise refuse(
                 f"existing_advice[{i}]: reg 6(4) lets advice already held stand only if the adviser, the LA "
