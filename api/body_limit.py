@@ -28,11 +28,13 @@ from api.errors import ContentTooLarge
 from api.problems import ProblemResponse, error_response
 from core.settings import Settings
 
-# The routes that take files (api/routes/advice.py: `post_advice`, `record_advice`; the agencies' page,
-# api/pages/inbox.py: `send_advice`), by their path within the app; tests/integration/api/
-# test_poison_input.py checks it against every multipart body OpenAPI lists.
+# The routes that take files (api/routes/advice.py: `post_advice`, `record_advice`, `post_documents`; the
+# agencies' page, api/pages/inbox.py: `send_advice`; the exception claim's page, api/pages/exceptions.py),
+# by their path within the app; tests/integration/api/test_poison_input.py checks it against every
+# multipart body OpenAPI lists.
 UPLOAD_PATHS = re.compile(
-    r"/api/advice-requests/[^/]+/[^/]+/advice|/api/cases/[^/]+/advice/[^/]+|/inbox/[^/]+/[^/]+"
+    r"/api/advice-requests/[^/]+/[^/]+/advice|/api/cases/[^/]+/advice/[^/]+|/api/cases/[^/]+/documents"
+    r"|/inbox/[^/]+/[^/]+|/cases/[^/]+/exceptions"
 )
 
 

@@ -303,16 +303,23 @@ async def embedded_stack(
                 except (TimeoutError, asyncio.CancelledError):
                     serving.cancel()
     finally:
-        if worker is not None:
-            note("stopping the worker")
-            stop(worker)
-        if server is not None:
-            note("stopping the Temporal dev server")
-            stop(server)
-        if keep:
-            note(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        tear_down(worker, server, tmp, keep=keep)
+
+
+def tear_down(
+    worker: subprocess.Popen[bytes] | None, server: subprocess.Popen[bytes] | None, tmp: Path, *, keep: bool
+) -> None:
+    """Stop the worker and the dev server (those started), and remove the stack's folder unless kept."""
+    if worker is not None:
+        note("stopping the worker")
+        stop(worker)
+    if server is not None:
+        note("stopping the Temporal dev server")
+        stop(server)
+    if keep:
+        note(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---- the load driver, in its own process ----

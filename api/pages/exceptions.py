@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
@@ -19,13 +20,16 @@ from api.pages.actions import Sent, TheCase, answered_date, form_page, form_valu
 from api.pages.sessions import Caseworker, PageNotFound, PageRoles, Person
 from api.schemas.cases import CaseRead, ExceptionApprovalCreate, ExceptionClaimCreate
 from api.services.clock import today_in_england
+from api.services.evidence import attach_documents
+from api.services.uploads import Upload, read_upload
 from workflows.assessment.messages import ExceptionClaim
 
 router = APIRouter(include_in_schema=False)
 
 Approver = Annotated[Person, Depends(PageRoles("manager"))]
 ClaimId = Annotated[str, Path(max_length=200)]
-CLAIM_FIELDS = ("deadline", "kind", "school", "start", "end", "evidence", "claimed_on")  # as the form asks
+# As the form asks them.
+CLAIM_FIELDS = ("deadline", "kind", "school", "start", "end", "evidence", "evidence_file", "claimed_on")
 CLAIM_DATES = ("start", "end", "claimed_on")
 # A deadline can take a claim while it is still owed: not met, not ended, not a family's own window.
 OWED = ("open", "due_soon", "overdue")
@@ -41,8 +45,11 @@ def claimable(case: CaseRead) -> dict[str, str]:
     return offered
 
 
-def read_claim(values: dict[str, str], offered: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The API's body from the form, and what is wrong with it by field id."""
+def read_claim(
+    values: dict[str, str], offered: dict[str, str], *, document: bool = False
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The API's body from the form, and what is wrong with it by field id; `document` when the evidence
+    is attached as a file (then words are optional)."""
     errors: dict[str, str] = {}
     chosen = values.get("deadline", "")
     if chosen not in offered:
@@ -65,8 +72,8 @@ def read_claim(values: dict[str, str], offered: dict[str, str]) -> tuple[dict[st
         value = answered_date(values, name, what, errors, optional=name != "claimed_on")
         if value is not None:
             body[name] = value
-    if not body["evidence"]:
-        errors["evidence"] = "Say what the claim rests on: the evidence you hold"
+    if not body["evidence"] and not document:
+        errors["evidence"] = "Say what the claim rests on, or attach the document it rests on"
     if not errors:
         try:
             ExceptionClaimCreate.model_validate(body)
@@ -108,10 +115,17 @@ async def claim_exception(
     settings: SettingsDep,
 ) -> Response:
     values = await form_values(request)
-    body, errors = read_claim(values, claimable(case))
+    upload, problem = await _evidence_file(request, max_bytes=settings.upload_max_bytes)
+    body, errors = read_claim(values, claimable(case), document=upload is not None or problem is not None)
+    if problem is not None:
+        errors = in_page_order({**errors, "evidence_file": problem}, CLAIM_FIELDS)
     if errors:
         return _claim_form(request, case, Sent(values, errors, 422))
     try:
+        if upload is not None:  # kept on the case, and the claim rests on it
+            user = person.principal
+            [document] = await attach_documents(session=session, user=user, case_id=case_id, uploads=[upload])
+            body["evidence_document_ids"] = [document.id]
         await send_step(
             case_id=case_id,
             path="exceptions",
@@ -125,6 +139,22 @@ async def claim_exception(
     except ApiError as error:
         return _claim_form(request, case, Sent.refused_by(values, error, CLAIM_FIELDS, CLAIM_DATES))
     return RedirectResponse(f"/cases/{case_id}?done=exceptions#exceptions", status_code=303)
+
+
+async def _evidence_file(request: Request, *, max_bytes: int) -> tuple[Upload | None, str | None]:
+    """The evidence attached to the form, read and checked (too large, empty, or not the type it says is
+    the field's problem); none when no file was chosen. The file is closed either way."""
+    file = (await request.form()).get("evidence_file")
+    if not isinstance(file, UploadFile):
+        return None, None
+    try:
+        if not file.filename:
+            return None, None
+        return await read_upload(file, max_bytes=max_bytes), None
+    except ApiError as error:
+        return None, error.detail.removeprefix("files: ")
+    finally:
+        await file.close()
 
 
 def claim_of(case: CaseRead, claim_id: str) -> ExceptionClaim:

@@ -1,5 +1,6 @@
-"""Agencies' routes: the reg 6 advice requests sent to them, and the advice they send back (reg 8); and
-the caseworkers' route for advice that came by post or email instead.
+"""Agencies' routes: the reg 6 advice requests sent to them, and the advice they send back (reg 8); the
+caseworkers' route for advice that came by post or email instead, and for the other documents a case
+rests on (an exception's evidence).
 
 An agency sees only what was sent to it: anything else, existing or not, is 404. An agency's advice is
 received the day it is sent here; only a caseworker records an earlier date of receipt, with the reason.
@@ -14,9 +15,10 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 
 from api.deps import AgencyUser, CaseWorker, OptionalIdempotencyKey, SessionDep, SettingsDep, TemporalDep
 from api.query import refuse_unknown_query
-from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead
+from api.schemas.advice import AdviceReceipt, AdviceRequestPage, AdviceRequestRead, DocumentRead
 from api.schemas.common import IsoDate, error_responses
 from api.services.advice import list_inbox, read_request, submit_advice
+from api.services.evidence import attach_documents
 from api.services.uploads import read_upload
 
 router = APIRouter(
@@ -158,3 +160,32 @@ async def record_advice(
         reason=reason,
         deadline=settings.temporal_deadline,
     )
+
+
+@by_post.post(
+    "/{case_id}/documents",
+    response_model=list[DocumentRead],
+    status_code=201,
+    summary="Attach documents to a case",
+    description=(
+        "Documents a case rests on that are not an agency's advice: the evidence of an exception (reg 5(4), "
+        "reg 8(2), reg 10(4)), such as a clinic's letter or a school's closure notice, to name by id in a "
+        "claim's `evidence_document_ids`. PDF, DOCX, PNG or JPEG (typed by content; each at most the "
+        "authority's upload limit); the same bytes again answer the document the case holds already. "
+        "404 for a case not known. Audited. Roles: caseworker, manager."
+    ),
+    responses=error_responses(401, 403, 404, 422),
+)
+async def post_documents(
+    *,
+    case_id: Annotated[uuid.UUID, Path(description="The case the documents are for.")],
+    files: Annotated[
+        list[UploadFile],
+        File(min_length=1, description="The documents: PDF, DOCX, PNG or JPEG: one or more."),
+    ],
+    user: CaseWorker,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> list[DocumentRead]:
+    uploads = [await read_upload(file, max_bytes=settings.upload_max_bytes) for file in files]
+    return await attach_documents(session=session, user=user, case_id=case_id, uploads=uploads)

@@ -19,7 +19,12 @@ from api.errors import NotFound, Unprocessable
 from api.schemas.cases import CaseCreate, CasePage, CaseRead, CaseSummary
 from api.schemas.common import ChildRead
 from api.services.audit import audit
-from api.services.checks import check_advice_agencies, check_caseworker, refused_cursor
+from api.services.checks import (
+    check_advice_agencies,
+    check_caseworker,
+    check_evidence_documents,
+    refused_cursor,
+)
 from api.services.commands import CommandRunner
 from api.services.idempotency import record_new_case, state_now
 from api.services.temporal import (
@@ -35,6 +40,7 @@ from db.errors import InvalidCursor
 from workflows.assessment.messages import (
     AssessmentStart,
     AssessmentState,
+    ClaimException,
     DecideAssessment,
     RequestFurtherAdvice,
 )
@@ -143,6 +149,10 @@ class AssessmentCommandRunner(CommandRunner[AssessmentState, CaseRead]):
         # activities that record the requests would meet the foreign key, and retry for ever.
         if isinstance(command, DecideAssessment | RequestFurtherAdvice):
             await check_advice_agencies(session=session, advice=command.advice)
+        if isinstance(command, ClaimException):  # its evidence documents are on this case
+            await check_evidence_documents(
+                session=session, case_id=rest["case_id"], document_ids=command.evidence_document_ids
+            )
         return await super().__call__(session=session, command=command, **rest)
 
 

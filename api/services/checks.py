@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Unprocessable
 from db.agencies import missing_agencies
+from db.documents import get_document
 from db.users import get_user
 from workflows.common.messages import AdviceSpec
 
@@ -66,3 +67,19 @@ def refused_cursor() -> Unprocessable:
         "`after` out for the first page",
         field="after",
     )
+
+
+async def check_evidence_documents(
+    *, session: AsyncSession, case_id: uuid.UUID, document_ids: Sequence[uuid.UUID]
+) -> None:
+    """Refuse an exception claim whose evidence names a document that is not on this case, naming the
+    first such `evidence_document_ids[i]`."""
+    for index, document_id in enumerate(document_ids):
+        document = await get_document(session=session, document_id=document_id)
+        if document is None or document.case_id != case_id:
+            field = f"evidence_document_ids[{index}]"
+            raise Unprocessable(
+                f"{field}: no document with this id is on the case; attach it first "
+                f"(POST /api/cases/{case_id}/documents) and give the id it answers with",
+                field=field,
+            )

@@ -13,7 +13,7 @@ import asyncio
 import unicodedata
 from dataclasses import dataclass
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile  # what a form holds; FastAPI's is a subclass
 
 from api.errors import Unprocessable
 from api.services.filetypes import EXTENSIONS, FileProblem, identify

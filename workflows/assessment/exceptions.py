@@ -20,12 +20,18 @@ def exception_event(cmd: ClaimException, *, approved_by: str | None) -> StatuteE
         "school": cmd.school,
         "start": cmd.start,
         "end": cmd.end,
-        "evidence": cmd.evidence,
+        "evidence": cmd.evidence or documents_attached(cmd),
         "approved_by": approved_by,
     }
     return StatuteEvent(
         event="exception", date=cmd.claimed_on, **{k: v for k, v in fields.items() if v is not None}
     )
+
+
+def documents_attached(cmd: ClaimException) -> str:
+    """The evidence of a claim that rests on documents alone, as the statute's event says it."""
+    count = len(cmd.evidence_document_ids)
+    return f"{count} document{'s' if count != 1 else ''} attached to the claim"
 
 
 def verdict_on(claimed: TimelineResult, cmd: ClaimException) -> TimelineVerdict:
@@ -48,6 +54,7 @@ def claim_of(claim_id: str, cmd: ClaimException, verdict: TimelineVerdict) -> Ex
         reason=verdict.reason,
         claimed_by=cmd.actor.actor_id,
         claimed_on=cmd.claimed_on,
+        evidence_document_ids=cmd.evidence_document_ids,
     )
 
 
@@ -67,8 +74,12 @@ def check_claim_exception(facts: AssessmentFacts, cmd: ClaimException) -> None:
         raise refuse(f"start: {a(cmd.kind)} needs the day it began", "InvalidInput")
     if cmd.start and cmd.end and cmd.end < cmd.start:
         raise refuse("end: is before start", "InvalidInput")
-    if not cmd.evidence.strip():
-        raise refuse("evidence: say what the claim rests on", "InvalidInput")
+    if not cmd.evidence.strip() and not cmd.evidence_document_ids:
+        raise refuse(
+            "evidence: say what the claim rests on, or attach the document it rests on "
+            "(evidence_document_ids)",
+            "InvalidInput",
+        )
     check_date(cmd.claimed_on, "claimed_on", not_before=facts.start.received_on, today=facts.today)
 
 

@@ -183,7 +183,9 @@ class IssueFinalPlan(Command):
 
 
 class ClaimException(Command):
-    """An exception claimed against one deadline (reg 8(2), reg 10(4)); the statute judges it now."""
+    """An exception claimed against one deadline (reg 8(2), reg 10(4)); the statute judges it now. Its
+    evidence is said in words, or is a document on the case (`POST /api/cases/{case_id}/documents`), or
+    both."""
 
     update_name = "claim_exception"
     deadline: str = Field(min_length=1, max_length=50)
@@ -192,7 +194,8 @@ class ClaimException(Command):
     school: Name | None = None
     start: Day | None = None
     end: Day | None = None
-    evidence: Text
+    evidence: Text = ""
+    evidence_document_ids: list[UUID] = Field(default=[], max_length=10)
     claimed_on: Day
 
 
@@ -222,6 +225,7 @@ class ExceptionClaim(Model):
     reason: str
     claimed_by: UUID
     claimed_on: date
+    evidence_document_ids: list[UUID] = []
     approved_by: UUID | None = None
     approved_on: date | None = None
 

@@ -143,6 +143,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             if start.imported is None:
                 self._notice("request_received", "caseworker", "request received", start.received_on)
             else:
+                self._dirty = False  # the imported answers are in the timeline just computed
                 self._watch.silence(self._deadlines(), before=start.imported.imported_on)
                 self._ask_outstanding(start.imported.imported_on)
             self._flush()
@@ -218,6 +219,8 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         return None
 
     async def _take_step(self, step: Command | AdviceArrived | StatuteEvent) -> None:
+        """One step: an answer or an exception changes the facts (recomputed before the next command needs
+        them, or once the case is recorded); a command is judged by its rule on the facts as they stand."""
         if isinstance(step, AdviceArrived):
             if step.advice_id not in self._advice or step.advice_id in self._received:
                 raise ApplicationError(
@@ -229,11 +232,13 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
             advice_id = (step.model_extra or {}).get("advice_id")
             if advice_id is not None:
                 self._excepted_advice.add(str(advice_id))
+            self._dirty = True
         else:
+            if self._dirty:
+                async with self._lock:
+                    await self._refresh()
+                self._dirty = False
             await getattr(self, step.update_name)(step)
-            return
-        async with self._lock:
-            await self._refresh()
 
     def _ask_outstanding(self, imported_on: date) -> None:
         """The imported case's advice still awaited: a request each, sent already, so chased from now on."""

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.services.idempotency import hashed_key
+from tests.documents import pdf
 from workflows.common.ids import assessment_workflow_id
 
 from .conftest import People, Temporal, advice_for, audited_actions, new_request, project
@@ -491,3 +492,63 @@ async def test_advice_already_held_stands_instead_of_a_request(
         "health",
         "social",
     }
+
+
+async def test_an_exceptions_evidence_is_a_document_attached_to_the_case(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 11 s.4: the clinic's letter is attached to the case, and the claim rests on it by id; an id not
+    on this case, or a claim with neither words nor a document, is 422 naming the field."""
+    case_id = await open_case(api, people, temporal)
+    other_id = await open_case(api, people, temporal, key="another")
+    today = await temporal.today()
+    async with sessions() as session:
+        for each in (case_id, other_id):
+            await project(
+                session, case_id=uuid.UUID(each), received_on=today, caseworker_id=people.caseworker.id
+            )
+        await session.commit()
+
+    letter = ("clinic-letter.pdf", pdf("clinic letter"), "application/pdf")
+    attached = await api.post(
+        f"/api/cases/{case_id}/documents", files={"files": letter}, headers=people.caseworker.auth
+    )
+    assert attached.status_code == 201, attached.text
+    [document] = attached.json()
+    assert (document["filename"], document["content_type"]) == ("clinic-letter.pdf", "application/pdf")
+    again = await api.post(
+        f"/api/cases/{case_id}/documents", files={"files": letter}, headers=people.caseworker.auth
+    )
+    assert [d["id"] for d in again.json()] == [document["id"]]  # the same bytes: the document held
+    elsewhere = await api.post(
+        f"/api/cases/{other_id}/documents",
+        files={"files": ("other.pdf", pdf("other"), "application/pdf")},
+        headers=people.caseworker.auth,
+    )
+    nowhere = await api.post(
+        f"/api/cases/{uuid.uuid4()}/documents", files={"files": letter}, headers=people.caseworker.auth
+    )
+    assert nowhere.status_code == 404
+    by_agency = await api.post(
+        f"/api/cases/{case_id}/documents", files={"files": letter}, headers=people.health.auth
+    )
+    assert by_agency.status_code == 403
+
+    claim = {
+        "deadline": "decision_to_assess",
+        "kind": "missed_appointment",
+        "start": (today - timedelta(days=1)).isoformat(),
+        "claimed_on": today.isoformat(),
+    }
+    url = f"/api/cases/{case_id}/exceptions"
+    bare = await api.post(url, json=claim, headers=people.caseworker.command())
+    assert (bare.status_code, bare.json()["field"]) == (422, "evidence")
+    foreign = {**claim, "evidence_document_ids": [elsewhere.json()[0]["id"]]}
+    refused = await api.post(url, json=foreign, headers=people.caseworker.command())
+    assert (refused.status_code, refused.json()["field"]) == (422, "evidence_document_ids[0]")
+    claimed = await api.post(
+        url, json={**claim, "evidence_document_ids": [document["id"]]}, headers=people.caseworker.command()
+    )
+    assert claimed.status_code == 200, claimed.text
+    [found] = claimed.json()["state"]["claims"]
+    assert found["evidence_document_ids"] == [document["id"]]

@@ -29,8 +29,8 @@ def test_openapi_lists_every_route_with_summary_description_and_tags() -> None:
     document = app.openapi()
     routes = [r for router in API_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
     # with /api/ready and /api/attention (issue 9 s.2), and advice by post (s.5)
-    assert len(routes) == 52
-    assert len(document["paths"]) == 52
+    assert len(routes) == 53
+    assert len(document["paths"]) == 53
     for route in routes:
         for method in route.methods or set():
             operation = document["paths"][route.path][method.lower()]
@@ -215,6 +215,20 @@ INTENDED.update(
         "/components/schemas/DecisionToAssessCreate/properties/existing_advice": REUSED,
         "/components/schemas/ExistingAdviceUse": REUSED,
         "/components/schemas/AssessmentState/properties/advice_reused": REUSED + ": the case shows it",
+    }
+)
+# Issue 11 s.4: an exception's evidence can be a document attached to the case.
+EVIDENCE = "an exception's evidence is words, documents attached to the case, or both"
+INTENDED.update(
+    {
+        "/paths/~1api~1cases~1{case_id}~1documents": EVIDENCE,
+        "/components/schemas/Body_post_documents_api_cases__case_id__documents_post": EVIDENCE,
+        "/components/schemas/ExceptionClaimCreate/description": EVIDENCE + ": the description says so",
+        "/components/schemas/ExceptionClaimCreate/properties/evidence_document_ids": EVIDENCE,
+        "/components/schemas/ExceptionClaimCreate/properties/evidence/default": EVIDENCE + ": words optional",
+        "/components/schemas/ExceptionClaimCreate/required/2": EVIDENCE + ": evidence no longer required",
+        "/components/schemas/ExceptionClaimCreate/required/3": EVIDENCE + ": evidence no longer required",
+        "/components/schemas/ExceptionClaim/properties/evidence_document_ids": EVIDENCE + ": shown on claims",
     }
 )
 # Issue 11 s.5: a move between post-16 institutions at another time of year (reg 18), with its day.

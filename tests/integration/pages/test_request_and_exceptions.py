@@ -231,3 +231,39 @@ async def test_a_caseworker_records_advice_that_came_by_post(
     state = (await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)).json()["state"]
     assert state["advice_received"]["parent"] == came.isoformat()
     assert (await browser.get(f"/cases/{case_id}/advice/nobody")).status_code == 404
+
+
+async def test_a_claims_evidence_is_a_document_kept_on_the_case(
+    browser: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    people: People,
+    temporal: Temporal,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Issue 11 s.4: the claim rests on the clinic's letter, attached in the form instead of words; the case
+    lists it beside the claim, to download; a file that is not what it says is refused by its field."""
+    case_id = await assessed_case(api, people, temporal, sessions)
+    today = await temporal.today()
+    await signed_in(browser, sessions, "cw")
+    form = await browser.get(f"/cases/{case_id}/exceptions")
+    assert 'enctype="multipart/form-data"' in form.text
+    claim = {"csrf_token": csrf_of(form), "form_key": key_of(form), "deadline": "advice/health",
+             "kind": "missed_appointment", **day("start", today), **day("claimed_on", today)}  # fmt: skip
+    url = f"/cases/{case_id}/exceptions"
+    fake = await browser.post(
+        url, data=claim, files={"evidence_file": ("letter.pdf", b"not a pdf", "application/pdf")}
+    )
+    assert fake.status_code == 422
+    assert 'href="#evidence_file"' in fake.text
+    letter = ("clinic letter.pdf", pdf("clinic"), "application/pdf")
+    done = await browser.post(url, data={**claim, "form_key": key_of(fake)}, files={"evidence_file": letter})
+    assert done.status_code == 303, text_of(done)[-800:]
+
+    state = (await api.get(f"/api/cases/{case_id}", headers=people.caseworker.auth)).json()["state"]
+    [made] = state["claims"]
+    [document_id] = made["evidence_document_ids"]
+    case = await browser.get(f"/cases/{case_id}")
+    link = f'href="/cases/{case_id}/documents/{document_id}"'
+    assert link in case.text
+    downloaded = await browser.get(f"/cases/{case_id}/documents/{document_id}")
+    assert (downloaded.status_code, downloaded.content) == (200, pdf("clinic"))
