@@ -95,7 +95,8 @@ class RecordActivities:
                 actor_id=start.actor_id,
                 case_id=record.case_id,
                 update_id=None,
-                detail={"workflow_id": record.workflow_id},
+                detail={"workflow_id": record.workflow_id}
+                | ({"imported_on": start.imported.imported_on.isoformat()} if start.imported else {}),
             )
 
 
@@ -145,7 +146,8 @@ async def write_decision(session: AsyncSession, decision: DecisionRecord) -> Non
         actor_id=decision.actor_id,
         case_id=decision.case_id,
         update_id=decision.update_id,
-        detail={"outcome": decision.outcome, "decided_on": decision.decided_on.isoformat()},
+        detail={"outcome": decision.outcome, "decided_on": decision.decided_on.isoformat()}
+        | {k: v for k, v in decision.detail.items() if k == "imported_on"},
     )
 
 

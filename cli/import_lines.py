@@ -75,7 +75,7 @@ def case_id_of(la_code: str, reference: str) -> uuid.UUID:
 def prepare(text: str, *, line: int, settings: Settings, directory: Directory, today: date) -> Prepared:
     """A line read, checked and made into its workflow's start; `LineRefused` naming the field if not."""
     try:
-        data = json.loads(text)
+        data = json.loads(text.strip())
     except json.JSONDecodeError as error:
         raise LineRefused(f"not valid JSON: {error.msg} at column {error.colno}") from None
     try:

@@ -24,6 +24,7 @@ imported yet (after mending those refused). docs/import.md has the format, field
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -32,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy import select
@@ -115,7 +116,16 @@ def import_cases(
             "same file again: the cases already imported are left as they are",
             err=True,
         )
-        raise typer.Exit(1)
+    _exit_now(1 if tally.refused else 0)
+
+
+def _exit_now(status: int) -> NoReturn:
+    """End the process at once, everything written: the Temporal client's native threads can outlive the
+    event loop, and the interpreter's teardown then aborts (temporalio/sdk-python#300: exit status 134
+    after a finished import)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 async def run_import(
@@ -174,14 +184,19 @@ async def run_import(
     rate = tally.imported / elapsed if elapsed > 0 else 0.0
     echo(f"    {tally.done:,} of {tally.lines:,} lines in {elapsed:,.1f} s, {rate:,.0f} cases a second")
     echo(
-        f"==> imported {tally.imported:,} cases ({tally.assessments:,} assessments, {tally.plans:,} plans); "
+        f"==> imported {_cases(tally.imported)} ({tally.assessments:,} assessments, {tally.plans:,} plans); "
         f"{tally.already:,} imported before, left as they are; {len(tally.refused):,} refused"
     )
-    echo(
-        f"    {tally.missed:,} deadlines the imported cases had missed are in the read model (the overdue "
-        "list and the dashboard show them); none was announced"
-    )
+    if tally.imported:
+        echo(
+            f"    {tally.missed:,} deadlines the imported cases had missed are in the read model (the "
+            "overdue list and the dashboard show them); none was announced"
+        )
     return tally
+
+
+def _cases(count: int) -> str:
+    return f"{count:,} case" + ("" if count == 1 else "s")
 
 
 def _refuse(tally: Tally, line: int, problem: str, echo: Callable[..., Any]) -> None:

@@ -95,6 +95,8 @@ ACTIONS = {
     "agency.document.downloaded": "Downloaded a document",
     "case.document.downloaded": "Downloaded a document",
     "case.read": "Read the case",
+    "case.recorded": "Recorded the case",
+    "documents.attached": "Attached documents to the case",
 }
 
 

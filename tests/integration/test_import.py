@@ -30,7 +30,7 @@ from core.settings import Settings
 from core.temporal import register_search_attributes
 from db.agencies import create_agency
 from db.cases import get_case, list_case_deadlines
-from db.models import Case, Decision, OutboxMessage
+from db.models import AuditEntry, Case, Decision, OutboxMessage
 from db.users import create_user
 from statute.history import parse_history
 from statute.timeline import compute_timeline
@@ -171,6 +171,11 @@ async def test_bad_lines_are_refused_by_number_and_the_rest_imported_once(stack:
         (d.deadline, d.id, d.due) for d in expected.deadlines
     )
     decisions = await stack.count(Decision)
+    # The trail says the steps came from the council's earlier records, not that someone took them today.
+    async with stack.database.sessions() as session:
+        lines = (await session.execute(select(AuditEntry).where(AuditEntry.case_id == case_id))).scalars()
+        trail = {line.action: line.detail.get("imported_on") for line in lines}
+    assert trail == {"case.recorded": today.isoformat(), "decision.decision_to_assess": today.isoformat()}
 
     # The same file again changes nothing; the line mended is imported.
     again = await stack.run(texts)

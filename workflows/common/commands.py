@@ -172,6 +172,8 @@ class CaseCommands(Commands[S]):
     ) -> None:
         """A decision for the change under way, idempotent by the update id."""
         info = workflow.current_update_info()
+        if self._importing:  # a step of the council's earlier records, not taken in this service
+            detail = {**(detail or {}), "imported_on": workflow.now().date().isoformat()}
         self._decisions.append(
             DecisionRecord(
                 case_id=self._case_id,
