@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -16,11 +19,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest, RemoveSearchAttributesRequest
 from temporalio.client import Client
 
 from api.app import create_app
-from cli.demo import DEMO, seed_demo
+from cli.demo import AGENCIES, DEMO, seed_demo
+from cli.import_lines import case_id_of
 from cli.stack import dev_server_command, temporal_binary
 from cli.timeline import today_in_england
 from core.settings import Settings
@@ -28,13 +33,18 @@ from core.temporal import connect
 from db.agencies import create_agency
 from db.cases import list_case_deadlines
 from db.deadlines import list_overdue_steps
+from db.models import OutboxMessage
 from db.users import create_user
+from statute.history import parse_history
+from statute.timeline import compute_timeline
 from tests.documents import pdf
 from worker.main import running_worker
 from workflows.common.ids import assessment_workflow_id
 from workflows.common.search import SEARCH_ATTRIBUTES
 
 from .conftest import Database
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PDF = pdf()
 
@@ -370,3 +380,66 @@ async def test_the_worker_adds_the_search_attributes_a_newer_release_sets(
     async with running_worker(settings, client=client):
         pass
     assert {key.name for key in SEARCH_ATTRIBUTES} <= await custom()
+
+
+async def test_ehcp_import_brings_the_example_cases_in_as_the_timeline_reads_them(
+    service: tuple[httpx.AsyncClient, Client, Settings], database: Database, tmp_path: Path
+) -> None:
+    """Issue 11 s.6 as a council runs it: the real `ehcp import` command on examples/import.jsonl, against
+    the dev server and the worker; it ends cleanly, each case answers as `ehcp timeline` reads its events,
+    nothing past is announced, and the same file again imports nothing."""
+    api, _, settings = service
+    async with database.sessions.begin() as session:
+        for name, kind in AGENCIES.values():
+            await create_agency(session=session, name=name, kind=kind, email=f"{kind}@example.org")
+        _, token = await create_user(
+            session=session, username="demo-caseworker", display_name="Case Worker", role="caseworker"
+        )
+    env = {
+        **os.environ,
+        "EHCP_TEMPORAL_ADDRESS": settings.temporal_address,
+        "EHCP_DATABASE_URL": settings.database_url,
+        "EHCP_TASK_QUEUE": settings.task_queue,
+        "EHCP_LA_CODE": settings.la_code,
+        "EHCP_OUTBOX_DIR": settings.outbox_dir,
+    }
+    # The example's lines, their references made this test's own: the dev server outlives the test.
+    run_id = uuid.uuid4().hex[:8]
+    texts = []
+    for text in (ROOT / "examples" / "import.jsonl").read_text(encoding="utf-8").splitlines():
+        line = json.loads(text)
+        texts.append(json.dumps({**line, "reference": f"{line['reference']}-{run_id}"}))
+    file = tmp_path / "import.jsonl"
+    file.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    command = [str(Path(sys.executable).parent / "ehcp"), "import", str(file)]
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=120)
+
+    done = await asyncio.to_thread(run)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "imported 7 cases (5 assessments, 2 plans)" in done.stdout
+    headers = {"Authorization": f"Bearer {token}"}
+    today = today_in_england()
+    for text in texts:
+        line = json.loads(text)
+        if any(e["event"] == "final_issued" for e in line["events"]):
+            continue  # a plan: its cycle owns its deadlines from the plan's making (tests/workflows)
+        case_id = case_id_of(settings.la_code, line["reference"])
+        read = await api.get(f"/api/cases/{case_id}", headers=headers)
+        assert read.status_code == 200, read.text
+        history = parse_history(
+            {"events": line["events"], "child": {"year_group": line["child"]["year_group"]}}
+        )
+        expected = compute_timeline(history, as_of=today).as_dict()["deadlines"]
+        shown = [
+            {k: d[k] for k in ("deadline", "id", "due", "status", "met_on")}
+            for d in read.json()["state"]["deadlines"]
+        ]
+        assert shown == [{k: d[k] for k in ("deadline", "id", "due", "status", "met_on")} for d in expected]
+    again = await asyncio.to_thread(run)
+    assert again.returncode == 0, again.stderr
+    assert "7 imported before" in again.stdout
+    async with database.sessions() as session:
+        sent = {row.template for row in (await session.execute(select(OutboxMessage))).scalars()}
+    assert sent <= {"advice_reminder", "review_reminder"}, "something past was announced"
