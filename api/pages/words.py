@@ -196,3 +196,17 @@ def read_again(seconds: int) -> str:
         return f"read again every {seconds} seconds" if seconds != 1 else "read again every second"
     minutes = seconds // 60
     return "read again every minute" if minutes == 1 else f"read again every {minutes} minutes"
+
+
+def decision(kind: str) -> str:
+    """A recorded decision's kind in words: `existing_advice:<advice>` and `exception_claim:<deadline>`
+    name what they are about; the others read as their name."""
+    name, _, about = kind.partition(":")
+    if name == "existing_advice":
+        return (
+            f"Advice already held stands instead of a request (regulation 6(4)): {advice(about)[0].lower()}"
+        )
+    if name in ("exception_claim", "exception_approval"):
+        what = "Exception claimed" if name == "exception_claim" else "Exception approved"
+        return f"{what}: {deadline(about).lower()}"
+    return kind.replace("_", " ").capitalize()

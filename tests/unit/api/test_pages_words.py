@@ -18,3 +18,20 @@ def test_every_deadline_has_its_words(name: str) -> None:
 @pytest.mark.parametrize("stage", list(Stage), ids=str)
 def test_every_stage_has_its_words(stage: Stage) -> None:
     assert stage.value in words.STAGES
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        (
+            "existing_advice:psychological",
+            "Advice already held stands instead of a request (regulation 6(4)): "
+            + words.advice("psychological")[0].lower(),
+        ),
+        ("exception_claim:advice", "Exception claimed: " + words.deadline("advice").lower()),
+        ("exception_approval:final_plan", "Exception approved: " + words.deadline("final_plan").lower()),
+        ("decision_to_assess", "Decision to assess"),
+    ],
+)
+def test_a_decision_says_what_it_is_about(kind: str, says: str) -> None:
+    assert words.decision(kind) == says
