@@ -80,8 +80,9 @@ def _assessment(case: Case) -> None:
             (e for e in case.all("advice_received") if e.id == request.id and e.date >= request.date), None
         )
         # Advice not yet given stops being owed when the decision whether to issue is made (the request
-        # is withdrawn then) or the whole request is withdrawn.
-        overtaken = case.first("decision_to_issue", request.date)
+        # is withdrawn then), when a reassessment's plan is issued without it, or when the whole request
+        # is withdrawn.
+        overtaken = case.first_of(("decision_to_issue", "amended_plan_issued", "final_issued"), request.date)
         ends = [d for d in (on(overtaken), withdrawn) if d is not None and d >= request.date]
         case.add(
             "advice",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -19,7 +20,7 @@ from api.errors import NotFound, Unprocessable
 from api.schemas.plans import DeadlineRead, PhaseTransferPage, PhaseTransferRead, PlanArrivalCreate, PlanRead
 from api.services.audit import audit
 from api.services.cases import summary
-from api.services.checks import check_caseworker, refused_cursor
+from api.services.checks import check_advice_agencies, check_caseworker, refused_cursor
 from api.services.commands import CommandRunner
 from api.services.idempotency import record_new_case, state_now
 from api.services.temporal import Missing, plan_missing, query_workflow, start_plan
@@ -38,8 +39,8 @@ from statute.phases import (
 )
 from workflows.assessment.messages import AssessmentStart, CaseRecord
 from workflows.common.ids import plan_workflow_id
-from workflows.common.messages import StatuteEvent
-from workflows.plan.messages import PlanStart, PlanState
+from workflows.common.messages import Command, StatuteEvent
+from workflows.plan.messages import DecideReassessment, PlanStart, PlanState
 
 
 async def read_plan(*, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:
@@ -71,6 +72,12 @@ class PlanCommandRunner(CommandRunner[PlanState, PlanRead]):
 
     async def read(self, *, session: AsyncSession, case_id: uuid.UUID, state: PlanState | None) -> PlanRead:
         return await read_plan(session=session, case_id=case_id, state=state)
+
+    async def __call__(self, *, session: AsyncSession, command: Command, **rest: Any) -> PlanRead:
+        # A reassessment's advice requests name agencies that must exist before the workflow sees them.
+        if isinstance(command, DecideReassessment):
+            await check_advice_agencies(session=session, advice=command.advice)
+        return await super().__call__(session=session, command=command, **rest)
 
 
 run_plan_command = PlanCommandRunner()

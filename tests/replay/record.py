@@ -20,6 +20,7 @@ from pathlib import Path
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -54,6 +55,7 @@ from workflows.plan.messages import (
     HoldReviewMeeting,
     IssueAmendedPlan,
     PlanState,
+    ProposeAmendments,
     RecordAppeal,
     RecordAppealOutcome,
     RecordMediation,
@@ -486,6 +488,54 @@ async def plan_content_appealed(env: WorkflowEnvironment, client: Client, queue:
     return [handle.id, plan_workflow_id(case)]
 
 
+async def plan_reassessed_with_advice(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A reassessment that gathers its reg 6 advice (reg 26, issue 11 s.5): five requests, the EP's answer
+    signalled to the plan, the amended plan issued, the four still awaited withdrawn."""
+    handle = await _plan(env, client, queue)
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=day)
+    )
+    advice = [spec.model_copy(update={"advice_id": f"{spec.advice_id}-2"}) for spec in advice_set()]
+    await handle.execute_update(
+        PlanWorkflow.decide_reassessment,
+        DecideReassessment(actor=CASEWORKER, decided_on=day, outcome="reassess", advice=advice),
+    )
+    case_id = plan_id_case(handle.id)
+    ep = client.get_workflow_handle_for(AdviceRequestWorkflow.run, advice_workflow_id(case_id, "ep-2"))
+    for _ in range(100):  # the request starts a moment after the decision's answer
+        try:
+            await ep.describe()
+            break
+        except RPCError:
+            await asyncio.sleep(0.05)
+    await env.sleep(timedelta(days=20))
+    day = (await env.get_current_time()).date()
+    await ep.execute_update(
+        AdviceRequestWorkflow.submit_advice, SubmitAdvice(actor=agency("ep"), received_on=day)
+    )
+    await ep.result()
+    await env.sleep(timedelta(days=30))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.propose_amendments, ProposeAmendments(actor=CASEWORKER, served_on=day)
+    )
+    await env.sleep(timedelta(days=16))
+    day = (await env.get_current_time()).date()
+    await handle.execute_update(
+        PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=day)
+    )
+    school = client.get_workflow_handle_for(
+        AdviceRequestWorkflow.run, advice_workflow_id(case_id, "school-2")
+    )
+    await school.result()  # withdrawn
+    return [handle.id, ep.id, school.id]
+
+
+def plan_id_case(workflow_id: str) -> str:
+    return workflow_id.removeprefix("plan-")
+
+
 SCENARIOS: dict[str, Scenario] = {
     "on_time": on_time,
     "refused": refused,
@@ -503,6 +553,7 @@ SCENARIOS: dict[str, Scenario] = {
     "refusal_appealed": refusal_appealed,
     "plan_step_waived": plan_step_waived,
     "parent_request_refused": parent_request_refused,
+    "plan_reassessed_with_advice": plan_reassessed_with_advice,
 }
 
 

@@ -22,6 +22,8 @@ from activities.statute import timeline_for
 from cli import app
 from statute.conventions import Conventions
 from statute.rules import months
+from workflows.advice.messages import SubmitAdvice
+from workflows.advice.workflow import AdviceRequestWorkflow
 from workflows.assessment.messages import CaseRecord
 from workflows.common.deadlines import start_of
 from workflows.common.ids import plan_workflow_id
@@ -58,6 +60,7 @@ from .conftest import (
     DAY,
     MANAGER,
     Harness,
+    advice_set,
     agency,
     eventually,
     new_plan_start,
@@ -475,11 +478,33 @@ async def test_a_reassessment_refused_then_made_meets_its_14_weeks(harness: Harn
         PlanWorkflow.request_reassessment, RequestReassessment(actor=CASEWORKER, requested_on=asked)
     )
     await sleep_to(h, asked + 7 * DAY)
+    decided = asked + 7 * DAY
+    reassess = DecideReassessment(actor=CASEWORKER, decided_on=decided, outcome="reassess")
+    no_advice = await refused(handle, PlanWorkflow.decide_reassessment, reassess)
+    assert "reg 26" in no_advice.message  # regs 6-10 apply: the advice is gathered again
+    again = [spec.model_copy(update={"advice_id": f"{spec.advice_id}-2"}) for spec in advice_set()]
     state = await handle.execute_update(
-        PlanWorkflow.decide_reassessment,
-        DecideReassessment(actor=CASEWORKER, decided_on=asked + 7 * DAY, outcome="reassess"),
+        PlanWorkflow.decide_reassessment, reassess.model_copy(update={"advice": again})
     )
-    assert deadline(state, "reassessment_plan").due == asked + 7 * DAY + 14 * WEEK
+    assert deadline(state, "reassessment_plan").due == decided + 14 * WEEK
+    asked_again = [d for d in state.deadlines if d.deadline == "advice"]
+    assert sorted(d.id or "" for d in asked_again) == sorted(spec.advice_id for spec in again)
+    assert {d.due for d in asked_again} == {decided + 6 * WEEK}
+    # Each a request of its own, to its agency: the EP answers, and the plan has it.
+    await eventually(lambda: {r.advice.advice_id for r in h.fakes.advice_requests} >= {"ep-2", "school-2"})
+    await h.advice_handle(start.case_id, "ep-2").execute_update(
+        AdviceRequestWorkflow.submit_advice, SubmitAdvice(actor=agency("ep"), received_on=decided)
+    )
+
+    async def answered() -> bool:
+        now = await handle.query(PlanWorkflow.state)
+        return any(d.deadline == "advice" and d.id == "ep-2" and d.met_on for d in now.deadlines)
+
+    for _ in range(50):
+        if await answered():
+            break
+        await asyncio.sleep(0.1)
+    assert await answered()
     await sleep_to(h, asked + 10 * WEEK)
     served = asked + 10 * WEEK
     await handle.execute_update(
@@ -490,6 +515,9 @@ async def test_a_reassessment_refused_then_made_meets_its_14_weeks(harness: Harn
         PlanWorkflow.issue_amended_plan, IssueAmendedPlan(actor=CASEWORKER, issued_on=served + 15 * DAY)
     )
     assert deadline(state, "reassessment_plan").met_on == served + 15 * DAY
+    # The plan issued, the advice still awaited is wanted no longer: those requests are withdrawn.
+    await eventually(lambda: len(h.fakes.advice_withdrawn) == 4)
+    assert {w.advice_id for w in h.fakes.advice_withdrawn} == {"parent-2", "school-2", "health-2", "social-2"}
 
 
 async def test_a_plan_transferred_out_ends_here_without_the_new_las_duties(harness: Harness) -> None:

@@ -3,11 +3,14 @@ unit-tested without Temporal (tests/unit/workflows/test_advice_rules.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from workflows.advice.messages import AdviceRequestStart, AdviceState, AdviceStatus, SubmitAdvice
 from workflows.common.deadlines import start_of
+from workflows.common.messages import AdviceSpec, DeadlineView
 from workflows.common.records import Recipient
 from workflows.common.rules import refuse
 
@@ -89,3 +92,30 @@ def check_submit_advice(facts: AdviceFacts, cmd: SubmitAdvice) -> None:
             "came (post, email) and why it is recorded only now",
             "InvalidInput",
         )
+
+
+def request_start(
+    *,
+    case_id: UUID,
+    la_code: str,
+    caseworker_id: UUID | None,
+    spec: AdviceSpec,
+    requested_on: date,
+    deadlines: Sequence[DeadlineView],
+    remind_before_days: int = 7,
+    escalate_after_days: int = 7,
+) -> AdviceRequestStart:
+    """What one advice request starts with (an assessment's or a reassessment's): the item of advice, and
+    its deadline as the case's timeline has it."""
+    due = next(d for d in deadlines if d.deadline == "advice" and d.id == spec.advice_id)
+    return AdviceRequestStart(
+        case_id=case_id,
+        la_code=la_code,
+        advice=spec,
+        requested_on=requested_on,
+        due=due.due,
+        practical_due=due.practical_due,
+        remind_before_days=remind_before_days,
+        escalate_after_days=escalate_after_days,
+        caseworker_id=caseworker_id,
+    )

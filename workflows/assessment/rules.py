@@ -13,6 +13,7 @@ from typing import Any
 from statute.advice import missing_agreements, required_advice
 from statute.events import Child, ExistingAdvice
 from workflows.advice.messages import AdviceRequestStart
+from workflows.advice.rules import request_start
 from workflows.assessment.messages import (
     AssessmentStart,
     ConsultSchool,
@@ -75,30 +76,19 @@ def first_event(start: AssessmentStart) -> StatuteEvent:
     return StatuteEvent(event="request_received", date=start.received_on, **source)
 
 
-def advice_requested(spec: AdviceSpec, on: date) -> StatuteEvent:
-    fields: dict[str, Any] = {"id": spec.advice_id, "advice": spec.advice}
-    if spec.school:
-        fields["school"] = spec.school
-    if spec.received_by_body:
-        fields["received_by_body"] = spec.received_by_body
-    return StatuteEvent(event="advice_requested", date=on, **fields)
-
-
 def advice_request_start(
     start: AssessmentStart, spec: AdviceSpec, requested_on: date, deadlines: Sequence[DeadlineView]
 ) -> AdviceRequestStart:
     """What one advice request starts with: the item of advice, and its deadline as the timeline has it."""
-    due = next(d for d in deadlines if d.deadline == "advice" and d.id == spec.advice_id)
-    return AdviceRequestStart(
+    return request_start(
         case_id=start.case_id,
         la_code=start.la_code,
-        advice=spec,
+        caseworker_id=start.caseworker_id,
+        spec=spec,
         requested_on=requested_on,
-        due=due.due,
-        practical_due=due.practical_due,
+        deadlines=deadlines,
         remind_before_days=start.remind_before_days,
         escalate_after_days=start.escalate_after_days,
-        caseworker_id=start.caseworker_id,
     )
 
 

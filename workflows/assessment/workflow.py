@@ -70,7 +70,7 @@ with workflow.unsafe.imports_passed_through():
         StatuteEvent,
         TimelineResult,
     )
-    from workflows.common.rules import plan_issued
+    from workflows.common.rules import advice_requested, plan_issued
     from workflows.plan.messages import RecordAppeal, RecordMediation
     from workflows.plan.workflow import PlanWorkflow
 
@@ -539,7 +539,7 @@ class AssessmentWorkflow(CaseCommands[AssessmentState]):
         self._stage = Stage.GATHERING_ADVICE
         for spec in specs:
             self._advice[spec.advice_id] = spec
-            self._events.append(rules.advice_requested(spec, self._asked_on.get(spec.advice_id, on)))
+            self._events.append(advice_requested(spec, self._asked_on.get(spec.advice_id, on)))
         await self._refresh()
         if self._importing:  # asked before the import: those still awaited are asked once it is recorded
             return

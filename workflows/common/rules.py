@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
-from workflows.common.messages import Actor, StatuteEvent
+from workflows.common.messages import Actor, AdviceSpec, StatuteEvent
 
 
 def refuse(problem: str, kind: str = "IllegalStep") -> ApplicationError:
@@ -55,3 +56,13 @@ def plan_issued(plan: str, school_named: str | None) -> dict[str, str]:
     """What the notice of an issued plan (`decision_plan_content`) says of it besides the appeal: which
     plan, and the school or college it names in section I."""
     return {"plan": plan, "school_named": school_named or "see section I of the plan"}
+
+
+def advice_requested(spec: AdviceSpec, on: date) -> StatuteEvent:
+    """A reg 6 advice request as the statute engine reads it (an assessment's or a reassessment's)."""
+    fields: dict[str, Any] = {"id": spec.advice_id, "advice": spec.advice}
+    if spec.school:
+        fields["school"] = spec.school
+    if spec.received_by_body:
+        fields["received_by_body"] = spec.received_by_body
+    return StatuteEvent(event="advice_requested", date=on, **fields)

@@ -12,6 +12,7 @@ from pydantic import Field
 from statute.conventions import ServiceMethod
 from workflows.assessment.messages import CaseRecord
 from workflows.common.messages import (
+    AdviceSpec,
     Command,
     Day,
     DeadlineView,
@@ -192,12 +193,14 @@ class RequestReassessment(PlanCommand):
 
 
 class DecideReassessment(PlanCommand):
-    """Whether to reassess (reg 25): a refusal gives reasons and carries appeal rights."""
+    """Whether to reassess (reg 25): a refusal gives reasons and carries appeal rights; a reassessment
+    gathers its reg 6 advice as the first assessment did (reg 26), each request with its 6 weeks."""
 
     update_name = "decide_reassessment"
     decided_on: Day
     outcome: Literal["reassess", "refuse"]
     reasons: Text = ""
+    advice: list[AdviceSpec] = Field(default=[], max_length=20)
 
 
 class RecordMove(PlanCommand):

@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from statute.advice import required_advice
+from workflows.advice.messages import AdviceRequestStart
+from workflows.advice.rules import request_start
 from workflows.common.deadlines import is_pending
 from workflows.common.disputes import check_appeal_lodged, check_mediation_step
-from workflows.common.messages import DeadlineView, Stage, StatuteEvent
+from workflows.common.messages import AdviceSpec, DeadlineView, Stage, StatuteEvent
 from workflows.common.rules import a, awaits, check_date, last, refuse, require_role
 from workflows.plan.messages import (
     CeasePlan,
@@ -24,6 +27,7 @@ from workflows.plan.messages import (
     HoldReviewMeeting,
     IssueAmendedPlan,
     PlanCommand,
+    PlanStart,
     ProposeAmendments,
     RecordAppeal,
     RecordAppealOutcome,
@@ -52,6 +56,7 @@ class PlanFacts:
     stage: Stage
     today: date
     appeal_concluded_on: date | None = None  # an appeal against ceasing was decided without an order
+    advice_ids: frozenset[str] = frozenset()  # every advice request's id the case has had, to keep them apart
 
 
 # ---- what the events say ----
@@ -375,6 +380,33 @@ def check_decide_reassessment(facts: PlanFacts, cmd: DecideReassessment) -> None
         raise refuse(f"the request to reassess of {request.date} was already decided")
     if cmd.outcome == "refuse" and not cmd.reasons.strip():
         raise refuse("reasons: a refusal to reassess must give its reasons", "InvalidInput")
+    if cmd.outcome == "refuse" and cmd.advice:
+        raise refuse("advice: a refusal to reassess requests no advice", "InvalidInput")
+    if cmd.outcome == "reassess":
+        check_reassessment_advice(facts, cmd.advice)
+
+
+def check_reassessment_advice(facts: PlanFacts, advice: Sequence[AdviceSpec]) -> None:
+    """A reassessment asks for the reg 6(1)(a)-(e) advice as the first assessment did (reg 26), each
+    request under an id the case has not used (an earlier request's answer is not this one's)."""
+    ids = [spec.advice_id for spec in advice]
+    if len(ids) != len(set(ids)):
+        raise refuse("advice: each advice_id must be different", "InvalidInput")
+    used = sorted(set(ids) & facts.advice_ids)
+    if used:
+        raise refuse(
+            f"advice: the case already had an advice request '{used[0]}'; name this one anew (e.g. "
+            f"'{used[0]}-reassessment')",
+            "InvalidInput",
+        )
+    given = {spec.advice for spec in advice}
+    for item in required_advice(None):
+        if item.advice not in given:
+            raise refuse(
+                f"advice: a reassessment asks for the advice of {item.rule} as the first assessment did (reg "
+                f"26); add a request for {item.advice} advice",
+                "InvalidInput",
+            )
 
 
 # ---- transfer between LAs (reg 15) ----
@@ -397,3 +429,18 @@ def check_record_transfer_informed(facts: PlanFacts, cmd: RecordTransferInformed
     arrived = check_step(facts, cmd, cmd.informed_on, "informed_on", after="transferred")
     if not awaits(facts.events, arrived, "transfer_informed"):
         raise refuse(f"the parent was already told after the transfer of {arrived.date}")
+
+
+def advice_request_start(
+    start: PlanStart, spec: AdviceSpec, requested_on: date, deadlines: Sequence[DeadlineView]
+) -> AdviceRequestStart:
+    """What one reassessment advice request starts with: its deadline as the timeline has it."""
+    return request_start(
+        case_id=start.case_id,
+        la_code=start.la_code,
+        caseworker_id=start.caseworker_id,
+        spec=spec,
+        requested_on=requested_on,
+        deadlines=deadlines,
+        escalate_after_days=start.escalate_after_days,
+    )

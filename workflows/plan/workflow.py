@@ -17,13 +17,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.advice.messages import AdviceArrived, AdviceRequestStart
+    from workflows.advice.workflow import AdviceRequestWorkflow
     from workflows.common.commands import CaseCommands, command_handlers
     from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, start_of, wait_until
     from workflows.common.disputes import MEDIATION_EVENTS
     from workflows.common.effects import run_local
-    from workflows.common.ids import PLAN_WORKFLOW, STATE_QUERY
+    from workflows.common.ids import ADVICE_ARRIVED, PLAN_WORKFLOW, STATE_QUERY, advice_workflow_id
     from workflows.common.messages import (
         ActivityName,
         DeadlineView,
@@ -33,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineResult,
     )
     from workflows.common.records import CaseProjection
-    from workflows.common.rules import last, plan_issued
+    from workflows.common.rules import advice_requested, last, plan_issued
     from workflows.plan import rules
     from workflows.plan.cycle import NEW_LA_DEADLINES, PlanCycle, meeting_dates
     from workflows.plan.messages import (
@@ -99,6 +102,8 @@ class PlanWorkflow(CaseCommands[PlanState]):
         moved, aware = last(self._cycle.events, "transferred"), last(self._cycle.events, "transfer_aware")
         if moved is not None and aware is not None and moved.date >= aware.date:
             self._stage = Stage.PLAN_TRANSFERRED
+        self._agencies = dict(start.agency_by_advice_id)  # every advice request's agency, by its id
+        self._dirty = False  # an agency's advice arrived: recompute
         self._ready = False
         self._reminders_decided = False
         self._continue_as_new_suggested = False
@@ -128,10 +133,12 @@ class PlanWorkflow(CaseCommands[PlanState]):
                     (at for at, _ in self._cycle.reminders(deadlines, workflow.now())), default=None
                 )
                 wake = reminder if wake is None or (reminder is not None and reminder < wake) else wake
-            await wait_until(wake, lambda: self._rearm or self._ended() or self._suggested())
+            await wait_until(wake, lambda: self._rearm or self._dirty or self._ended() or self._suggested())
             async with self._lock:
                 self._rearm = False
-                if wake is not None and workflow.now() >= wake and not self._ended():
+                fired = wake is not None and workflow.now() >= wake
+                if (fired or self._dirty) and not self._ended():
+                    self._dirty = False
                     await self._refresh()
                     self._act_on_deadlines()
                     self._flush()
@@ -144,7 +151,8 @@ class PlanWorkflow(CaseCommands[PlanState]):
             return self.state()
         self._cycle.applied = self._applied_ids
         carried = self._cycle.carried(self._deadlines())
-        workflow.continue_as_new(carried.start(self._start, state_version=self._publisher.state_version))
+        start = self._start.model_copy(update={"agency_by_advice_id": self._agencies})
+        workflow.continue_as_new(carried.start(start, state_version=self._publisher.state_version))
 
     async def _refresh(self) -> None:
         """Recompute the cycle's timeline (recorded in history); prepare the read model if it changed."""
@@ -167,7 +175,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
                 stage=self._stage,
                 state_version=0,
                 deadlines=deadlines,
-                agency_by_advice_id=start.agency_by_advice_id,
+                agency_by_advice_id=self._agencies,
                 caseworker_id=start.caseworker_id,
                 final_issued_on=start.made_on,
                 closed_on=ended.date if ended else None,
@@ -238,6 +246,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
         """The amended plan, once the 15 days for representations have passed (reg 22(2)(c), (3))."""
         detail = {"school_named": cmd.school_named} if cmd.school_named else {}
         self._record("amended_plan", "issued", cmd.issued_on, cmd.actor, "", detail=detail)
+        self._withdraw_reassessment_advice()
         # Asked here, not at the run's start: a run continued as new can take this update before its
         # main method begins. Its content and school can be appealed: the notice says until when.
         if workflow.patched(CONTENT_NOTICES):
@@ -330,9 +339,60 @@ class PlanWorkflow(CaseCommands[PlanState]):
         refusal is a decision notice with appeal rights."""
         on = cmd.decided_on
         self._record("reassessment_decision", cmd.outcome, on, cmd.actor, cmd.reasons)
-        await self._happened("reassessment_decided", on, outcome=cmd.outcome)
         if cmd.outcome == "refuse":
+            await self._happened("reassessment_decided", on, outcome=cmd.outcome)
             await self._decision_notice("refuse_assess", on, "decision not to reassess, with appeal rights")
+            return
+        # Reg 26: the advice of regs 6-10, each request a child workflow with its own 6 weeks.
+        self._cycle.events.append(StatuteEvent(event="reassessment_decided", date=on, outcome=cmd.outcome))
+        for spec in cmd.advice:
+            self._agencies[spec.advice_id] = spec.agency_id
+            self._cycle.events.append(advice_requested(spec, on))
+        await self._refresh()
+        for spec in cmd.advice:
+            start = rules.advice_request_start(self._start, spec, on, self._deadlines())
+            self._later(self._ask_for_advice(start))
+
+    async def _ask_for_advice(self, start: AdviceRequestStart) -> None:
+        """One reassessment advice request, a child left running across this plan's runs (its answer is
+        signalled to the plan's id, whichever run holds it)."""
+        await workflow.start_child_workflow(
+            AdviceRequestWorkflow.run,
+            start,
+            id=advice_workflow_id(start.case_id, start.advice.advice_id),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+
+    @workflow.signal(name=ADVICE_ARRIVED)
+    def advice_arrived(self, arrived: AdviceArrived) -> None:
+        """From a reassessment's advice request: the agency answered."""
+        events = self._cycle.events
+        asked = {e.model_extra.get("id") for e in events if e.event == "advice_requested" and e.model_extra}
+        answered = {e.model_extra.get("id") for e in events if e.event == "advice_received" and e.model_extra}
+        if arrived.advice_id in asked and arrived.advice_id not in answered:
+            events.append(
+                StatuteEvent(event="advice_received", date=arrived.received_on, id=arrived.advice_id)
+            )
+            self._dirty = True
+
+    def _withdraw_reassessment_advice(self) -> None:
+        """The reassessment's plan is issued: advice still awaited is no longer wanted (its requests stop)."""
+        events = self._cycle.events
+        answered = {e.model_extra.get("id") for e in events if e.event == "advice_received" and e.model_extra}
+        for e in events:
+            advice_id = str((e.model_extra or {}).get("id"))
+            if e.event == "advice_requested" and advice_id not in answered:
+                handle = workflow.get_external_workflow_handle(
+                    advice_workflow_id(self._start.case_id, advice_id)
+                )
+                self._later(self._cancel(handle))
+
+    @staticmethod
+    async def _cancel(handle: workflow.ExternalWorkflowHandle[Any]) -> None:
+        try:
+            await handle.cancel()
+        except Exception:
+            workflow.logger.info("advice.already_ended")
 
     # ---- transfer between LAs (reg 15) ----
 
@@ -396,6 +456,7 @@ class PlanWorkflow(CaseCommands[PlanState]):
             stage=self._stage,
             today=workflow.now().date(),
             appeal_concluded_on=self._cycle.appeal_concluded_on,
+            advice_ids=frozenset(self._agencies),
         )
 
     def _deadlines(self) -> list[DeadlineView]:

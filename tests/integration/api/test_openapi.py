@@ -231,6 +231,14 @@ INTENDED.update(
         "/components/schemas/ExceptionClaim/properties/evidence_document_ids": EVIDENCE + ": shown on claims",
     }
 )
+# Issue 11 s.5: a reassessment gathers its reg 6 advice as the first assessment did (reg 26).
+REASSESSED = "a reassessment asks for the reg 6 advice, each request with its own 6 weeks"
+INTENDED.update(
+    {
+        "/components/schemas/ReassessmentDecisionCreate/description": REASSESSED + ": described",
+        "/components/schemas/ReassessmentDecisionCreate/properties/advice": REASSESSED,
+    }
+)
 # Issue 11 s.5: a move between post-16 institutions at another time of year (reg 18), with its day.
 POST16_MOVE = "a move between post-16 institutions at another time of year is a phase transfer too"
 INTENDED.update(

@@ -35,7 +35,7 @@ from workflows.common.records import Notice
 from workflows.plan.messages import PlanStart
 from workflows.plan.workflow import PlanWorkflow
 
-from .conftest import LA_CODE, UPLOAD_MAX_BYTES, People, Temporal, audited_actions, project
+from .conftest import LA_CODE, UPLOAD_MAX_BYTES, People, Temporal, advice_for, audited_actions, project
 from .truth import eventually
 
 DAY = timedelta(days=1)
@@ -791,3 +791,26 @@ async def test_a_move_between_post16_institutions_at_another_time(
     )
     assert again.status_code == 409
     assert "already recorded" in again.json()["detail"]
+
+
+async def test_a_reassessment_asks_for_the_reg_6_advice_through_the_api(
+    api: httpx.AsyncClient, people: People, temporal: Temporal, settings: Settings
+) -> None:
+    """Issue 11 s.5, reg 26: the decision to reassess names its advice requests, each to a known agency,
+    each with its 6 weeks; short of the reg 6(1)(a)-(e) advice, or to an agency nobody knows, it is 422."""
+    case_id, today = await start_plan(temporal, settings)
+    on = today.isoformat()
+    await step(api, people, case_id, "reassessment-requests", {"requested_on": on})
+    advice = [{**a, "advice_id": f"{a['advice_id']}-2"} for a in advice_for(people)]
+    url = f"/api/plans/{case_id}/reassessment-decisions"
+    body = {"decided_on": on, "outcome": "reassess", "advice": advice}
+    short = await api.post(url, json={**body, "advice": advice[1:]}, headers=people.caseworker.command())
+    assert (short.status_code, short.json()["field"]) == (422, "advice")
+    assert "reg 26" in short.json()["detail"]
+    nobody = [{**advice[0], "agency_id": str(uuid.uuid4())}, *advice[1:]]
+    unknown = await api.post(url, json={**body, "advice": nobody}, headers=people.caseworker.command())
+    assert (unknown.status_code, unknown.json()["field"]) == (422, "advice[0].agency_id")
+    decided = await step(api, people, case_id, "reassessment-decisions", body)
+    asked = [d for d in decided["state"]["deadlines"] if d["deadline"] == "advice"]
+    assert sorted(d["id"] for d in asked) == sorted(a["advice_id"] for a in advice)
+    assert {d["due"] for d in asked} == {(today + timedelta(weeks=6)).isoformat()}

@@ -35,6 +35,7 @@ from workflows.assessment.messages import (
 )
 from workflows.assessment.rules import AssessmentFacts
 from workflows.common.messages import AdviceSpec, ChildRecord, DeadlineView, SchoolClosure, Stage
+from workflows.common.rules import advice_requested
 
 TODAY = D("2025-06-02")
 REQUEST = ev("request_received", "2025-01-06")
@@ -599,14 +600,14 @@ def test_first_event(fields: dict[str, Any], event: dict[str, Any]) -> None:
 
 def test_advice_requested() -> None:
     on = D("2025-02-17")
-    bare = rules.advice_requested(spec("ep", "psychological"), on)
+    bare = advice_requested(spec("ep", "psychological"), on)
     assert bare.model_dump() == {
         "event": "advice_requested",
         "date": on,
         "id": "ep",
         "advice": "psychological",
     }
-    school = rules.advice_requested(
+    school = advice_requested(
         spec("school", "educational", school="Oak", received_by_body=D("2025-02-19")), on
     )
     assert school.model_dump() == {

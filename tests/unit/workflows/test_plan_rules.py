@@ -6,14 +6,14 @@ after 31 August, Mon 1 Sep 2025 (HESC r.12, R7)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from tests.unit.workflows.builders import ADMIN, AGENCY, CASEWORKER, MANAGER, D, deadline, ev, refusal
-from workflows.common.messages import Actor, DeadlineView, Stage, StatuteEvent
+from workflows.common.messages import Actor, AdviceSpec, DeadlineView, Stage, StatuteEvent
 from workflows.plan import rules
 from workflows.plan.messages import (
     CeasePlan,
@@ -49,6 +49,12 @@ AMENDMENTS = ev("amendment_notice_sent", "2025-06-02")
 AWARE = ev("transfer_aware", "2025-05-01", move=D("2025-06-01"))
 
 Check = Callable[[PlanFacts, Any], None]
+
+# The reg 6(1)(a)-(e) advice a reassessment asks for (reg 26), under ids the case has not used.
+REASSESSMENT_ADVICE = [
+    AdviceSpec(advice_id=f"{kind}-again", advice=kind, agency_id="00000000-0000-4000-8000-000000000001")
+    for kind in ("parent", "educational", "medical", "psychological", "social_care")
+]
 
 
 def facts(
@@ -243,7 +249,9 @@ STEPS = [
     Step(
         "decide_reassessment",
         rules.check_decide_reassessment,
-        lambda on, a: DecideReassessment(actor=a, decided_on=on, outcome="reassess"),
+        lambda on, a: DecideReassessment(
+            actor=a, decided_on=on, outcome="reassess", advice=REASSESSMENT_ADVICE
+        ),
         "2025-05-12",
         "2025-05-01",
         "decided_on",
@@ -870,4 +878,42 @@ def test_the_parent_is_told_once_after_a_transfer_in() -> None:
         step.command("2025-04-20"),
         "IllegalStep",
         "already told after the transfer of 2025-04-01",
+    )
+
+
+def test_a_reassessment_asks_for_the_reg_6_advice_under_new_ids() -> None:
+    """Reg 26: the reassessment gathers the advice of regs 6-10; ids already used on the case are refused
+    (an earlier request's answer is not this one's); a refusal asks for none."""
+    requested = facts(ev("reassessment_requested", "2025-05-01"))
+    on = D("2025-05-12")
+
+    def decide(advice: list[AdviceSpec], outcome: str = "reassess") -> DecideReassessment:
+        return DecideReassessment.model_validate(
+            {"actor": CASEWORKER, "decided_on": on, "outcome": outcome, "advice": advice, "reasons": "x"}
+        )
+
+    rules.check_decide_reassessment(requested, decide(REASSESSMENT_ADVICE))
+    short = refusal(
+        rules.check_decide_reassessment, requested, decide(REASSESSMENT_ADVICE[1:]), "InvalidInput", "advice"
+    )
+    assert "reg 6(1)(a)" in short
+    twice = refusal(
+        rules.check_decide_reassessment,
+        requested,
+        decide([*REASSESSMENT_ADVICE, REASSESSMENT_ADVICE[0]]),
+        "InvalidInput",
+        "advice",
+    )
+    assert "each advice_id must be different" in twice
+    known = replace(requested, advice_ids=frozenset({"parent-again"}))
+    used = refusal(
+        rules.check_decide_reassessment, known, decide(REASSESSMENT_ADVICE), "InvalidInput", "advice"
+    )
+    assert "already had an advice request 'parent-again'" in used
+    refusal(
+        rules.check_decide_reassessment,
+        requested,
+        decide(REASSESSMENT_ADVICE, "refuse"),
+        "InvalidInput",
+        "advice",
     )
