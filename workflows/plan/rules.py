@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from statute.advice import required_advice
-from workflows.advice.messages import AdviceRequestStart
-from workflows.advice.rules import request_start
 from workflows.common.deadlines import is_pending
 from workflows.common.disputes import check_appeal_lodged, check_mediation_step
 from workflows.common.messages import AdviceSpec, DeadlineView, Stage, StatuteEvent
@@ -27,7 +25,6 @@ from workflows.plan.messages import (
     HoldReviewMeeting,
     IssueAmendedPlan,
     PlanCommand,
-    PlanStart,
     ProposeAmendments,
     RecordAppeal,
     RecordAppealOutcome,
@@ -429,18 +426,3 @@ def check_record_transfer_informed(facts: PlanFacts, cmd: RecordTransferInformed
     arrived = check_step(facts, cmd, cmd.informed_on, "informed_on", after="transferred")
     if not awaits(facts.events, arrived, "transfer_informed"):
         raise refuse(f"the parent was already told after the transfer of {arrived.date}")
-
-
-def advice_request_start(
-    start: PlanStart, spec: AdviceSpec, requested_on: date, deadlines: Sequence[DeadlineView]
-) -> AdviceRequestStart:
-    """What one reassessment advice request starts with: its deadline as the timeline has it."""
-    return request_start(
-        case_id=start.case_id,
-        la_code=start.la_code,
-        caseworker_id=start.caseworker_id,
-        spec=spec,
-        requested_on=requested_on,
-        deadlines=deadlines,
-        escalate_after_days=start.escalate_after_days,
-    )

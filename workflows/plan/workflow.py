@@ -21,6 +21,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.advice.messages import AdviceArrived, AdviceRequestStart
+    from workflows.advice.rules import request_start
     from workflows.advice.workflow import AdviceRequestWorkflow
     from workflows.common.commands import CaseCommands, command_handlers
     from workflows.common.deadlines import DeadlineWatch, is_pending, key_of, latest, start_of, wait_until
@@ -350,7 +351,16 @@ class PlanWorkflow(CaseCommands[PlanState]):
             self._cycle.events.append(advice_requested(spec, on))
         await self._refresh()
         for spec in cmd.advice:
-            start = rules.advice_request_start(self._start, spec, on, self._deadlines())
+            plan = self._start
+            start = request_start(
+                case_id=plan.case_id,
+                la_code=plan.la_code,
+                caseworker_id=plan.caseworker_id,
+                spec=spec,
+                requested_on=on,
+                deadlines=self._deadlines(),
+                escalate_after_days=plan.escalate_after_days,
+            )
             self._later(self._ask_for_advice(start))
 
     async def _ask_for_advice(self, start: AdviceRequestStart) -> None:
