@@ -37,6 +37,7 @@ from workflows.assessment.messages import (
     DecideAssessment,
     DecideIssue,
     DecideParentRequest,
+    ImportedCase,
     IssueFinalPlan,
     RecordSchoolClosure,
     RecordTribunalOutcome,
@@ -45,6 +46,7 @@ from workflows.assessment.messages import (
 )
 from workflows.assessment.workflow import AssessmentWorkflow
 from workflows.common.ids import advice_workflow_id, assessment_workflow_id, plan_workflow_id
+from workflows.common.messages import StatuteEvent
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
@@ -532,6 +534,45 @@ async def plan_reassessed_with_advice(env: WorkflowEnvironment, client: Client, 
     return [handle.id, ep.id, school.id]
 
 
+async def imported_in_flight(env: WorkflowEnvironment, client: Client, queue: str) -> list[str]:
+    """A case brought in by `ehcp import` (issue 11 s.6): decided a week late, two of five advice in, one
+    overdue before the import; its steps taken by their rules at the start, then what falls due after the
+    import chased (the draft's target, the final plan)."""
+    today = (await env.get_current_time()).date()
+    week = timedelta(weeks=1)
+    asked = today - 7 * week
+    events = [
+        StatuteEvent(event="request_received", date=today - 14 * week),
+        StatuteEvent(event="decision_to_assess", date=asked, outcome="assess"),
+        *(
+            StatuteEvent(event="advice_requested", date=asked, id=spec.advice_id, advice=spec.advice)
+            for spec in advice_set()
+        ),
+        StatuteEvent(event="advice_received", date=today - 6 * week, id="parent"),
+        StatuteEvent(event="advice_received", date=today - 3 * week, id="school"),
+    ]
+    imported = ImportedCase(
+        imported_on=today,
+        actor=CASEWORKER,
+        events=events,
+        agencies={spec.advice_id: spec.agency_id for spec in advice_set()},
+    )
+    start = new_start(today - 14 * week, imported=imported)
+    operation = WithStartWorkflowOperation(
+        AssessmentWorkflow.run,
+        start,
+        id=assessment_workflow_id(start.case_id),
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_queue=queue,
+    )
+    await client.execute_update_with_start_workflow(
+        AssessmentWorkflow.acknowledge_request, start_workflow_operation=operation, id="import"
+    )
+    handle = await operation.workflow_handle()
+    await env.sleep(timedelta(weeks=7))
+    return [handle.id]
+
+
 def plan_id_case(workflow_id: str) -> str:
     return workflow_id.removeprefix("plan-")
 
@@ -554,6 +595,7 @@ SCENARIOS: dict[str, Scenario] = {
     "plan_step_waived": plan_step_waived,
     "parent_request_refused": parent_request_refused,
     "plan_reassessed_with_advice": plan_reassessed_with_advice,
+    "imported_in_flight": imported_in_flight,
 }
 
 
