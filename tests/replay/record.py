@@ -557,18 +557,7 @@ async def imported_in_flight(env: WorkflowEnvironment, client: Client, queue: st
         events=events,
         agencies={spec.advice_id: spec.agency_id for spec in advice_set()},
     )
-    start = new_start(today - 14 * week, imported=imported)
-    operation = WithStartWorkflowOperation(
-        AssessmentWorkflow.run,
-        start,
-        id=assessment_workflow_id(start.case_id),
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        task_queue=queue,
-    )
-    await client.execute_update_with_start_workflow(
-        AssessmentWorkflow.acknowledge_request, start_workflow_operation=operation, id="import"
-    )
-    handle = await operation.workflow_handle()
+    handle = await _open(env, client, queue, received_on=today - 14 * week, imported=imported)
     await env.sleep(timedelta(weeks=7))
     return [handle.id]
 
