@@ -15,7 +15,7 @@ import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -82,9 +82,14 @@ def production_settings() -> Settings:
 
 
 async def _open(
-    env: WorkflowEnvironment, client: Client, queue: str, **changes: object
+    env: WorkflowEnvironment,
+    client: Client,
+    queue: str,
+    *,
+    received_on: date | None = None,
+    **changes: object,
 ) -> WorkflowHandle[object, object]:
-    start = new_start((await env.get_current_time()).date(), **changes)
+    start = new_start(received_on or (await env.get_current_time()).date(), **changes)
     operation = WithStartWorkflowOperation(
         AssessmentWorkflow.run,
         start,
