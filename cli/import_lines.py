@@ -8,23 +8,40 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from activities.statute import ENGLAND, timeline_for
 from core.settings import Settings
+from statute.conventions import Conventions
 from statute.errors import StatuteError
 from statute.history import parse_history
 from statute.timeline import compute_timeline
 from workflows.assessment.imported import REQUESTS, ImportRefused, ordered, steps_of
 from workflows.assessment.messages import AssessmentStart, CaseRecord, ImportedCase
 from workflows.common.ids import plan_workflow_id
-from workflows.common.messages import Actor, ChildRecord, ContactRecord, SchoolClosure, StatuteEvent
+from workflows.common.messages import (
+    Actor,
+    ChildRecord,
+    ContactRecord,
+    DeadlineView,
+    SchoolClosure,
+    StatuteEvent,
+    TimelineRequest,
+)
+from workflows.plan.imported import check_plan_history
 from workflows.plan.messages import PlanStart
 
 # A case's id is this namespace's UUID of "<la_code>:<reference>": the same line imports the same case.
 IMPORTED = uuid.UUID("1a4b7c2e-9d3f-4e8a-b5c6-0f1e2d3c4b5a")
+CONVENTIONS = Conventions()
+
+
+def noon_of(day: date) -> datetime:
+    """Midday in England on `day`: the moment the statute engine judges a day's timeline at."""
+    return datetime.combine(day, time(12), tzinfo=ENGLAND)
 
 
 class ImportLine(BaseModel):
@@ -125,6 +142,17 @@ def prepare(text: str, *, line: int, settings: Settings, directory: Directory, t
     missed = sum(1 for d in timeline.deadlines if d.status in ("overdue", "met_late"))
     made = [e.date for e in events if e.event == "final_issued"]
     if made:
+        # Each step after the final plan judged by its command's rule, on the timeline as it then stood.
+        def as_it_stood(so_far: list[StatuteEvent]) -> list[DeadlineView]:
+            request = TimelineRequest(
+                events=so_far, school_closures=closures, year_group=child.year_group, now=noon_of(today)
+            )
+            return timeline_for(request, CONVENTIONS).deadlines
+
+        try:
+            check_plan_history(events, today=today, agencies=agencies, timeline=as_it_stood)
+        except ImportRefused as refused:
+            raise LineRefused(str(refused)) from None
         workflow_id = plan_workflow_id(case_id)
         plan = PlanStart(
             case_id=case_id,

@@ -113,6 +113,17 @@ def test_a_bad_line_is_refused_naming_its_field(line: str, problem: str) -> None
     assert str(refused.value).startswith(problem)
 
 
+def test_a_plan_whose_history_no_caseworker_could_have_recorded_is_refused() -> None:
+    """Its steps after the final plan are judged by the plan's own rules, as the API would judge them."""
+    events = [
+        {"event": "request_received", "date": "2025-06-02"},
+        {"event": "final_issued", "date": "2025-11-03"},
+        {"event": "review_report_sent", "date": "2026-10-01"},
+    ]
+    with pytest.raises(LineRefused, match=r"^events\[2\]: this step needs a review meeting first"):
+        read(text(events=events))
+
+
 def test_the_example_file_imports_into_the_demo_whole() -> None:
     """examples/import.jsonl, as docs/import.md offers it: every line taken, with the demo's agencies."""
     demo = Directory(
