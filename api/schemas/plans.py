@@ -149,11 +149,19 @@ ReassessmentRequestCreate = command_body(
     name="ReassessmentRequestCreate",
     examples=[{"requested_on": TODAY, "requested_by": "parent"}],
 )
+EXAMPLE_AGENCY = "0b7e2c4a-1f0e-4c7b-9c55-7d1e1e0a2b11"
 ReassessmentDecisionCreate = command_body(
     plan.DecideReassessment,
     name="ReassessmentDecisionCreate",
     examples=[
-        {"decided_on": TODAY, "outcome": "reassess"},
+        {
+            "decided_on": TODAY,
+            "outcome": "reassess",
+            "advice": [
+                {"advice_id": f"{kind}-2", "advice": kind, "agency_id": EXAMPLE_AGENCY}
+                for kind in ("parent", "educational", "medical", "psychological", "social_care")
+            ],
+        },
         {"decided_on": TODAY, "outcome": "refuse", "reasons": "No change in needs since the last review."},
     ],
 )

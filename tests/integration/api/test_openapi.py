@@ -237,6 +237,7 @@ INTENDED.update(
     {
         "/components/schemas/ReassessmentDecisionCreate/description": REASSESSED + ": described",
         "/components/schemas/ReassessmentDecisionCreate/properties/advice": REASSESSED,
+        "/components/schemas/ReassessmentDecisionCreate/examples/0/advice": REASSESSED + ": the example asks",
     }
 )
 # Issue 11 s.5: a move between post-16 institutions at another time of year (reg 18), with its day.
