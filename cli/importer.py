@@ -39,7 +39,8 @@ import typer
 from sqlalchemy import select
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from cli.import_lines import Directory, LineRefused, Prepared, prepare
 from cli.settings import load_settings
@@ -226,6 +227,13 @@ async def _start(client: Client, settings: Settings, ready: Prepared) -> str | N
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         return cause.message if isinstance(cause, ApplicationError) else str(cause)
+    except WorkflowAlreadyStartedError:
+        return (
+            f"its workflow {workflow_id} ran before and has closed, but the case is not in the database; "
+            "check EHCP_DATABASE_URL is the service's"
+        )
+    except RPCError as error:  # the others go on; this one is imported when the file is run again
+        return f"Temporal did not take it ({error.message}); run the same file again once Temporal is up"
     return None
 
 

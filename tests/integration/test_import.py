@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from bench._import_file import ADVICE, case_events, lines
@@ -258,3 +259,39 @@ async def _settled(stack: Stack, at_least: int) -> list[OutboxMessage]:
         previous = len(sent)
         await asyncio.sleep(0.2)
     return await stack.outbox()
+
+
+class _Flaky:
+    """The stack's client, but Temporal is unreachable for the case of one reference."""
+
+    def __init__(self, client: Client, down: uuid.UUID) -> None:
+        self._client, self._down = client, down
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    async def execute_update_with_start_workflow(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs["id"] == f"import-{self._down}":  # the update id `ehcp import` gives a case
+            raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+        return await self._client.execute_update_with_start_workflow(*args, **kwargs)
+
+
+@pytest.mark.parametrize("empty_url", ["sqlite"], indirect=True)
+async def test_a_case_temporal_did_not_take_is_refused_and_taken_when_run_again(stack: Stack) -> None:
+    today = stack.today
+    texts = [line(f"NT-{n}", [{"event": "request_received", "date": today.isoformat()}]) for n in (1, 2)]
+    down = case_id_of(stack.settings.la_code, "NT-2")
+    flaky = _Flaky(stack.client, down)
+    tally = await run_import(
+        texts,
+        settings=stack.settings,
+        client=flaky,
+        today=today,
+        echo=lambda *a, **k: None,  # type: ignore[arg-type]
+    )
+    assert tally.imported == 1
+    assert tally.refused == [
+        (2, "Temporal did not take it (connection refused); run the same file again once Temporal is up")
+    ]
+    again = await stack.run(texts)
+    assert (again.imported, again.already) == (1, 1)
