@@ -63,7 +63,7 @@ class Stack:
             self.said.append(message)
 
         return await run_import(
-            texts, settings=self.settings, client=self.client, concurrency=8, today=self.today, echo=echo
+            texts, settings=self.settings, client=self.client, concurrency=32, today=self.today, echo=echo
         )
 
     async def count(self, table: Any) -> int:
