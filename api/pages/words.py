@@ -104,7 +104,10 @@ def action(name: str) -> str:
     """An audited action in words: refused ones say so."""
     refused = name.endswith(".refused")
     base = name.removesuffix(".refused")
-    words = ACTIONS.get(base, base.split(".")[-1].replace("_", " ").capitalize())
+    if base not in ACTIONS and base.startswith("decision."):  # a decision the workflow recorded
+        words = decision(base.removeprefix("decision."))
+    else:
+        words = ACTIONS.get(base, base.split(".")[-1].replace("_", " ").capitalize())
     return f"{words} (refused)" if refused else words
 
 

@@ -35,3 +35,12 @@ def test_every_stage_has_its_words(stage: Stage) -> None:
 )
 def test_a_decision_says_what_it_is_about(kind: str, says: str) -> None:
     assert words.decision(kind) == says
+
+
+def test_a_recorded_decision_in_the_trail_says_what_it_is_about() -> None:
+    assert (
+        words.action("decision.exception_claim:advice")
+        == "Exception claimed: " + words.deadline("advice").lower()
+    )
+    assert words.action("decision.decision_to_assess") == "Decision to assess"
+    assert words.action("command.decide_assessment.refused") == "Decided whether to assess (refused)"
