@@ -189,21 +189,22 @@ async def test_bad_lines_are_refused_by_number_and_the_rest_imported_once(stack:
     assert await stack.outbox() == []
 
 
-@pytest.mark.parametrize("empty_url", ["sqlite"], indirect=True)  # 3 minutes: one database is enough
+@pytest.mark.parametrize("empty_url", ["sqlite"], indirect=True)  # a minute: one database is enough
 async def test_generated_cases_announce_only_what_falls_due_after_the_import(stack: Stack) -> None:
-    """A few thousand cases at every stage: at the import, only the reminders that fall due that day are
-    sent; a day later, besides the next day's reminders, exactly the breaches and chasers of what fell due
-    on the day of the import, and nothing of what fell due before it."""
+    """A thousand cases at every stage (bench/import_cases.py imports 10,000 and finds nothing past
+    announced; a few thousand here took `make test` past its 15 minutes): at the import, only the
+    reminders that fall due that day are sent; a day later, besides the next day's reminders, exactly the
+    breaches and chasers of what fell due on the day of the import, and nothing of what fell due before."""
     today = stack.today
-    texts = list(lines(2100, today=today, caseworker="j.smith", seed=5))
+    texts = list(lines(1050, today=today, caseworker="j.smith", seed=7))
     tally = await stack.run(texts)
     assert tally.refused == []
-    assert tally.imported == 2100
-    assert tally.missed > 1000  # the generated cases are late in many ways
+    assert tally.imported == 1050
+    assert tally.missed > 500  # the generated cases are late in many ways
     expected_now, expected_next = _expected(texts, today)
-    assert sum(expected_next.values()) > 0, (
-        "nothing of the generated cases falls due on the day of the import"
-    )
+    # Seed 7: some steps and some advice fall due on the day of the import, whichever day that is.
+    assert expected_next["deadline_breached"] > 0
+    assert expected_next["advice_overdue"] > 0
     assert _templates(await _settled(stack, sum(expected_now.values()))) == expected_now
 
     tomorrow = datetime.combine(today + timedelta(days=1), time(1), tzinfo=UTC)
