@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError
 from workflows.assessment.imported import IMPORTED_REASONS, ImportRefused, ordered
 from workflows.common.disputes import MEDIATION_EVENTS
 from workflows.common.messages import Actor, AdviceSpec, DeadlineView, Stage, StatuteEvent
-from workflows.plan import rules
+from workflows.plan import reassessment, rules
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
@@ -67,8 +67,8 @@ CHECKS: dict[type[PlanCommand], Callable[[rules.PlanFacts, Any], None]] = {
     ConcedeAppeal: rules.check_concede_appeal,
     RecordMediation: rules.check_record_mediation,
     CeasePlan: rules.check_cease_plan,
-    RequestReassessment: rules.check_request_reassessment,
-    DecideReassessment: rules.check_decide_reassessment,
+    RequestReassessment: reassessment.check_request_reassessment,
+    DecideReassessment: reassessment.check_decide_reassessment,
     RecordMove: rules.check_record_move,
     TransferPlanOut: rules.check_transfer_plan_out,
     RecordTransferInformed: rules.check_record_transfer_informed,

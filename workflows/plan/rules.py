@@ -10,16 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from statute.advice import required_advice
 from workflows.common.deadlines import is_pending
 from workflows.common.disputes import check_appeal_lodged, check_mediation_step
-from workflows.common.messages import AdviceSpec, DeadlineView, Stage, StatuteEvent
+from workflows.common.messages import DeadlineView, Stage, StatuteEvent
 from workflows.common.rules import a, awaits, check_date, last, refuse, require_role
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
     DecideNotToAmend,
-    DecideReassessment,
     DecideReview,
     DecideToCease,
     HoldReviewMeeting,
@@ -34,7 +32,6 @@ from workflows.plan.messages import (
     RecordReviewInvitations,
     RecordReviewReport,
     RecordTransferInformed,
-    RequestReassessment,
     TransferPlanOut,
     WaiveReviewStep,
 )
@@ -350,60 +347,6 @@ def check_cease_plan(facts: PlanFacts, cmd: CeasePlan) -> None:
         )
     if appeal_pending(facts) is not None:
         raise refuse("an appeal against the decision to cease is pending: the plan stays maintained")
-
-
-# ---- reassessment (CFA s.44(2); regs 24-28) ----
-
-
-def check_request_reassessment(facts: PlanFacts, cmd: RequestReassessment) -> None:
-    check_step(facts, cmd, cmd.requested_on, "requested_on")
-    waiting = last(facts.events, "reassessment_requested")
-    if waiting is not None and awaits(facts.events, waiting, "reassessment_decided"):
-        raise refuse(f"the request to reassess of {waiting.date} still awaits its decision")
-    decided = last(facts.events, "reassessment_decided")
-    if decided is not None and cmd.requested_on <= decided.date:
-        # The statute engine tells requests apart by their dates: a new request on the day the last was
-        # decided would read as already decided, and its 6 weeks as met.
-        raise refuse(
-            f"requested_on: {cmd.requested_on} is not after {decided.date}, when the last request to "
-            "reassess was decided; a new request counts from the day after",
-            "InvalidInput",
-        )
-
-
-def check_decide_reassessment(facts: PlanFacts, cmd: DecideReassessment) -> None:
-    request = check_step(facts, cmd, cmd.decided_on, "decided_on", after="reassessment_requested")
-    if not awaits(facts.events, request, "reassessment_decided"):
-        raise refuse(f"the request to reassess of {request.date} was already decided")
-    if cmd.outcome == "refuse" and not cmd.reasons.strip():
-        raise refuse("reasons: a refusal to reassess must give its reasons", "InvalidInput")
-    if cmd.outcome == "refuse" and cmd.advice:
-        raise refuse("advice: a refusal to reassess requests no advice", "InvalidInput")
-    if cmd.outcome == "reassess":
-        check_reassessment_advice(facts, cmd.advice)
-
-
-def check_reassessment_advice(facts: PlanFacts, advice: Sequence[AdviceSpec]) -> None:
-    """A reassessment asks for the reg 6(1)(a)-(e) advice as the first assessment did (reg 26), each
-    request under an id the case has not used (an earlier request's answer is not this one's)."""
-    ids = [spec.advice_id for spec in advice]
-    if len(ids) != len(set(ids)):
-        raise refuse("advice: each advice_id must be different", "InvalidInput")
-    used = sorted(set(ids) & facts.advice_ids)
-    if used:
-        raise refuse(
-            f"advice: the case already had an advice request '{used[0]}'; name this one anew (e.g. "
-            f"'{used[0]}-reassessment')",
-            "InvalidInput",
-        )
-    given = {spec.advice for spec in advice}
-    for item in required_advice(None):
-        if item.advice not in given:
-            raise refuse(
-                f"advice: a reassessment asks for the advice of {item.rule} as the first assessment did (reg "
-                f"26); add a request for {item.advice} advice",
-                "InvalidInput",
-            )
 
 
 # ---- transfer between LAs (reg 15) ----

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.common.records import CaseProjection
     from workflows.common.rules import advice_requested, last, plan_issued
-    from workflows.plan import rules
+    from workflows.plan import reassessment, rules
     from workflows.plan.cycle import NEW_LA_DEADLINES, PlanCycle, meeting_dates
     from workflows.plan.messages import (
         CeasePlan,
@@ -329,12 +329,12 @@ class PlanWorkflow(CaseCommands[PlanState]):
 
     # ---- reassessment (CFA s.44(2); regs 24-28) ----
 
-    @command(rules.check_request_reassessment)
+    @command(reassessment.check_request_reassessment)
     async def request_reassessment(self, cmd: RequestReassessment) -> None:
         """A request to reassess: the LA decides within 15 days (reg 25)."""
         await self._happened("reassessment_requested", cmd.requested_on)
 
-    @command(rules.check_decide_reassessment)
+    @command(reassessment.check_decide_reassessment)
     async def decide_reassessment(self, cmd: DecideReassessment) -> None:
         """Whether to reassess (reg 25): on `reassess` the amended plan is due in 14 weeks (reg 27); a
         refusal is a decision notice with appeal rights."""

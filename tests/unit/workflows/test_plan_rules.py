@@ -14,7 +14,7 @@ import pytest
 
 from tests.unit.workflows.builders import ADMIN, AGENCY, CASEWORKER, MANAGER, D, deadline, ev, refusal
 from workflows.common.messages import Actor, AdviceSpec, DeadlineView, Stage, StatuteEvent
-from workflows.plan import rules
+from workflows.plan import reassessment, rules
 from workflows.plan.messages import (
     CeasePlan,
     ConcedeAppeal,
@@ -240,7 +240,7 @@ STEPS = [
     ),
     Step(
         "request_reassessment",
-        rules.check_request_reassessment,
+        reassessment.check_request_reassessment,
         lambda on, a: RequestReassessment(actor=a, requested_on=on),
         "2025-05-01",
         MADE.date.isoformat(),
@@ -248,7 +248,7 @@ STEPS = [
     ),
     Step(
         "decide_reassessment",
-        rules.check_decide_reassessment,
+        reassessment.check_decide_reassessment,
         lambda on, a: DecideReassessment(
             actor=a, decided_on=on, outcome="reassess", advice=REASSESSMENT_ADVICE
         ),
@@ -846,9 +846,9 @@ def test_a_request_to_reassess_is_decided_once() -> None:
 def test_a_refusal_to_reassess_gives_reasons(reasons: str, legal: bool) -> None:
     cmd = DecideReassessment(actor=CASEWORKER, decided_on=D("2025-05-12"), outcome="refuse", reasons=reasons)
     if legal:
-        rules.check_decide_reassessment(facts(REQUESTED), cmd)
+        reassessment.check_decide_reassessment(facts(REQUESTED), cmd)
     else:
-        refusal(rules.check_decide_reassessment, facts(REQUESTED), cmd, "InvalidInput", "reasons")
+        refusal(reassessment.check_decide_reassessment, facts(REQUESTED), cmd, "InvalidInput", "reasons")
 
 
 def test_a_move_is_not_before_the_la_learns_of_it() -> None:
@@ -892,13 +892,17 @@ def test_a_reassessment_asks_for_the_reg_6_advice_under_new_ids() -> None:
             {"actor": CASEWORKER, "decided_on": on, "outcome": outcome, "advice": advice, "reasons": "x"}
         )
 
-    rules.check_decide_reassessment(requested, decide(REASSESSMENT_ADVICE))
+    reassessment.check_decide_reassessment(requested, decide(REASSESSMENT_ADVICE))
     short = refusal(
-        rules.check_decide_reassessment, requested, decide(REASSESSMENT_ADVICE[1:]), "InvalidInput", "advice"
+        reassessment.check_decide_reassessment,
+        requested,
+        decide(REASSESSMENT_ADVICE[1:]),
+        "InvalidInput",
+        "advice",
     )
     assert "reg 6(1)(a)" in short
     twice = refusal(
-        rules.check_decide_reassessment,
+        reassessment.check_decide_reassessment,
         requested,
         decide([*REASSESSMENT_ADVICE, REASSESSMENT_ADVICE[0]]),
         "InvalidInput",
@@ -907,11 +911,11 @@ def test_a_reassessment_asks_for_the_reg_6_advice_under_new_ids() -> None:
     assert "each advice_id must be different" in twice
     known = replace(requested, advice_ids=frozenset({"parent-again"}))
     used = refusal(
-        rules.check_decide_reassessment, known, decide(REASSESSMENT_ADVICE), "InvalidInput", "advice"
+        reassessment.check_decide_reassessment, known, decide(REASSESSMENT_ADVICE), "InvalidInput", "advice"
     )
     assert "already had an advice request 'parent-again'" in used
     refusal(
-        rules.check_decide_reassessment,
+        reassessment.check_decide_reassessment,
         requested,
         decide(REASSESSMENT_ADVICE, "refuse"),
         "InvalidInput",
